@@ -1,0 +1,181 @@
+"""A shared adversarial training loop for tabular backends.
+
+A backend subclasses :class:`AdversarialBackend`, declares its ``Options``
+(a subclass of :class:`AdversarialOptions`) and builds its networks; the loop
+here alternates ``n_critic`` critic steps with one generator step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from ganaug.backend import Backend, TrainingData
+from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
+from ganaug.training import ClassBatches, LossLog, check_finite, epoch_range
+
+
+@dataclass
+class AdversarialOptions:
+    """Hyper-parameters shared by the adversarial tabular backends."""
+
+    epochs: int = 300  # passes over the training rows
+    batch_size: int = 256  # rows per step (drawn with replacement, so tiny data is fine)
+    noise_dim: int = 64  # size of the generator's latent vector z
+    generator_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of G
+    critic_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of D
+    lr_generator: float = 2e-4
+    lr_critic: float = 2e-4
+    optimizer: Literal["adam", "rmsprop"] = "adam"
+    betas: tuple[float, float] = (0.5, 0.9)  # Adam's betas
+    n_critic: int = 1  # critic steps per generator step
+    class_balance: float = 0.5  # class c drawn with prob ~ n_c**class_balance (0 = uniform)
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "noise_dim", "n_critic"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("lr_generator", "lr_critic"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if any(w < 1 for w in (*self.generator_dims, *self.critic_dims)):
+            raise ValueError("layer widths must be >= 1")
+        if not 0.0 <= self.class_balance <= 1.0:
+            raise ValueError(f"class_balance must be in [0, 1], got {self.class_balance}")
+
+
+class AdversarialBackend(Backend):
+    """Backend whose ``fit`` is the alternating critic/generator loop below.
+
+    Subclasses implement :meth:`build` (create ``self.generator`` and
+    ``self.critic``) and :meth:`make_loss`; they may override
+    :meth:`condition` (the conditioning vector) and :meth:`generator_extra_loss`.
+    """
+
+    Options = AdversarialOptions
+    pac = 1  # rows judged together by the critic (PacGAN); batches are multiples of it
+
+    def make_loss(self) -> AdversarialLoss:
+        """The adversarial loss; defaults to the non-saturating GAN loss."""
+        return get_loss("non-saturating")
+
+    def build(self, data: TrainingData) -> None:
+        """Create ``self.generator`` (G(z, cond)) and ``self.critic`` (D(x, cond))."""
+        raise NotImplementedError
+
+    def condition_dim(self, data: TrainingData) -> int:
+        """Width of the conditioning vector."""
+        return data.n_classes if self.conditional else 0
+
+    def condition(self, rows: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+        """Conditioning vectors ``(n, condition_dim)`` for real ``rows`` of ``classes``."""
+        if not self.conditional:
+            return torch.zeros(len(classes), 0, device=self.device)
+        return one_hot(classes.to(self.device), self.n_classes_)
+
+    def generator_extra_loss(self, fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
+        """Extra generator loss on its raw outputs (e.g. CTGAN's condition cross-entropy)."""
+        return None
+
+    # ---- the loop ----------------------------------------------------------
+    def fit(self, data: TrainingData) -> AdversarialBackend:
+        opts = self.options
+        self.n_classes_, self.n_features_ = data.n_classes, data.X.shape[1]
+        self.data_ = data
+        self.build(data)
+        self.loss = self.make_loss()
+        self.opt_g, self.opt_d = self._optimizer(self.generator, opts.lr_generator), \
+            self._optimizer(self.critic, opts.lr_critic)
+        self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
+        self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
+        steps = max(1, math.ceil(len(data.X) / self.batch_))
+        log = LossLog()
+        for epoch in epoch_range(opts.epochs, self.progress, self.name):
+            for _ in range(steps):
+                for _ in range(opts.n_critic):
+                    log.add(critic=self._critic_step())
+                log.add(generator=self._generator_step())
+            losses = log.epoch_means()
+            check_finite(losses, epoch, self.name)
+            self.history_.append(losses)
+        del self.data_, self.batches
+        return self
+
+    def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
+        if self.options.optimizer == "rmsprop":
+            return torch.optim.RMSprop(module.parameters(), lr=lr)
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=self.options.betas)
+
+    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        rows, classes = self.batches.sample(self.batch_)
+        return self.data_.X[rows.to(self.device)], self.condition(rows, classes)
+
+    def _noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.options.noise_dim, device=self.device)
+
+    def _critic_step(self) -> torch.Tensor:
+        real, cond = self._real_batch()  # (b, d), (b, c)
+        with torch.no_grad():
+            fake = self.generator(self._noise(len(real)), cond)
+        loss = self.loss.critic(self.critic(real, cond), self.critic(fake, cond))
+        penalty = self.loss.penalty(self.critic, real, fake, cond)
+        if penalty is not None:
+            loss = loss + penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.loss.after_critic_step(self.critic)
+        return loss
+
+    def _generator_step(self) -> torch.Tensor:
+        _, cond = self._real_batch()  # conditions drawn like the real data's
+        fake = self.generator(self._noise(len(cond)), cond)
+        loss = self.loss.generator(self.critic(fake, cond))
+        extra = self.generator_extra_loss(fake, cond)
+        if extra is not None:
+            loss = loss + extra
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return loss
+
+    # ---- sampling ------------------------------------------------------------
+    def sample_condition(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
+        """Conditioning vectors ``(n, c)`` used when sampling class ``class_index``."""
+        classes = torch.full((n,), class_index, dtype=torch.long)
+        if not self.conditional:
+            return torch.zeros(n, 0)
+        return one_hot(classes, self.n_classes_)
+
+    @torch.no_grad()
+    def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
+        self.generator.eval()
+        chunks = []
+        for start in range(0, n, 65536):  # bounded memory for large requests
+            size = min(65536, n - start)
+            # noise drawn on the CPU generator: the same samples on any device
+            z = torch.randn(size, self.options.noise_dim, generator=generator)
+            cond = self.sample_condition(size, class_index, generator)
+            chunks.append(self.generator(z.to(self.device), cond.to(self.device)).float().cpu())
+        self.generator.train()
+        return torch.cat(chunks) if chunks else torch.zeros(0, self.n_features_)
+
+
+class MLPGANBackend(AdversarialBackend):
+    """Fully connected G and D with the class one-hot concatenated to their inputs.
+
+    The base of the ``gan``, ``cgan``, ``wgan`` and ``wgan-gp`` backends, which
+    differ in loss, optimiser and conditioning only.
+    """
+
+    def build(self, data: TrainingData) -> None:
+        opts, c = self.options, self.condition_dim(data)
+        d = data.X.shape[1]
+        body = mlp(opts.noise_dim + c, opts.generator_dims, d)
+        self.generator = ConditionalGenerator(body, TabularHead(data.layout)).to(self.device)
+        self.critic = ConditionalCritic(mlp(d + c, opts.critic_dims, 1)).to(self.device)

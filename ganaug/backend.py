@@ -1,0 +1,129 @@
+"""The backend contract: what a GAN plugin implements and what the host gives it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from torch import nn
+
+if TYPE_CHECKING:
+    from ganaug.encoders import Span, TabularEncoder
+
+DATA_KINDS = ("tabular", "image")
+
+
+@dataclass
+class TrainingData:
+    """Encoded training data handed to :meth:`Backend.fit`.
+
+    Attributes
+    ----------
+    X : torch.Tensor
+        ``(n, d)`` float32 encoded rows, on the backend's device.
+    y : torch.Tensor
+        ``(n,)`` int64 class indices in ``[0, n_classes)``.
+    n_classes : int
+        Number of classes the generator is conditioned on (1 when per-class).
+    layout : tuple of Span
+        How the ``d`` encoded columns group into original columns (tabular).
+    kind : str
+        ``"tabular"`` or ``"image"``.
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    n_classes: int
+    layout: tuple[Span, ...]
+    kind: str = "tabular"
+
+
+class Backend:
+    """Base class of every GAN backend, built-in or third-party.
+
+    A subclass sets the class attributes below, defines a validated
+    ``Options`` dataclass (which must have ``epochs`` and ``batch_size``
+    fields, with defaults that work), and implements :meth:`fit` and
+    :meth:`sample`. The host does validation, encoding, seeding, device
+    placement, sampling strategy and merging; a backend only learns and draws.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, lower-case with dashes (``"wgan-gp"``).
+    data_kinds : tuple of str
+        Subset of ``("tabular", "image")``.
+    conditional : bool
+        True if one model is conditioned on the class label. Unconditional
+        backends are trained once per class to grow (``conditioning="per-class"``).
+    Options : type
+        Dataclass of the backend's hyper-parameters.
+    reference : str
+        The paper the backend implements, for the backend table.
+    """
+
+    name: ClassVar[str]
+    data_kinds: ClassVar[tuple[str, ...]] = ("tabular",)
+    conditional: ClassVar[bool] = True
+    Options: ClassVar[type]
+    reference: ClassVar[str] = ""
+
+    def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
+        self.options = options
+        self.device = device
+        self.progress = progress
+        self.history_: list[dict[str, float]] = []
+
+    def make_encoder(self, random_state: int) -> TabularEncoder:
+        """Return the (unfitted) tabular encoder this backend trains on."""
+        from ganaug.encoders import TabularEncoder
+
+        return TabularEncoder(numeric="quantile", random_state=random_state)
+
+    def fit(self, data: TrainingData) -> Backend:
+        """Train on encoded data; record one dict of losses per epoch in ``history_``."""
+        raise NotImplementedError
+
+    def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
+        """Draw ``n`` encoded rows of class ``class_index`` as a ``(n, d)`` CPU tensor.
+
+        All noise must come from ``generator`` (a CPU generator) so that the
+        same seed gives the same samples on any device.
+        """
+        raise NotImplementedError
+
+    def modules(self) -> dict[str, nn.Module]:
+        """The trained torch modules, by name (used for state and device moves)."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, nn.Module)}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Flat ``{"module.param": tensor}`` of all trained weights."""
+        return {
+            f"{name}.{key}": value
+            for name, module in self.modules().items()
+            for key, value in module.state_dict().items()
+        }
+
+
+def check_backend_class(cls: Any) -> None:
+    """Raise ``TypeError`` naming what a backend class lacks."""
+    import dataclasses
+
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise TypeError(f"{cls!r} is not a subclass of ganaug.Backend")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{cls.__name__} must set a non-empty string `name`")
+    bad_kinds = set(cls.data_kinds) - set(DATA_KINDS)
+    if not cls.data_kinds or bad_kinds:
+        raise TypeError(f"{cls.__name__}.data_kinds must be a subset of {DATA_KINDS}")
+    options = getattr(cls, "Options", None)
+    if not dataclasses.is_dataclass(options):
+        raise TypeError(f"{cls.__name__}.Options must be a dataclass")
+    fields = {f.name for f in dataclasses.fields(options)}
+    if not {"epochs", "batch_size"} <= fields:
+        raise TypeError(f"{cls.__name__}.Options needs `epochs` and `batch_size` fields")
+    for method in ("fit", "sample"):
+        if getattr(cls, method) is getattr(Backend, method):
+            raise TypeError(f"{cls.__name__} must implement `{method}`")

@@ -1,0 +1,133 @@
+"""Adversarial losses shared by all backends.
+
+Each loss states its discriminator (critic) objective and its generator
+objective on raw scores (logits), plus optional hooks: ``penalty`` (added to
+the critic loss) and ``after_critic_step`` (e.g. weight clipping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class AdversarialLoss:
+    """Base: subclasses define :meth:`critic` and :meth:`generator`."""
+
+    name = ""
+
+    def critic(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """Loss the critic minimises, from scores of real and fake samples."""
+        raise NotImplementedError
+
+    def generator(self, fake: torch.Tensor) -> torch.Tensor:
+        """Loss the generator minimises, from scores of its samples."""
+        raise NotImplementedError
+
+    def penalty(self, critic: Callable[..., torch.Tensor], real: torch.Tensor,
+                fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
+        """Extra critic loss term (gradient penalty), or None."""
+        return None
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """Called after every critic optimiser step."""
+
+
+class Minimax(AdversarialLoss):
+    """Goodfellow et al. 2014: D max log D(x) + log(1 - D(G(z))); G min log(1 - D(G(z)))."""
+
+    name = "minimax"
+
+    def critic(self, real, fake):
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+    def generator(self, fake):
+        # log(1 - sigmoid(f)) = -softplus(f); G minimises it
+        return -F.softplus(fake).mean()
+
+
+class NonSaturating(Minimax):
+    """Goodfellow's practical variant: G maximises log D(G(z)) for strong early gradients."""
+
+    name = "non-saturating"
+
+    def generator(self, fake):
+        return F.softplus(-fake).mean()
+
+
+class WassersteinClip(AdversarialLoss):
+    """Arjovsky et al. 2017: critic maximises E[f(x)] - E[f(G(z))], weights clipped to [-c, c]."""
+
+    name = "wgan-clip"
+
+    def __init__(self, clip: float = 0.01) -> None:
+        self.clip = clip
+
+    def critic(self, real, fake):
+        return fake.mean() - real.mean()
+
+    def generator(self, fake):
+        return -fake.mean()
+
+    def after_critic_step(self, critic):
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.clamp_(-self.clip, self.clip)
+
+
+class WassersteinGP(WassersteinClip):
+    """Gulrajani et al. 2017: Wasserstein loss with a gradient penalty instead of clipping."""
+
+    name = "wgan-gp"
+
+    def __init__(self, weight: float = 10.0) -> None:
+        self.weight = weight
+
+    def penalty(self, critic, real, fake, cond):
+        return self.weight * gradient_penalty(critic, real, fake, cond)
+
+    def after_critic_step(self, critic):
+        pass
+
+
+class Hinge(AdversarialLoss):
+    """Lim & Ye 2017 / Miyato et al. 2018: hinge critic loss, G maximises the critic score."""
+
+    name = "hinge"
+
+    def critic(self, real, fake):
+        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+    def generator(self, fake):
+        return -fake.mean()
+
+
+def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
+                     fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    """Mean of (||grad_x critic(x_hat)|| - 1)^2 on random interpolates x_hat.
+
+    One mixing weight per pack of rows, so PacGAN critics see coherent packs.
+    """
+    pac = getattr(critic, "pac", 1)
+    n = real.shape[0]
+    eps = torch.rand(n // pac, 1, 1, device=real.device).expand(-1, pac, 1).reshape(n, 1)
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)  # (n, d)
+    scores = critic(mixed, cond)
+    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    norms = grad.reshape(n // pac, -1).norm(dim=1)  # (n // pac,)
+    return ((norms - 1.0) ** 2).mean()
+
+
+LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
+    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge)
+}
+
+
+def get_loss(name: str, **kwargs) -> AdversarialLoss:
+    """Instantiate a registered loss by name."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}")
+    return LOSSES[name](**kwargs)

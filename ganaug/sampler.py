@@ -1,0 +1,250 @@
+"""``GANOverSampler``: balance classes with a GAN backend, imbalanced-learn style."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.utils import check_sampling_strategy
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+
+from ganaug.backend import Backend, TrainingData
+from ganaug.options import build_options
+from ganaug.plugins import get_backend
+from ganaug.training import resolve_device, seeded
+from ganaug.validation import InputError, as_table, check_target, restore_target
+
+logger = logging.getLogger("ganaug")
+
+_PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
+           "device", "random_state", "verbose")
+
+
+class GANOverSampler(BaseEstimator):
+    """Oversample minority classes with samples drawn from a trained GAN.
+
+    Parameters
+    ----------
+    backend : str or Backend subclass, default="ctgan"
+        Registered backend name (see ``ganaug.list_backends()``) or a class.
+    sampling_strategy : float, str, dict or callable, default="auto"
+        How many rows each class should have after resampling, in any of
+        imbalanced-learn's forms: a float (binary: minority/majority ratio),
+        ``"minority"``, ``"not minority"``, ``"not majority"``, ``"all"``,
+        ``"auto"``, a ``{class: target_count}`` dict or a callable ``y -> dict``.
+    conditioning : {"auto", "conditional", "per-class"}, default="auto"
+        ``"conditional"``: one generator conditioned on the class and trained
+        on all classes, so tiny classes borrow structure from large ones.
+        ``"per-class"``: one generator per class to grow, trained on that
+        class alone. ``"auto"`` is conditional when the backend is, else per-class.
+    epochs, batch_size : int, optional
+        Override the backend's defaults.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when available, else the CPU.
+    random_state : int, RandomState or None
+        Same seed, same output on CPU.
+    verbose : bool, default=False
+        Show progress bars and log what is trained.
+    **backend_options
+        Fields of the backend's ``Options`` dataclass (e.g. ``lr=1e-4``).
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        ``{class: number of synthetic rows}`` actually generated.
+    sample_is_synthetic_ : ndarray of bool
+        For the last ``fit_resample`` output: True for generated rows.
+    classes_ : ndarray
+        Class labels, in the order of the generator's class indices.
+    backends_ : dict
+        ``{class: fitted Backend}``; the same object for every class when conditional.
+    encoder_ : TabularEncoder
+        The fitted encoder.
+
+    Examples
+    --------
+    >>> from ganaug import GANOverSampler
+    >>> X_res, y_res = GANOverSampler(random_state=0).fit_resample(X, y)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        backend: str | type[Backend] = "ctgan",
+        sampling_strategy: Any = "auto",
+        conditioning: Literal["auto", "conditional", "per-class"] = "auto",
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        device: str | torch.device = "auto",
+        random_state: Any = None,
+        verbose: bool = False,
+        **backend_options: Any,
+    ) -> None:
+        self.backend = backend
+        self.sampling_strategy = sampling_strategy
+        self.conditioning = conditioning
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self._backend_option_names = sorted(backend_options)
+        for key, value in backend_options.items():
+            setattr(self, key, value)
+
+    # ---- scikit-learn parameter protocol (with backend options) ----------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        params = {name: getattr(self, name) for name in _PARAMS}
+        params.update({name: getattr(self, name) for name in self._backend_option_names})
+        return params
+
+    def set_params(self, **params: Any) -> GANOverSampler:
+        for key, value in params.items():
+            if key.startswith("_"):
+                raise ValueError(f"invalid parameter {key!r} for GANOverSampler")
+            if key not in _PARAMS and key not in self._backend_option_names:
+                self._backend_option_names = sorted([*self._backend_option_names, key])
+            setattr(self, key, value)
+        return self
+
+    # ---- public API ------------------------------------------------------
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Train the GAN on ``(X, y)`` and return the data with synthetic rows appended.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Numeric and categorical (object, string, category, bool) columns.
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+
+        Returns
+        -------
+        X_resampled : same type as X
+            Original rows first, then synthetic rows; same columns and dtypes.
+        y_resampled : same type as y
+        """
+        frame, restore_X = as_table(X)
+        y_arr = check_target(y, len(frame))
+        self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
+        self.sampling_strategy_ = self._targets(y_arr)
+        self.n_features_in_ = frame.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+
+        self._fit(frame, y_idx)
+        synthetic, y_new = self.generate(self.sampling_strategy_)
+        merged = pd.concat([frame.reset_index(drop=True), synthetic], ignore_index=True)
+        self.sample_is_synthetic_ = np.r_[np.zeros(len(frame), bool), np.ones(len(y_new), bool)]
+        return restore_X(merged), restore_target(y, y_arr, y_new)
+
+    def generate(self, class_counts: dict[Any, int]) -> tuple[pd.DataFrame, np.ndarray]:
+        """Draw synthetic rows from the fitted sampler.
+
+        Parameters
+        ----------
+        class_counts : dict
+            ``{class label: number of rows}``.
+
+        Returns
+        -------
+        X_synthetic : DataFrame
+            Decoded rows, columns and dtypes as in the training data.
+        y_synthetic : ndarray
+        """
+        if not hasattr(self, "encoder_"):
+            raise RuntimeError("this GANOverSampler is not fitted yet: call fit_resample first.")
+        generator = torch.Generator().manual_seed(self._seed_)
+        blocks, labels = [], []
+        for label, n in class_counts.items():
+            if n <= 0:
+                continue
+            if label not in self.backends_:
+                raise ValueError(f"class {label!r} has no trained generator; "
+                                 f"trained classes: {list(self.backends_)}.")
+            index = int(np.searchsorted(self.classes_, label)) if self._conditional_ else 0
+            blocks.append(self.backends_[label].sample(int(n), index, generator).numpy())
+            labels.append(np.full(int(n), label, dtype=self.classes_.dtype))
+        width = self.encoder_.n_features_
+        encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
+        y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
+        return self.encoder_.inverse_transform(encoded), y_new
+
+    # ---- steps -------------------------------------------------------------
+    def _targets(self, y: np.ndarray) -> dict[Any, int]:
+        try:
+            strategy = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
+        except ValueError as err:
+            raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
+        return {label: int(n) for label, n in strategy.items()}
+
+    def _fit(self, frame: pd.DataFrame, y_idx: np.ndarray) -> None:
+        backend_cls = self._backend_class()
+        self._conditional_ = self._resolve_conditioning(backend_cls)
+        options = self._options(backend_cls)
+        self._seed_ = self._seed()
+        device = resolve_device(self.device)
+        self.encoder_ = backend_cls(options, device).make_encoder(self._seed_)
+        encoded = torch.from_numpy(self.encoder_.fit(frame).transform(frame))
+        labels = torch.from_numpy(y_idx.astype(np.int64))
+        grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
+        self.backends_ = {}
+        with seeded(self._seed_, device):
+            if self._conditional_ and grow:
+                model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_))
+                self.backends_ = dict.fromkeys(grow, model)
+            for label in [] if self._conditional_ else grow:
+                rows = labels == int(np.searchsorted(self.classes_, label))
+                only_class = torch.zeros(int(rows.sum()), dtype=torch.long)
+                self.backends_[label] = self._train(
+                    backend_cls, options, device, encoded[rows], only_class, 1)
+
+    def _train(self, backend_cls, options, device, X, y, n_classes) -> Backend:
+        if self.verbose:
+            logger.info("training %s on %d rows x %d encoded columns (%s)",
+                        backend_cls.name, len(X), X.shape[1], device)
+        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_)
+        return backend_cls(options, device, progress=self.verbose).fit(data)
+
+    def _backend_class(self) -> type[Backend]:
+        if isinstance(self.backend, type) and issubclass(self.backend, Backend):
+            cls = self.backend
+        elif isinstance(self.backend, str):
+            cls = get_backend(self.backend)
+        else:
+            raise TypeError(f"backend must be a name or a Backend subclass, got {self.backend!r}")
+        if "tabular" not in cls.data_kinds:
+            raise InputError(
+                f"backend {cls.name!r} works on {', '.join(cls.data_kinds)} data, not tables; "
+                "pick a tabular backend (`ganaug backends` lists them)."
+            )
+        return cls
+
+    def _resolve_conditioning(self, cls: type[Backend]) -> bool:
+        if self.conditioning not in ("auto", "conditional", "per-class"):
+            raise ValueError(
+                f"conditioning={self.conditioning!r}: use 'auto', 'conditional' or 'per-class'."
+            )
+        if self.conditioning == "conditional" and not cls.conditional:
+            raise ValueError(
+                f"backend {cls.name!r} is unconditional, so it trains one generator per class: "
+                "use conditioning='per-class' (or 'auto'), or a conditional backend such as "
+                "'cgan', 'wgan-gp' or 'ctgan'."
+            )
+        return cls.conditional and self.conditioning != "per-class"
+
+    def _options(self, cls: type[Backend]) -> Any:
+        values = {k: getattr(self, k) for k in self._backend_option_names}
+        for key in ("epochs", "batch_size"):
+            value = getattr(self, key)
+            if value is not None:
+                values[key] = value
+        return build_options(cls.Options, values, cls.name)
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, (int, np.integer)) and not isinstance(self.random_state, bool):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))

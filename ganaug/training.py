@@ -1,0 +1,107 @@
+"""Training utilities shared by backends: seeding, devices, batches, loss logs, progress."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; explicit devices are checked.
+
+    Raises
+    ------
+    ValueError
+        If a CUDA device is asked for and none is available.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device={device!r} is not a device: use 'auto', 'cpu' or 'cuda'.") from err
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was asked for but PyTorch sees no CUDA GPU "
+            f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
+        )
+    return resolved
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's global RNGs for the block, restoring the caller's state after.
+
+    Layer initialisation and dropout draw from the global RNG; forking it keeps
+    runs reproducible without disturbing the user's own random streams.
+    """
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class ClassBatches:
+    """Draws batches of row indices with classes reweighted towards the rare ones.
+
+    A class of ``n_c`` rows is drawn with probability proportional to
+    ``n_c ** balance``: 1 keeps the data's frequencies, 0 makes every class
+    equally likely; rows within a class are drawn uniformly.
+    """
+
+    def __init__(self, y: torch.Tensor, n_classes: int, balance: float) -> None:
+        y = y.cpu()
+        self.counts = torch.bincount(y, minlength=n_classes)  # (k,)
+        weights = torch.where(self.counts > 0, self.counts.double() ** balance, 0.0)
+        self.class_probs = weights / weights.sum()  # (k,)
+        self.order = torch.argsort(y, stable=True)  # row indices grouped by class
+        self.starts = torch.cumsum(self.counts, 0) - self.counts  # (k,) first slot per class
+
+    def sample(self, batch_size: int,
+               classes: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(row_indices, class_indices)``, each ``(batch_size,)`` int64 on CPU."""
+        if classes is None:
+            classes = torch.multinomial(self.class_probs, batch_size, replacement=True)
+        offsets = (torch.rand(batch_size) * self.counts[classes]).long()  # uniform within class
+        return self.order[self.starts[classes] + offsets], classes
+
+
+class LossLog:
+    """Accumulates per-step losses on the device; syncs once per epoch."""
+
+    def __init__(self) -> None:
+        self._sums: dict[str, torch.Tensor] = {}
+        self._steps = 0
+
+    def add(self, **losses: torch.Tensor) -> None:
+        for key, value in losses.items():
+            value = value.detach()
+            self._sums[key] = self._sums[key] + value if key in self._sums else value
+        self._steps += 1
+
+    def epoch_means(self) -> dict[str, float]:
+        means = {k: float(v) / max(self._steps, 1) for k, v in self._sums.items()}
+        self._sums, self._steps = {}, 0
+        return means
+
+
+def epoch_range(epochs: int, progress: bool, desc: str) -> Iterator[int]:
+    """``range(epochs)``, wrapped in a tqdm bar when ``progress``."""
+    if not progress:
+        return iter(range(epochs))
+    from tqdm.auto import tqdm
+
+    return iter(tqdm(range(epochs), desc=desc, unit="epoch", leave=False))
+
+
+def check_finite(losses: dict[str, float], epoch: int, backend: str) -> None:
+    """Stop with a clear error when training diverged (a loss became NaN or infinite)."""
+    bad = [k for k, v in losses.items() if v != v or v in (float("inf"), float("-inf"))]
+    if bad:
+        raise FloatingPointError(
+            f"backend {backend!r} diverged at epoch {epoch + 1}: {', '.join(bad)} became "
+            f"non-finite. Lower the learning rate (e.g. lr=1e-4) or use a gradient-penalty "
+            f"backend such as 'wgan-gp'."
+        )

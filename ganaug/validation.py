@@ -1,0 +1,94 @@
+"""Input checks for ``fit_resample``: clear errors that name the problem and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class InputError(ValueError):
+    """The data given to ganaug cannot be used as it is."""
+
+
+def check_target(y: Any, n_rows: int) -> np.ndarray:
+    """Return ``y`` as a 1-D array after checking length, NaNs and class count."""
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr.ravel()
+    if y_arr.ndim != 1:
+        raise InputError(f"y must be 1-D (one label per row); got shape {y_arr.shape}.")
+    if len(y_arr) != n_rows:
+        raise InputError(
+            f"X has {n_rows} rows but y has {len(y_arr)} labels; they must match row for row."
+        )
+    if pd.isna(y_arr).any():
+        raise InputError("y contains missing labels (NaN/None): drop or label those rows first.")
+    if len(np.unique(y_arr)) < 2:
+        raise InputError(
+            f"y has a single class ({y_arr[0]!r}); oversampling needs at least 2 classes."
+        )
+    return y_arr
+
+
+def as_table(X: Any) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], Any]]:
+    """Return ``X`` as a DataFrame and a function that turns a frame back into X's type."""
+    if isinstance(X, pd.DataFrame):
+        _check_frame(X)
+        return X, _restore_frame(X)
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise InputError(
+            f"tabular X must be 2-D (rows x columns); got shape {array.shape}. "
+            "Image arrays (n, H, W[, C]) need a backend whose data kinds include 'image'."
+        )
+    frame = pd.DataFrame(array)
+    _check_frame(frame)
+    return frame, lambda out: out.to_numpy(dtype=array.dtype)
+
+
+def _restore_frame(X: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def restore(out: pd.DataFrame) -> pd.DataFrame:
+        out = out.reset_index(drop=True)
+        out.columns = X.columns
+        return out.astype(X.dtypes.to_dict())
+
+    return restore
+
+
+def _check_frame(frame: pd.DataFrame) -> None:
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise InputError(f"X is empty (shape {frame.shape}); give at least one row and column.")
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise InputError(f"X has duplicate column names {duplicated}; rename them to be unique.")
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+            raise InputError(
+                f"column {name!r} has dtype {dtype}; ganaug cannot generate dates or durations. "
+                "Convert it to numbers (e.g. df[col].astype('int64') or date parts) or drop it."
+            )
+        if pd.api.types.is_complex_dtype(dtype):
+            raise InputError(f"column {name!r} is complex-valued; split it into real columns.")
+    missing = frame.columns[frame.isna().any()].tolist()
+    if missing:
+        raise InputError(
+            f"X has missing values (NaN/None) in columns {missing[:10]}; impute them first "
+            "(e.g. sklearn.impute.SimpleImputer) or drop those rows."
+        )
+    numeric = frame.select_dtypes(include=[np.number])
+    infinite = numeric.columns[~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=0)].tolist()
+    if infinite:
+        raise InputError(f"X has infinite values in columns {infinite[:10]}; replace or drop them.")
+
+
+def restore_target(y: Any, y_arr: np.ndarray, y_new: np.ndarray) -> Any:
+    """Append synthetic labels to ``y`` in the caller's container type."""
+    values = np.concatenate([y_arr, y_new.astype(y_arr.dtype)])
+    if isinstance(y, pd.Series):
+        return pd.Series(values, name=y.name).astype(y.dtype)
+    if isinstance(y, pd.DataFrame):
+        return pd.DataFrame({y.columns[0]: values}).astype(y.dtypes.to_dict())
+    return values

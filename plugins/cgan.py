@@ -1,0 +1,34 @@
+"""``cgan``: Mirza & Osindero's conditional GAN (class one-hot into G and D)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ganaug import hookimpl
+from ganaug.adversarial import AdversarialOptions, MLPGANBackend
+from ganaug.losses import AdversarialLoss, get_loss
+
+
+@dataclass
+class CGANOptions(AdversarialOptions):
+    """Options of the ``cgan`` backend (see AdversarialOptions for the shared fields)."""
+
+    loss: Literal["non-saturating", "minimax", "hinge"] = "non-saturating"
+
+
+class CGANBackend(MLPGANBackend):
+    """Conditional GAN: one generator for all classes, the label fed to G and D."""
+
+    name = "cgan"
+    conditional = True
+    Options = CGANOptions
+    reference = "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014"
+
+    def make_loss(self) -> AdversarialLoss:
+        return get_loss(self.options.loss)
+
+
+@hookimpl
+def register_backends(register):
+    register(CGANBackend)

@@ -1,0 +1,34 @@
+"""``gan``: Goodfellow et al.'s MLP GAN, unconditional (one generator per class)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ganaug import hookimpl
+from ganaug.adversarial import AdversarialOptions, MLPGANBackend
+from ganaug.losses import AdversarialLoss, get_loss
+
+
+@dataclass
+class GANOptions(AdversarialOptions):
+    """Options of the ``gan`` backend (see AdversarialOptions for the shared fields)."""
+
+    loss: Literal["non-saturating", "minimax"] = "non-saturating"  # G objective variant
+
+
+class GANBackend(MLPGANBackend):
+    """Generative Adversarial Nets: G and D are MLPs playing the minimax game."""
+
+    name = "gan"
+    conditional = False
+    Options = GANOptions
+    reference = "Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014"
+
+    def make_loss(self) -> AdversarialLoss:
+        return get_loss(self.options.loss)
+
+
+@hookimpl
+def register_backends(register):
+    register(GANBackend)
