@@ -24,7 +24,8 @@ from ganaug.training import ClassBatches, LossLog, check_finite, epoch_range
 class AdversarialOptions:
     """Hyper-parameters shared by the adversarial tabular backends."""
 
-    epochs: int = 300  # passes over the training rows
+    epochs: int | None = None  # passes over the rows; None: as many as `steps` needs
+    steps: int = 600  # generator steps when epochs is None, whatever the data size
     batch_size: int = 256  # rows per step (drawn with replacement, so tiny data is fine)
     noise_dim: int = 64  # size of the generator's latent vector z
     generator_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of G
@@ -37,7 +38,9 @@ class AdversarialOptions:
     class_balance: float = 0.5  # class c drawn with prob ~ n_c**class_balance (0 = uniform)
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "noise_dim", "n_critic"):
+        if self.epochs is not None and self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1 or None, got {self.epochs}")
+        for name in ("steps", "batch_size", "noise_dim", "n_critic"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("lr_generator", "lr_critic"):
@@ -94,8 +97,9 @@ class AdversarialBackend(Backend):
         self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
         steps = max(1, math.ceil(len(data.X) / self.batch_))
+        epochs = opts.epochs or max(1, round(opts.steps / steps))
         log = LossLog()
-        for epoch in epoch_range(opts.epochs, self.progress, self.name):
+        for epoch in epoch_range(epochs, self.progress, self.name):
             for _ in range(steps):
                 for _ in range(opts.n_critic):
                     log.add(critic=self._critic_step())

@@ -181,6 +181,8 @@ class TabularEncoder:
         return pd.DataFrame(data, columns=[c.name for c in self.columns_])
 
     def _decode(self, col: _Column, block: np.ndarray, n: int) -> pd.Series:
+        if n == 0:
+            return pd.Series([], dtype=col.dtype)
         if col.categorical:
             codes = block.argmax(axis=1) if block.shape[1] else np.zeros(n, dtype=int)
             return _restore_categorical(col, col.levels[codes])

@@ -24,15 +24,23 @@ from ganaug.adversarial import AdversarialBackend, AdversarialOptions
 from ganaug.backend import TrainingData
 from ganaug.encoders import TabularEncoder
 from ganaug.losses import AdversarialLoss, get_loss
-from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot, residual_mlp
+from ganaug.nn import (
+    ConditionalCritic,
+    ConditionalGenerator,
+    TabularHead,
+    mlp,
+    one_hot,
+    residual_mlp,
+    segment_log_softmax,
+)
 
 
 @dataclass
 class CTGANOptions(AdversarialOptions):
     """Options of the ``ctgan`` backend (see AdversarialOptions for the shared fields)."""
 
-    epochs: int = 150
-    batch_size: int = 200
+    steps: int = 300
+    batch_size: int = 500
     noise_dim: int = 128
     generator_dims: tuple[int, ...] = (256, 256)  # residual layers
     critic_dims: tuple[int, ...] = (256, 256)
@@ -94,6 +102,9 @@ class CTGANBackend(AdversarialBackend):
             self.span_masks[i, offset : offset + s.width] = 1
             self.cond_spans.append((offset, offset + s.width))
             offset += s.width
+        # (w,) which discrete column each condition slot belongs to
+        self.cond_groups = torch.repeat_interleave(torch.tensor([s.width for s in spans], dtype=torch.long))
+        self.cond_groups = self.cond_groups.to(self.device)
         onehots = data.X[:, self.discrete_cols.to(data.X.device)].cpu()  # (n, w)
         counts = torch.zeros(data.n_classes, width).index_add_(0, data.y.cpu(), onehots)
         self.class_frequencies = counts / counts.clamp(min=1).sum(1, keepdim=True)  # per column slot
@@ -130,7 +141,7 @@ class CTGANBackend(AdversarialBackend):
             return None
         asked = cond[:, self.n_classes_ :]  # (b, w)
         logits = self._logits[:, self.discrete_cols.to(self.device)]
-        log_probs = torch.cat([F.log_softmax(logits[:, a:b], dim=1) for a, b in self.cond_spans], dim=1)
+        log_probs = segment_log_softmax(logits, self.cond_groups, len(self.cond_spans))
         return -(asked * log_probs).sum(1).mean()
 
     def _optimizer(self, module, lr):

@@ -1,0 +1,148 @@
+"""The ``ganaug`` command line: demo, backends, plugins, resample, evaluate, run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ganaug import recipes
+from ganaug._version import __version__
+from ganaug.io import UsageError
+from ganaug.options import OptionsError, options_help
+from ganaug.plugins import get_host
+from ganaug.validation import InputError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ganaug`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        args.handler(args)
+    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError) as err:
+        print(f"ganaug {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ganaug: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganaug", description="Fix imbalanced datasets with GANs.")
+    parser.add_argument("--version", action="version", version=f"ganaug {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="balance an embedded dataset and compare with SMOTE")
+    p.add_argument("--backend", default="ctgan")
+    p.add_argument("--dataset", default="breast_cancer", choices=("breast_cancer", "wine"))
+    _common(p)
+    p.set_defaults(handler=lambda a: recipes.demo(**_settings(a, "backend", "dataset")))
+
+    p = sub.add_parser("backends", help="list registered backends")
+    p.add_argument("--options", metavar="NAME", help="show one backend's options and defaults")
+    p.set_defaults(handler=_backends)
+
+    p = sub.add_parser("plugins", help="list plugins, their hooks, what they registered, load errors")
+    p.set_defaults(handler=_plugins)
+
+    p = sub.add_parser("resample", help="balance a CSV/Parquet table and write it to a new file")
+    p.add_argument("data", help="input .csv or .parquet")
+    p.add_argument("--target", required=True, help="label column")
+    p.add_argument("-o", "--output", required=True, help="output .csv or .parquet (never the input)")
+    p.add_argument("--backend", default="ctgan")
+    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    _common(p)
+    p.set_defaults(handler=lambda a: recipes.resample(
+        **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
+
+    p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data")
+    p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
+    p.add_argument("--target")
+    p.add_argument("--dataset", choices=("breast_cancer", "wine"))
+    p.add_argument("--samplers", default="none,smote,ctgan", help="comma-separated names")
+    p.add_argument("--out", help="report folder (results.csv, summary.md)")
+    p.add_argument("--force", action="store_true")
+    _common(p)
+    p.set_defaults(handler=lambda a: recipes.evaluate_task(
+        **_settings(a, "data", "target", "dataset", "samplers", "out", "force")))
+
+    p = sub.add_parser("run", help="run a TOML recipe from recipes/")
+    p.add_argument("recipe")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a recipe key (repeatable)")
+    p.set_defaults(handler=lambda a: recipes.run(recipes.load_recipe(a.recipe, a.set)))
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--random-state", dest="random_state", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="backend option (repeatable), e.g. --option lr_generator=1e-4")
+    p.add_argument("-v", "--verbose", action="store_true")
+
+
+def _settings(args: argparse.Namespace, *names: str) -> dict:
+    settings = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    for key in ("epochs", "batch_size", "random_state", "device", "verbose"):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = value
+    settings["options"] = dict(_pair(item) for item in args.option)
+    return settings
+
+
+def _pair(item: str) -> tuple[str, object]:
+    key, sep, raw = item.partition("=")
+    if not sep:
+        raise UsageError(f"--option {item!r}: write key=value, e.g. --option lr_generator=1e-4")
+    return key.strip(), recipes.parse_value(raw.strip())  # same parsing as --set
+
+
+def _backends(args: argparse.Namespace) -> None:
+    host = get_host()
+    backends = host.backends()
+    if args.options:
+        from ganaug.plugins import get_backend
+
+        for key, default in options_help(get_backend(args.options).Options).items():
+            print(f"{key:20s} {default!r}")
+        return
+    print(f"{'backend':10s} {'data kinds':14s} {'conditional':12s} {'plugin':28s} version")
+    for name, cls in sorted(backends.items()):
+        origin = host.origin(name)
+        plugin = f"{origin.name} ({origin.distribution})"
+        print(f"{name:10s} {','.join(cls.data_kinds):14s} {str(cls.conditional).lower():12s} "
+              f"{plugin:28s} {origin.version}")
+    _print_failures(host)
+
+
+def _plugins(args: argparse.Namespace) -> None:
+    host = get_host()
+    for info in host.plugins():
+        if info.error:
+            continue
+        print(f"{info.name} ({info.distribution} {info.version})")
+        print(f"    hooks: {', '.join(info.hooks) or '-'}; backends: {', '.join(info.backends) or '-'}")
+    _print_failures(host)
+
+
+def _print_failures(host) -> None:
+    failures = host.failures()
+    if failures:
+        print("\nplugins that failed to load (set GANAUG_RAISE_PLUGIN_ERRORS=1 to see the traceback):")
+    for info in failures:
+        what = f" backend {info.backends[0]!r}" if info.backends else ""
+        print(f"  {info.name} ({info.distribution} {info.version}){what}: {info.error}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""Recipes: flat TOML run configurations, and the tasks they (and the CLI) run.
+
+A recipe names a ``task`` (``demo``, ``resample`` or ``evaluate``), its data
+(``dataset`` for an embedded one, or ``data`` + ``target`` for a file) and
+its settings. Keys the runner does not know are backend options, so
+``lr_generator = 1e-4`` in a recipe reaches the backend's ``Options``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import tomllib
+
+from ganaug.datasets import load_imbalanced
+from ganaug.evaluation import evaluate, summarize
+from ganaug.io import UsageError, check_output, read_table, split_target, write_table
+from ganaug.sampler import GANOverSampler
+
+TASKS = ("demo", "resample", "evaluate")
+RUNNER_KEYS = {
+    "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
+    "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
+    "verbose", "output", "out", "force", "folds", "n_jobs",
+}
+DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
+
+
+def load_recipe(path: str | Path, overrides: list[str] = ()) -> dict[str, Any]:
+    """Read a recipe and apply ``key=value`` overrides (values parsed as TOML, else strings)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"recipe {str(path)!r} does not exist.")
+    try:
+        recipe = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"recipe {str(path)!r} is not valid TOML: {err}") from err
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {item!r}: write key=value, e.g. --set epochs=50")
+        recipe[key.strip()] = parse_value(raw.strip())
+    return recipe
+
+
+def parse_value(raw: str) -> Any:
+    """``"50"`` -> 50, ``"[1, 2]"`` -> [1, 2], ``"ctgan"`` -> "ctgan"."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def run(recipe: dict[str, Any]) -> Any:
+    """Run a recipe dict; returns what its task returns."""
+    task = recipe.get("task", "demo")
+    if task not in TASKS:
+        raise UsageError(f"task {task!r} is unknown; use one of {', '.join(TASKS)}.")
+    return {"demo": demo, "resample": resample, "evaluate": evaluate_task}[task](**recipe_kwargs(recipe))
+
+
+def recipe_kwargs(recipe: dict[str, Any]) -> dict[str, Any]:
+    """Split a recipe into runner arguments and backend options."""
+    kwargs = {k: v for k, v in recipe.items() if k in RUNNER_KEYS and k != "task"}
+    kwargs["options"] = {k: v for k, v in recipe.items() if k not in RUNNER_KEYS}
+    return kwargs
+
+
+def load_data(dataset: str | None = None, data: str | None = None, target: str | None = None,
+              ratio: float = 10.0, random_state: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Embedded dataset by name, or a CSV/Parquet file with a target column."""
+    if data is not None:
+        if target is None:
+            raise UsageError("a data file needs its label column: add target = \"...\" / --target.")
+        return split_target(read_table(data), target)
+    return load_imbalanced(dataset or "breast_cancer", ratio=ratio, random_state=random_state)
+
+
+def make_oversampler(backend: str = "ctgan", options: dict | None = None, **settings: Any) -> GANOverSampler:
+    """A GANOverSampler from recipe settings (unset ones keep their defaults)."""
+    keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device", "verbose")
+    params = {k: settings[k] for k in keys if settings.get(k) is not None}
+    return GANOverSampler(backend=backend, **params, **(options or {}))
+
+
+def demo(backend: str = "ctgan", dataset: str = "breast_cancer", ratio: float = 10.0,
+         random_state: int = 0, folds: int = 5, n_jobs: int | None = None,
+         options: dict | None = None, **settings: Any) -> pd.DataFrame:
+    """Imbalanced embedded data -> CV of a kNN and a logistic regression: none vs SMOTE vs GAN."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = load_imbalanced(dataset, ratio=ratio, random_state=random_state)
+    counts = ", ".join(f"{k}: {v}" for k, v in y.value_counts().items())
+    print(f"ganaug demo: {dataset} made imbalanced ({len(y)} rows; {counts}), backend {backend!r}")
+    gan = make_oversampler(backend, options, random_state=random_state, **settings)
+    results = evaluate(
+        X, y, samplers={"none": None, "smote": _smote(random_state), f"ganaug:{backend}": gan},
+        classifiers={"knn": KNeighborsClassifier(5), "logreg": LogisticRegression(max_iter=2000)},
+        cv=StratifiedKFold(folds, shuffle=True, random_state=random_state), n_jobs=n_jobs,
+        random_state=random_state,
+    )
+    table = summarize(results, DEMO_METRICS)
+    print(f"\nDownstream scores, {folds}-fold CV, mean of kNN and logistic regression:")
+    print(table.round(3).to_string())
+    return table
+
+
+def _smote(random_state: int):
+    from imblearn.over_sampling import SMOTE
+
+    return SMOTE(random_state=random_state)
+
+
+def resample(output: str | None = None, data: str | None = None, target: str | None = None,
+             dataset: str | None = None, force: bool = False, backend: str = "ctgan",
+             options: dict | None = None, **settings: Any) -> pd.DataFrame:
+    """Balance a table and write it (original rows first) to ``output``."""
+    if output is None:
+        raise UsageError("resample needs an output file: -o out.csv (or output = \"...\" in a recipe).")
+    out_path = check_output(output, [data] if data else [], force)
+    X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
+    sampler = make_oversampler(backend, options, **settings)
+    X_res, y_res = sampler.fit_resample(X, y)
+    table = X_res.assign(**{y_res.name or "label": y_res.to_numpy()})
+    write_table(table, out_path)
+    added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
+    print(f"wrote {len(table)} rows ({len(X)} original, {len(table) - len(X)} synthetic: {added}) "
+          f"to {out_path}")
+    return table
+
+
+def evaluate_task(samplers: list[str] | str = ("none", "smote", "ctgan"), out: str | None = None,
+                  data: str | None = None, target: str | None = None, dataset: str | None = None,
+                  ratio: float = 10.0, random_state: int = 0, folds: int = 5,
+                  n_jobs: int | None = None, force: bool = False, options: dict | None = None,
+                  **settings: Any) -> pd.DataFrame:
+    """Cross-validated comparison of samplers; writes results.csv and summary.md to ``out``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from ganaug.evaluation import make_sampler
+
+    names = samplers.split(",") if isinstance(samplers, str) else list(samplers)
+    X, y = load_data(dataset, data, target, ratio, random_state)
+    gan_settings = {k: v for k, v in settings.items() if k in ("epochs", "batch_size", "device")
+                    and v is not None}
+    chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
+    results = evaluate(X, y, chosen, cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
+                       n_jobs=n_jobs, random_state=random_state)
+    table = summarize(results)
+    print(table.round(3).to_string())
+    if out:
+        folder = Path(out)
+        if folder.exists() and any(folder.iterdir()) and not force:
+            raise UsageError(f"report folder {out!r} is not empty; pass --force to overwrite.")
+        folder.mkdir(parents=True, exist_ok=True)
+        results.to_csv(folder / "results.csv", index=False)
+        (folder / "summary.md").write_text(table.round(4).to_markdown() if _has_tabulate()
+                                           else table.round(4).to_string())
+        print(f"wrote {folder / 'results.csv'} and {folder / 'summary.md'}")
+    return table
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True

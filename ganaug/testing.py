@@ -1,0 +1,185 @@
+"""Conformance kit: the checks every backend must pass, ours and third parties'.
+
+Use it in one line from pytest::
+
+    from ganaug.testing import parametrize_backend_checks
+
+    @parametrize_backend_checks([MyBackend])
+    def test_backend(backend, check):
+        check(backend)
+
+or call :func:`check_backend` to run every check at once. A backend can
+declare checks it is known to fail as data, with a reason, in a class
+attribute ``expected_failures = {"check_name": "reason"}``; those become
+``xfail`` in pytest and are skipped by :func:`check_backend`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ganaug.backend import Backend, check_backend_class
+from ganaug.options import OptionsError
+from ganaug.sampler import GANOverSampler
+
+TINY = {"epochs": 2, "batch_size": 20}  # training just long enough to exercise the code
+
+
+def tiny_table(n_major: int = 40, n_minor: int = 8, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Mixed-type imbalanced table: float, int, string, category and bool columns, 3 classes."""
+    rng = np.random.default_rng(seed)
+    n = n_major + n_minor + n_minor // 2
+    y = pd.Series(["major"] * n_major + ["minor"] * n_minor + ["rare"] * (n_minor // 2), name="label")
+    X = pd.DataFrame({
+        "height": rng.normal(170, 10, n) + (y == "minor") * 15,
+        "count": rng.integers(0, 20, n).astype(np.int32),
+        "colour": rng.choice(["red", "green", "blue"], n).astype(object),
+        "grade": pd.Categorical(rng.choice(["a", "b"], n), categories=["a", "b", "c"]),
+        "flag": rng.random(n) > 0.5,
+    })
+    return X, y
+
+
+def _sampler(backend: type[Backend], **params) -> GANOverSampler:
+    return GANOverSampler(backend=backend, **{"random_state": 0, "device": "cpu", **TINY, **params})
+
+
+def check_contract(backend: type[Backend]) -> None:
+    """Class attributes and Options follow the backend contract."""
+    check_backend_class(backend)
+    backend.Options()  # defaults must be valid
+
+
+def check_fit_tabular(backend: type[Backend]) -> None:
+    """A DataFrame round trip: originals first and unchanged, same columns and dtypes."""
+    if "tabular" not in backend.data_kinds:
+        return
+    X, y = tiny_table()
+    sampler = _sampler(backend)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert list(X_res.columns) == list(X.columns), "columns changed"
+    assert (X_res.dtypes == X.dtypes).all(), f"dtypes changed: {X_res.dtypes.to_dict()}"
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X.reset_index(drop=True))
+    assert sampler.sample_is_synthetic_.sum() == len(X_res) - len(X)
+    new = X_res[sampler.sample_is_synthetic_]
+    assert new["count"].between(X["count"].min(), X["count"].max()).all(), "ints left the seen range"
+    assert set(new["colour"]) <= set(X["colour"]), "unseen categories generated"
+    assert np.isfinite(new["height"]).all(), "non-finite values generated"
+
+
+def check_class_counts(backend: type[Backend]) -> None:
+    """Exact counts for a dict sampling strategy; classes asked for nothing get nothing."""
+    X, y = tiny_table()
+    strategy = {"minor": 25, "rare": 10}
+    _, y_res = _sampler(backend, sampling_strategy=strategy).fit_resample(X, y)
+    counts = y_res.value_counts()
+    assert counts["minor"] == 25 and counts["rare"] == 10 and counts["major"] == 40, counts.to_dict()
+
+
+def check_array_input(backend: type[Backend]) -> None:
+    """A 2-D float ndarray comes back as an ndarray of the same dtype and width."""
+    X, y = tiny_table()
+    array = X[["height"]].assign(other=X["count"] * 0.5).to_numpy(np.float32)
+    X_res, y_res = _sampler(backend).fit_resample(array, y.to_numpy())
+    assert isinstance(X_res, np.ndarray) and X_res.dtype == np.float32 and X_res.shape[1] == 2
+    assert isinstance(y_res, np.ndarray) and len(y_res) == len(X_res)
+    np.testing.assert_array_equal(X_res[: len(array)], array)
+
+
+def check_seeding(backend: type[Backend]) -> None:
+    """Same random_state, same output on CPU; another seed, other samples."""
+    X, y = tiny_table()
+    first, _ = _sampler(backend).fit_resample(X, y)
+    again, _ = _sampler(backend).fit_resample(X, y)
+    other, _ = _sampler(backend, random_state=1).fit_resample(X, y)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other), "random_state has no effect"
+
+
+def check_conditioning(backend: type[Backend]) -> None:
+    """Conditional backends train one model; every backend supports per-class."""
+    X, y = tiny_table()
+    per_class = _sampler(backend, conditioning="per-class")
+    per_class.fit_resample(X, y)
+    assert len({id(m) for m in per_class.backends_.values()}) == 2
+    if backend.conditional:
+        conditional = _sampler(backend, conditioning="conditional")
+        conditional.fit_resample(X, y)
+        assert len({id(m) for m in conditional.backends_.values()}) == 1
+    else:
+        try:
+            _sampler(backend, conditioning="conditional").fit_resample(X, y)
+        except ValueError as err:
+            assert "per-class" in str(err)
+        else:
+            raise AssertionError("an unconditional backend accepted conditioning='conditional'")
+
+
+def check_options_validation(backend: type[Backend]) -> None:
+    """Unknown option names and wrong types give OptionsError naming the option."""
+    X, y = tiny_table()
+    for bad in ({"no_such_option": 1}, {"batch_size": "big"}):
+        try:
+            _sampler(backend, **bad).fit_resample(X, y)
+        except OptionsError as err:
+            assert next(iter(bad)) in str(err), str(err)
+        else:
+            raise AssertionError(f"options {bad} were accepted")
+
+
+def check_history(backend: type[Backend]) -> None:
+    """Training records finite losses, one dict per epoch."""
+    X, y = tiny_table()
+    sampler = _sampler(backend)
+    sampler.fit_resample(X, y)
+    model = next(iter(sampler.backends_.values()))
+    assert len(model.history_) == TINY["epochs"], model.history_
+    assert all(np.isfinite(v) for epoch in model.history_ for v in epoch.values())
+
+
+CHECKS: dict[str, Callable[[type[Backend]], None]] = {
+    f.__name__.removeprefix("check_"): f
+    for f in (check_contract, check_fit_tabular, check_class_counts, check_array_input,
+              check_seeding, check_conditioning, check_options_validation, check_history)
+}
+
+
+def backend_checks(backend: type[Backend]) -> Iterator[tuple[str, Callable]]:
+    """``(name, check)`` pairs for a backend, tabular checks only if it takes tables."""
+    for name, check in CHECKS.items():
+        if name != "contract" and "tabular" not in backend.data_kinds:
+            continue
+        yield name, check
+
+
+def check_backend(backend: type[Backend]) -> None:
+    """Run every conformance check on ``backend``; raise on the first failure."""
+    expected = getattr(backend, "expected_failures", {})
+    for name, check in backend_checks(backend):
+        if name not in expected:
+            check(backend)
+
+
+def parametrize_backend_checks(backends: Iterable[type[Backend]] | None = None):
+    """A ``pytest.mark.parametrize`` over ``(backend, check)``, one test id per pair.
+
+    ``backends`` defaults to every registered backend.
+    """
+    import pytest
+
+    from ganaug.plugins import get_host
+
+    backends = list(get_host().backends().values()) if backends is None else list(backends)
+    params = []
+    for backend in backends:
+        expected = getattr(backend, "expected_failures", {})
+        for name, check in backend_checks(backend):
+            marks = [pytest.mark.xfail(reason=expected[name], strict=True)] if name in expected else []
+            params.append(pytest.param(backend, check, id=f"{backend.name}-{name}", marks=marks))
+    return pytest.mark.parametrize("backend, check", params)
+
+
+__all__ = ["CHECKS", "check_backend", "parametrize_backend_checks", "tiny_table"]

@@ -1,0 +1,8 @@
+"""Every registered backend passes the conformance kit."""
+
+from ganaug.testing import parametrize_backend_checks
+
+
+@parametrize_backend_checks()
+def test_backend_conformance(backend, check):
+    check(backend)

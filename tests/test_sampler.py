@@ -1,0 +1,189 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.pipeline import make_pipeline
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+
+from ganaug import GANOverSampler
+from ganaug.options import OptionsError
+from ganaug.validation import InputError
+
+
+@pytest.mark.parametrize(
+    "strategy, expected",
+    [
+        ("auto", {"major": 40, "minor": 40, "rare": 40}),
+        ("minority", {"major": 40, "minor": 8, "rare": 40}),
+        ("not minority", {"major": 40, "minor": 40, "rare": 4}),
+        ("not majority", {"major": 40, "minor": 40, "rare": 40}),
+        ("all", {"major": 40, "minor": 40, "rare": 40}),
+        ({"minor": 20}, {"major": 40, "minor": 20, "rare": 4}),
+        (lambda y: {"rare": 9}, {"major": 40, "minor": 8, "rare": 9}),
+    ],
+)
+def test_sampling_strategy_forms(table, fast, strategy, expected):
+    X, y = table
+    _, y_res = GANOverSampler(sampling_strategy=strategy, **fast).fit_resample(X, y)
+    assert y_res.value_counts().to_dict() == expected
+
+
+def test_float_strategy_partial_balancing_binary(table, fast):
+    X, y = table
+    binary = y != "major"
+    _, y_res = GANOverSampler(sampling_strategy=0.75, **fast).fit_resample(X, binary)
+    assert y_res.value_counts().to_dict() == {False: 40, True: 30}
+
+
+def test_integer_labels_and_series_name_kept(table, fast):
+    X, y = table
+    y_int = y.map({"major": 0, "minor": 1, "rare": 2}).astype("int16").rename("target")
+    _, y_res = GANOverSampler(**fast).fit_resample(X, y_int)
+    assert y_res.dtype == np.int16 and y_res.name == "target"
+    assert y_res.tolist()[: len(y)] == y_int.tolist()
+
+
+def test_dataframe_with_custom_index_returns_range_index(table, fast):
+    X, y = table
+    X.index = [f"row{i}" for i in range(len(X))]
+    y.index = X.index
+    X_res, y_res = GANOverSampler(**fast).fit_resample(X, y)
+    assert isinstance(X_res.index, pd.RangeIndex) and isinstance(y_res.index, pd.RangeIndex)
+    assert X_res.iloc[: len(X)].to_numpy().tolist() == X.to_numpy().tolist()
+
+
+def test_integer_ndarray_stays_integer(fast):
+    rng = np.random.default_rng(0)
+    X = rng.integers(-5, 5, size=(40, 3))
+    y = np.r_[np.zeros(32), np.ones(8)].astype(int)
+    X_res, y_res = GANOverSampler(**fast).fit_resample(X, y)
+    assert X_res.dtype == X.dtype and X_res.min() >= -5 and X_res.max() <= 4
+    assert np.bincount(y_res).tolist() == [32, 32]
+
+
+def test_object_array_with_mixed_columns(fast):
+    X = np.array([[1.5, "a"], [2.5, "b"], [3.0, "a"], [0.5, "b"]] * 5, dtype=object)
+    y = np.array([0, 0, 0, 1] * 5)
+    X_res, _ = GANOverSampler(**fast).fit_resample(X, y)
+    assert X_res.dtype == object and set(X_res[:, 1]) <= {"a", "b"}
+
+
+def test_synthetic_mask_and_generate(table, fast):
+    X, y = table
+    sampler = GANOverSampler(**fast)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert sampler.sample_is_synthetic_.tolist() == [False] * len(X) + [True] * (len(X_res) - len(X))
+    extra, labels = sampler.generate({"rare": 7})
+    assert len(extra) == 7 and set(labels) == {"rare"} and list(extra.columns) == list(X.columns)
+
+
+def test_already_balanced_trains_nothing(fast):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.r_[np.zeros(10), np.ones(10)]
+    sampler = GANOverSampler(**fast)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert len(X_res) == 20 and sampler.backends_ == {}
+
+
+def test_per_class_conditioning_trains_only_grown_classes(table, fast):
+    X, y = table
+    sampler = GANOverSampler(conditioning="per-class", **fast)
+    sampler.fit_resample(X, y)
+    assert set(sampler.backends_) == {"minor", "rare"}
+    assert sampler.backends_["minor"] is not sampler.backends_["rare"]
+
+
+def test_unconditional_backend_refuses_conditional(table, fast):
+    X, y = table
+    with pytest.raises(ValueError, match="per-class"):
+        GANOverSampler(**{**fast, "backend": "gan"}, conditioning="conditional").fit_resample(X, y)
+
+
+def test_same_seed_same_output_and_global_rng_untouched(table, fast):
+    X, y = table
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    a, _ = GANOverSampler(**fast).fit_resample(X, y)
+    assert torch.rand(1) == expected_next, "fit_resample consumed the caller's torch RNG"
+    b, _ = GANOverSampler(**fast).fit_resample(X, y)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_clone_and_params_include_backend_options(fast):
+    sampler = GANOverSampler(**fast, lr_generator=1e-3)
+    params = sampler.get_params()
+    assert params["lr_generator"] == 1e-3 and params["backend"] == "cgan"
+    copy = clone(sampler)
+    assert copy.get_params() == params
+    copy.set_params(n_critic=2, epochs=3)
+    assert copy.get_params()["n_critic"] == 2 and copy.epochs == 3
+
+
+def test_pipeline_and_cross_validate(table, fast):
+    X, y = table
+    X = X[["height", "count"]]
+    pipe = make_pipeline(GANOverSampler(**fast), LogisticRegression(max_iter=500))
+    scores = cross_validate(pipe, X, y, cv=2, scoring="balanced_accuracy")
+    assert np.isfinite(scores["test_score"]).all()
+
+
+def test_verbose_shows_progress(table, fast, capsys):
+    X, y = table
+    GANOverSampler(**{**fast, "epochs": 3}, verbose=True).fit_resample(X, y)
+    assert "cgan" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "make_bad, message",
+    [
+        (lambda X, y: (X.assign(height=np.nan), y), "missing values"),
+        (lambda X, y: (X.assign(height=np.inf), y), "infinite"),
+        (lambda X, y: (X, y[:-1]), "rows but y has"),
+        (lambda X, y: (X, pd.Series(["a"] * len(y))), "at least 2 classes"),
+        (lambda X, y: (X.iloc[:0], y.iloc[:0]), "empty"),
+        (lambda X, y: (X.assign(when=pd.Timestamp("2024-01-01")), y), "dates"),
+        (lambda X, y: (pd.concat([X, X["height"]], axis=1), y), "duplicate column"),
+        (lambda X, y: (X.to_numpy()[:, :, None], y), "2-D"),
+    ],
+)
+def test_bad_input_messages(table, fast, make_bad, message):
+    X, y = make_bad(*table)
+    with pytest.raises(InputError, match=message):
+        GANOverSampler(**fast).fit_resample(X, y)
+
+
+def test_bad_sampling_strategy_message(table, fast):
+    X, y = table
+    with pytest.raises(InputError, match="not present"):
+        GANOverSampler(sampling_strategy={"nope": 50}, **fast).fit_resample(*table)
+    with pytest.raises(InputError, match="greater or equal"):
+        GANOverSampler(sampling_strategy={"minor": 2}, **fast).fit_resample(X, y)
+
+
+def test_unknown_backend_suggests_closest(table):
+    with pytest.raises(ValueError, match="Did you mean 'ctgan'.*Known backends"):
+        GANOverSampler(backend="ctgn").fit_resample(*table)
+
+
+def test_bad_options_name_and_type(table, fast):
+    with pytest.raises(OptionsError, match="Did you mean 'lr_generator'"):
+        GANOverSampler(**fast, lr_genrator=1).fit_resample(*table)
+    with pytest.raises(OptionsError, match="'n_critic' must be a int"):
+        GANOverSampler(**fast, n_critic=1.5).fit_resample(*table)
+    with pytest.raises(OptionsError, match="class_balance must be in"):
+        GANOverSampler(**fast, class_balance=3.0).fit_resample(*table)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU message")
+def test_cuda_without_gpu_is_a_clear_error(table, fast):
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        GANOverSampler(**{**fast, "device": "cuda"}).fit_resample(*table)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit(table, fast):
+    X_res, _ = GANOverSampler(**{**fast, "device": "cuda"}).fit_resample(*table)
+    assert len(X_res) == 120
