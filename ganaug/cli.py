@@ -67,10 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=("breast_cancer", "wine"))
     p.add_argument("--samplers", default="none,smote,ctgan", help="comma-separated names")
     p.add_argument("--out", help="report folder (results.csv, summary.md)")
+    p.add_argument("--folds", type=int, default=5, help="stratified CV folds")
     p.add_argument("--force", action="store_true")
     _common(p)
     p.set_defaults(handler=lambda a: recipes.evaluate_task(
-        **_settings(a, "data", "target", "dataset", "samplers", "out", "force")))
+        **_settings(a, "data", "target", "dataset", "samplers", "out", "folds", "force")))
 
     p = sub.add_parser("run", help="run a TOML recipe from recipes/")
     p.add_argument("recipe")

@@ -37,7 +37,7 @@ def default_classifiers(random_state: int = 0) -> dict[str, Any]:
     return {
         "knn": KNeighborsClassifier(5),
         "tree": DecisionTreeClassifier(random_state=random_state),
-        "svc": SVC(probability=True, random_state=random_state),
+        "svc": SVC(random_state=random_state),  # AUC from its decision function
         "logreg": LogisticRegression(max_iter=2000),
     }
 
@@ -168,10 +168,22 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, minority: Any) -> dict[str
         "minority_f1": f1_score(y, pred, labels=[minority], average="macro", zero_division=0),
         "minority_recall": recall_score(y, pred, labels=[minority], average="macro", zero_division=0),
     }
-    if hasattr(model, "predict_proba") and len(labels) > 1:
-        proba = model.predict_proba(X)
-        if len(model.classes_) == 2:
-            scores["roc_auc"] = roc_auc_score(y, proba[:, 1])
-        elif set(labels) == set(model.classes_):
-            scores["roc_auc"] = roc_auc_score(y, proba, multi_class="ovr", labels=model.classes_)
+    ranking = _ranking_scores(model, X)
+    if ranking is not None and len(model.classes_) == 2:
+        scores["roc_auc"] = roc_auc_score(y, ranking if ranking.ndim == 1 else ranking[:, 1])
+    elif ranking is not None and set(labels) == set(model.classes_):
+        scores["roc_auc"] = roc_auc_score(y, ranking, multi_class="ovr", labels=model.classes_)
     return scores
+
+
+def _ranking_scores(model: Any, X: np.ndarray) -> np.ndarray | None:
+    """Class probabilities, or decision values (softmaxed when multiclass), for AUC."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(X)
+    if not hasattr(model, "decision_function"):
+        return None
+    values = model.decision_function(X)
+    if values.ndim == 1:
+        return values
+    values = np.exp(values - values.max(axis=1, keepdims=True))
+    return values / values.sum(axis=1, keepdims=True)

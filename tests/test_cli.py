@@ -1,0 +1,139 @@
+import pathlib
+import tomllib
+
+import pandas as pd
+import pytest
+
+from ganaug.cli import main
+from ganaug.plugins import list_backends
+from ganaug.recipes import TASKS, load_recipe
+
+RECIPES = sorted((pathlib.Path(__file__).parent.parent / "recipes").glob("*.toml"))
+FAST = ["--epochs", "1", "--batch-size", "16"]
+
+
+@pytest.fixture
+def csv(tmp_path, table):
+    X, y = table
+    path = tmp_path / "data.csv"
+    X.assign(label=y).to_csv(path, index=False)
+    return path
+
+
+def test_backends_lists_every_backend(capsys):
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    for name in list_backends():
+        assert name in out
+    assert "tabular" in out and "0.1.0" in out
+
+
+def test_backend_options(capsys):
+    assert main(["backends", "--options", "ctgan"]) == 0
+    assert "pac" in capsys.readouterr().out
+
+
+def test_plugins_lists_hooks(capsys):
+    assert main(["plugins"]) == 0
+    assert "register_backends" in capsys.readouterr().out
+
+
+def test_resample_writes_balanced_csv(csv, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["resample", str(csv), "--target", "label", "-o", str(out), "--backend", "cgan", *FAST]) == 0
+    result = pd.read_csv(out)
+    assert result["label"].value_counts().to_dict() == {"major": 40, "minor": 40, "rare": 40}
+    assert "synthetic" in capsys.readouterr().out
+
+
+def test_resample_parquet_and_strategy(csv, tmp_path):
+    out = tmp_path / "out.parquet"
+    args = ["resample", str(csv), "--target", "label", "-o", str(out), "--backend", "gan",
+            "--sampling-strategy", "minority", *FAST]
+    assert main(args) == 0
+    assert pd.read_parquet(out)["label"].value_counts().to_dict() == {"major": 40, "minor": 8, "rare": 40}
+
+
+def test_resample_refuses_to_overwrite(csv, tmp_path, capsys):
+    before = csv.read_bytes()
+    assert main(["resample", str(csv), "--target", "label", "-o", str(csv), "--force", *FAST]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert csv.read_bytes() == before
+    existing = tmp_path / "exists.csv"
+    existing.write_text("keep me")
+    assert main(["resample", str(csv), "--target", "label", "-o", str(existing), *FAST]) == 2
+    assert "--force" in capsys.readouterr().err and existing.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["resample", "missing.csv", "--target", "label", "-o", "x.csv"], "does not exist"),
+        (["resample", "{csv}", "--target", "nope", "-o", "{tmp}/x.csv"], "target column 'nope'"),
+        (["resample", "{csv}", "--target", "label", "-o", "{tmp}/x.txt"], "must end in"),
+        (["resample", "{csv}", "--target", "label", "-o", "{tmp}/x.csv", "--backend=ctgn"], "Did you mean"),
+        (["resample", "{csv}", "--target", "label", "-o", "{tmp}/x.csv", "--option=bogus=1"], "no option"),
+    ],
+)
+def test_cli_errors_are_clear(args, message, csv, tmp_path, capsys):
+    args = [a.format(csv=csv, tmp=tmp_path) for a in args]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unreadable_file(tmp_path, capsys):
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    assert main(["resample", str(bad), "--target", "y", "-o", str(tmp_path / "o.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_demo_runs(capsys):
+    assert main(["demo", "--backend", "cgan", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "smote" in out and "ganaug:cgan" in out and "g_mean" in out
+
+
+def test_evaluate_writes_report(csv, tmp_path):
+    out = tmp_path / "report"
+    args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,ros,gan", "--out", str(out),
+            "--folds", "2", *FAST]
+    assert main(args) == 0
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["sampler"]) == {"none", "ros", "gan"}
+    assert (out / "summary.md").read_text()
+
+
+def test_run_recipe_with_overrides(tmp_path, capsys):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('# test\ntask = "resample"\ndataset = "wine"\nbackend = "cgan"\n'
+                      f'output = "{tmp_path / "wine.csv"}"\n')
+    assert main(["run", str(recipe), "--set", "epochs=1", "--set", "sampling_strategy='minority'"]) == 0
+    counts = pd.read_csv(tmp_path / "wine.csv")["label"].value_counts().to_dict()
+    assert counts == {"class_0": 59, "class_1": 71, "class_2": 71}  # only the rarest grew
+
+
+def test_bad_override_and_task(tmp_path, capsys):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('task = "fly"\n')
+    assert main(["run", str(recipe)]) == 2
+    assert "task 'fly' is unknown" in capsys.readouterr().err
+    assert main(["run", str(recipe), "--set", "novalue"]) == 2
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.name)
+def test_recipes_are_documented_and_valid(path):
+    text = path.read_text()
+    assert text.startswith("# "), "a recipe opens with a comment saying what it does"
+    assert f"ganaug run recipes/{path.name}" in text, "and the exact command that runs it"
+    recipe = load_recipe(path)
+    assert recipe["task"] in TASKS
+    names = recipe.get("samplers", []) + [recipe.get("backend", "ctgan")]
+    known = set(list_backends()) | {"none", "ros", "smote", "borderline", "adasyn"}
+    assert set(names) <= known
+    tomllib.loads(text)
+
+
+def test_every_backend_has_a_recipe():
+    covered = {s for p in RECIPES for s in load_recipe(p).get("samplers", [])}
+    assert set(list_backends()) <= covered

@@ -1,0 +1,71 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from ganaug.encoders import Span
+from ganaug.losses import LOSSES, get_loss, gradient_penalty
+from ganaug.nn import ConditionalCritic, TabularHead, segment_log_softmax
+
+REAL, FAKE = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0])
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def test_minimax_and_non_saturating_values():
+    critic = (softplus(-2) + softplus(0)) / 2 + (softplus(-1) + softplus(1)) / 2
+    assert get_loss("minimax").critic(REAL, FAKE).item() == pytest.approx(critic)
+    assert get_loss("minimax").generator(FAKE).item() == pytest.approx(-(softplus(-1) + softplus(1)) / 2)
+    non_saturating = (softplus(1) + softplus(-1)) / 2
+    assert get_loss("non-saturating").generator(FAKE).item() == pytest.approx(non_saturating)
+
+
+def test_wasserstein_and_hinge_values():
+    assert get_loss("wgan-clip").critic(REAL, FAKE).item() == pytest.approx(0.0 - 1.0)
+    assert get_loss("wgan-gp").generator(FAKE).item() == pytest.approx(0.0)
+    # hinge: relu(1-2)+relu(1-0) = 1 -> 0.5 ; relu(1-1)+relu(1+1) = 2 -> 1.0
+    assert get_loss("hinge").critic(REAL, FAKE).item() == pytest.approx(1.5)
+
+
+def test_weight_clipping():
+    critic = nn.Linear(3, 1)
+    nn.init.constant_(critic.weight, 5.0)
+    get_loss("wgan-clip", clip=0.01).after_critic_step(critic)
+    assert critic.weight.abs().max().item() == pytest.approx(0.01)
+
+
+def test_gradient_penalty_of_a_unit_slope_critic_is_zero():
+    critic = ConditionalCritic(nn.Linear(2, 1, bias=False))
+    with torch.no_grad():
+        critic.body.weight.copy_(torch.tensor([[0.6, 0.8]]))  # gradient norm exactly 1
+    real, fake, cond = torch.randn(8, 2), torch.randn(8, 2), torch.zeros(8, 0)
+    assert gradient_penalty(critic, real, fake, cond).item() == pytest.approx(0.0, abs=1e-10)
+    with torch.no_grad():
+        critic.body.weight.mul_(3)  # norm 3 -> (3 - 1)^2 = 4
+    assert gradient_penalty(critic, real, fake, cond).item() == pytest.approx(4.0)
+
+
+def test_unknown_loss_lists_known():
+    with pytest.raises(ValueError, match="hinge"):
+        get_loss("nope")
+    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge"}
+
+
+def test_segment_log_softmax_matches_per_group():
+    x = torch.randn(4, 5)
+    groups = torch.tensor([0, 0, 1, 1, 1])
+    expected = torch.cat([x[:, :2].log_softmax(1), x[:, 2:].log_softmax(1)], 1)
+    assert torch.allclose(segment_log_softmax(x, groups, 2), expected, atol=1e-6)
+
+
+def test_tabular_head_activations():
+    layout = (Span("a", "numeric", 0, 1, "tanh"), Span("b", "categorical", 1, 3, "softmax"),
+              Span("c", "numeric", 4, 1, "linear"))
+    head = TabularHead(layout).eval()
+    out = head(torch.tensor([[10.0, 1.0, 2.0, 3.0, -7.0]]))
+    assert out[0, 0].item() == pytest.approx(math.tanh(10.0))
+    assert out[0, 1:4].sum().item() == pytest.approx(1.0) and out[0, 3] > out[0, 1]
+    assert out[0, 4].item() == -7.0
