@@ -15,13 +15,14 @@ from sklearn.utils import check_random_state
 from ganaug.backend import Backend, TrainingData
 from ganaug.options import build_options
 from ganaug.plugins import get_backend
+from ganaug.refine import REFINEMENTS, interpolate_towards_real
 from ganaug.training import resolve_device, seeded
 from ganaug.validation import InputError, as_table, check_target, restore_target
 
 logger = logging.getLogger("ganaug")
 
 _PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
-           "device", "random_state", "verbose")
+           "device", "random_state", "verbose", "refine")
 
 
 class GANOverSampler(BaseEstimator):
@@ -49,6 +50,10 @@ class GANOverSampler(BaseEstimator):
         Same seed, same output on CPU.
     verbose : bool, default=False
         Show progress bars and log what is trained.
+    refine : {None, "interpolate"}, default=None
+        ``"interpolate"`` moves each synthetic row a uniform random fraction of
+        the way from its nearest real row of the same class (GAN-guided
+        interpolation; see ``ganaug.refine``).
     **backend_options
         Fields of the backend's ``Options`` dataclass (e.g. ``lr=1e-4``).
 
@@ -81,6 +86,7 @@ class GANOverSampler(BaseEstimator):
         device: str | torch.device = "auto",
         random_state: Any = None,
         verbose: bool = False,
+        refine: str | None = None,
         **backend_options: Any,
     ) -> None:
         self.backend = backend
@@ -91,6 +97,7 @@ class GANOverSampler(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.refine = refine
         self._backend_option_names = sorted(backend_options)
         for key, value in backend_options.items():
             setattr(self, key, value)
@@ -129,6 +136,8 @@ class GANOverSampler(BaseEstimator):
         """
         frame, restore_X = as_table(X)
         y_arr = check_target(y, len(frame))
+        if self.refine not in REFINEMENTS:
+            raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
         self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
         self.sampling_strategy_ = self._targets(y_arr)
         self.n_features_in_ = frame.shape[1]
@@ -137,6 +146,8 @@ class GANOverSampler(BaseEstimator):
 
         self._fit(frame, y_idx)
         synthetic, y_new = self.generate(self.sampling_strategy_)
+        if self.refine == "interpolate":
+            synthetic = self._interpolate(synthetic, y_new, frame, y_arr)
         merged = pd.concat([frame.reset_index(drop=True), synthetic], ignore_index=True)
         self.sample_is_synthetic_ = np.r_[np.zeros(len(frame), bool), np.ones(len(y_new), bool)]
         return restore_X(merged), restore_target(y, y_arr, y_new)
@@ -174,6 +185,15 @@ class GANOverSampler(BaseEstimator):
         return self.encoder_.inverse_transform(encoded), y_new
 
     # ---- steps -------------------------------------------------------------
+    def _interpolate(self, synthetic: pd.DataFrame, y_new: np.ndarray, frame: pd.DataFrame,
+                     y: np.ndarray) -> pd.DataFrame:
+        rng = np.random.default_rng(self._seed_)
+        parts = [
+            interpolate_towards_real(synthetic[y_new == label], frame[y == label], rng)
+            for label in dict.fromkeys(y_new)
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else synthetic
+
     def _targets(self, y: np.ndarray) -> dict[Any, int]:
         try:
             strategy = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
