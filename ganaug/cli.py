@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="balance an embedded dataset and compare with SMOTE")
-    p.add_argument("--backend", default="ctgan")
+    p.add_argument("--backend", default="wgan-gp")
     p.add_argument("--dataset", default="breast_cancer", choices=("breast_cancer", "wine"))
     _common(p)
     p.set_defaults(handler=lambda a: recipes.demo(**_settings(a, "backend", "dataset")))
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="input .csv or .parquet")
     p.add_argument("--target", required=True, help="label column")
     p.add_argument("-o", "--output", required=True, help="output .csv or .parquet (never the input)")
-    p.add_argument("--backend", default="ctgan")
+    p.add_argument("--backend", default="wgan-gp")
     p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     _common(p)
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
     p.add_argument("--target")
     p.add_argument("--dataset", choices=("breast_cancer", "wine"))
-    p.add_argument("--samplers", default="none,smote,ctgan", help="comma-separated names")
+    p.add_argument("--samplers", default="none,smote,wgan-gp", help="comma-separated names")
     p.add_argument("--out", help="report folder (results.csv, summary.md)")
     p.add_argument("--folds", type=int, default=5, help="stratified CV folds")
     p.add_argument("--force", action="store_true")
@@ -88,6 +88,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option (repeatable), e.g. --option lr_generator=1e-4")
+    p.add_argument("--refine", type=recipes.parse_value, default="unset",
+                   help="'interpolate' (default) or none: raw generator samples")
     p.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -97,6 +99,8 @@ def _settings(args: argparse.Namespace, *names: str) -> dict:
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
+    if args.refine != "unset":
+        settings["refine"] = args.refine
     settings["options"] = dict(_pair(item) for item in args.option)
     return settings
 

@@ -65,7 +65,7 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
 def evaluate(
     X: Any,
     y: Any,
-    samplers: Iterable[str] | Mapping[str, Any] = ("none", "smote", "ctgan"),
+    samplers: Iterable[str] | Mapping[str, Any] = ("none", "smote", "wgan-gp"),
     classifiers: Mapping[str, Any] | None = None,
     cv: Any = None,
     n_jobs: int | None = None,

@@ -23,7 +23,7 @@ TASKS = ("demo", "resample", "evaluate")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
     "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-    "verbose", "output", "out", "force", "folds", "n_jobs",
+    "verbose", "refine", "output", "out", "force", "folds", "n_jobs",
 }
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
@@ -46,7 +46,9 @@ def load_recipe(path: str | Path, overrides: list[str] = ()) -> dict[str, Any]:
 
 
 def parse_value(raw: str) -> Any:
-    """``"50"`` -> 50, ``"[1, 2]"`` -> [1, 2], ``"ctgan"`` -> "ctgan"."""
+    """``"50"`` -> 50, ``"[1, 2]"`` -> [1, 2], ``"none"`` -> None, ``"ctgan"`` -> "ctgan"."""
+    if raw.lower() in ("none", "null"):
+        return None
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -78,14 +80,16 @@ def load_data(dataset: str | None = None, data: str | None = None, target: str |
     return load_imbalanced(dataset or "breast_cancer", ratio=ratio, random_state=random_state)
 
 
-def make_oversampler(backend: str = "ctgan", options: dict | None = None, **settings: Any) -> GANOverSampler:
+def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
+                     **settings: Any) -> GANOverSampler:
     """A GANOverSampler from recipe settings (unset ones keep their defaults)."""
-    keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device", "verbose")
+    keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
+            "verbose", "refine")
     params = {k: settings[k] for k in keys if settings.get(k) is not None}
     return GANOverSampler(backend=backend, **params, **(options or {}))
 
 
-def demo(backend: str = "ctgan", dataset: str = "breast_cancer", ratio: float = 10.0,
+def demo(backend: str = "wgan-gp", dataset: str = "breast_cancer", ratio: float = 10.0,
          random_state: int = 0, folds: int = 5, n_jobs: int | None = None,
          options: dict | None = None, **settings: Any) -> pd.DataFrame:
     """Imbalanced embedded data -> CV of a kNN and a logistic regression: none vs SMOTE vs GAN."""
@@ -116,7 +120,7 @@ def _smote(random_state: int):
 
 
 def resample(output: str | None = None, data: str | None = None, target: str | None = None,
-             dataset: str | None = None, force: bool = False, backend: str = "ctgan",
+             dataset: str | None = None, force: bool = False, backend: str = "wgan-gp",
              options: dict | None = None, **settings: Any) -> pd.DataFrame:
     """Balance a table and write it (original rows first) to ``output``."""
     if output is None:
@@ -133,7 +137,7 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
     return table
 
 
-def evaluate_task(samplers: list[str] | str = ("none", "smote", "ctgan"), out: str | None = None,
+def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out: str | None = None,
                   data: str | None = None, target: str | None = None, dataset: str | None = None,
                   ratio: float = 10.0, random_state: int = 0, folds: int = 5,
                   n_jobs: int | None = None, force: bool = False, options: dict | None = None,
@@ -145,8 +149,8 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "ctgan"), out: s
 
     names = samplers.split(",") if isinstance(samplers, str) else list(samplers)
     X, y = load_data(dataset, data, target, ratio, random_state)
-    gan_settings = {k: v for k, v in settings.items() if k in ("epochs", "batch_size", "device")
-                    and v is not None}
+    gan_settings = {k: v for k, v in settings.items()
+                    if k in ("epochs", "batch_size", "device", "refine") and v is not None}
     chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
     results = evaluate(X, y, chosen, cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
                        n_jobs=n_jobs, random_state=random_state)

@@ -137,3 +137,14 @@ def test_recipes_are_documented_and_valid(path):
 def test_every_backend_has_a_recipe():
     covered = {s for p in RECIPES for s in load_recipe(p).get("samplers", [])}
     assert set(list_backends()) <= covered
+
+
+def test_refine_flag_reaches_the_sampler(csv, tmp_path):
+    outputs = []
+    for refine in ("none", "interpolate"):
+        out = tmp_path / f"{refine}.csv"
+        assert main(["resample", str(csv), "--target", "label", "-o", str(out), "--refine", refine,
+                     "--backend", "cgan", *FAST]) == 0
+        outputs.append(pd.read_csv(out))
+    assert not outputs[0].equals(outputs[1])
+    assert outputs[0].iloc[:52].equals(outputs[1].iloc[:52])  # originals untouched either way

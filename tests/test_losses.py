@@ -69,3 +69,14 @@ def test_tabular_head_activations():
     assert out[0, 0].item() == pytest.approx(math.tanh(10.0))
     assert out[0, 1:4].sum().item() == pytest.approx(1.0) and out[0, 3] > out[0, 1]
     assert out[0, 4].item() == -7.0
+
+
+def test_lazy_gradient_penalty_runs_every_k_steps_with_k_times_the_weight():
+    critic = ConditionalCritic(nn.Linear(2, 1, bias=False))
+    with torch.no_grad():
+        critic.body.weight.copy_(torch.tensor([[1.8, 2.4]]))  # norm 3 -> penalty 4
+    loss = get_loss("wgan-gp", weight=10.0, every=3)
+    real, fake, cond = torch.randn(4, 2), torch.randn(4, 2), torch.zeros(4, 0)
+    values = [loss.penalty(critic, real, fake, cond) for _ in range(6)]
+    assert [v is not None for v in values] == [True, False, False, True, False, False]
+    assert values[0].item() == pytest.approx(10.0 * 3 * 4.0)
