@@ -86,6 +86,8 @@ def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
     keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
             "verbose", "refine")
     params = {k: settings[k] for k in keys if settings.get(k) is not None}
+    if "refine" in settings:  # None is a real choice here: raw generator samples
+        params["refine"] = settings["refine"]
     return GANOverSampler(backend=backend, **params, **(options or {}))
 
 
