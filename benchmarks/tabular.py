@@ -99,7 +99,7 @@ def parse_variant(text: str) -> tuple[str, str, dict]:
 
 
 def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
-        variants: list[str] = ()) -> pd.DataFrame:
+        variants: list[str] = (), checkpoint: Path | None = None) -> pd.DataFrame:
     classifiers = {"knn": KNeighborsClassifier(5), "tree": DecisionTreeClassifier(random_state=seed),
                    "svc": SVC(random_state=seed)}
     frames = []
@@ -116,6 +116,8 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
         print(f"{name}: {len(y)} rows, {int(y.sum())} minority, {time.perf_counter() - start:.0f} s",
               flush=True)
         frames.append(results.assign(dataset=name))
+        if checkpoint is not None:  # a long run keeps what it has measured so far
+            pd.concat(frames, ignore_index=True).to_csv(checkpoint, index=False)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -147,11 +149,11 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--tag", default="tabular", help="file name of the results")
     args = parser.parse_args()
-    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed,
-                  args.variant)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tag = args.tag
+    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed,
+                  args.variant, checkpoint=out / f"{tag}.csv")
     results.to_csv(out / f"{tag}.csv", index=False)
     text = summary_tables(results)
     (out / f"{tag}.md").write_text(text)

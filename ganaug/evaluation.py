@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -70,6 +71,7 @@ def evaluate(
     cv: Any = None,
     n_jobs: int | None = None,
     random_state: int = 0,
+    error_score: float | str = np.nan,
 ) -> pd.DataFrame:
     """Cross-validate classifiers trained on real vs resampled training folds.
 
@@ -89,6 +91,9 @@ def evaluate(
         Defaults to stratified 5-fold, seeded by ``random_state``.
     n_jobs : int, optional
         Parallel (fold, sampler) tasks with joblib.
+    error_score : float or "raise", default=nan
+        Score recorded when a sampler fails on a fold (ADASYN, for one, refuses
+        some datasets), with a warning naming it; ``"raise"`` re-raises.
 
     Returns
     -------
@@ -109,7 +114,8 @@ def evaluate(
         for name, sampler in samplers.items()
     ]
     rows = Parallel(n_jobs=n_jobs)(
-        delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers, minority)
+        delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers, minority,
+                           error_score)
         for fold, name, sampler, train, test in tasks
     )
     return pd.DataFrame([r for chunk in rows for r in chunk],
@@ -124,7 +130,20 @@ def summarize(results: pd.DataFrame, metrics: Iterable[str] = METRICS) -> pd.Dat
     return table.reindex(order)[[m for m in metrics if m in table.columns]]
 
 
-def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, minority) -> list[tuple]:
+def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, minority,
+              error_score=np.nan) -> list[tuple]:
+    try:
+        return _score_fold(frame, y, fold, name, sampler, train, test, classifiers, minority)
+    except Exception as err:
+        if isinstance(error_score, str) and error_score == "raise":
+            raise
+        warnings.warn(f"sampler {name!r} failed on fold {fold} and is scored {error_score}: "
+                      f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
+        return [(fold, name, clf, metric, error_score)
+                for clf in classifiers for metric in METRICS[:5]]
+
+
+def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, minority) -> list[tuple]:
     X_tr, y_tr, X_te, y_te = frame.iloc[train], y[train], frame.iloc[test], y[test]
     start = time.perf_counter()
     sampler = None if sampler is None else clone(sampler)

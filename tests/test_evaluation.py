@@ -79,3 +79,21 @@ def test_feature_space_samplers_see_scaled_data():
 def test_unknown_sampler_lists_choices():
     with pytest.raises(ValueError, match="borderline.*ctgan"):
         make_sampler("smoteish")
+
+
+class FailingSampler(BaseEstimator):
+    def fit_resample(self, X, y):
+        raise RuntimeError("not suited for this dataset")
+
+
+def test_a_failing_sampler_is_scored_nan_with_a_warning(table):
+    X, y = table
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    with pytest.warns(RuntimeWarning, match="'broken' failed on fold 0"):
+        results = evaluate(X, y, {"broken": FailingSampler(), "none": None},
+                           {"dummy": DummyClassifier()}, cv=cv)
+    assert results.loc[results["sampler"] == "broken", "value"].isna().all()
+    assert results.loc[results["sampler"] == "none", "value"].notna().all()
+    with pytest.raises(RuntimeError, match="not suited"):
+        evaluate(X, y, {"broken": FailingSampler()}, {"dummy": DummyClassifier()}, cv=cv,
+                 error_score="raise")
