@@ -81,8 +81,8 @@ class AdversarialBackend(Backend):
             return torch.zeros(len(classes), 0, device=self.device)
         return one_hot(classes.to(self.device), self.n_classes_)
 
-    def generator_extra_loss(self, fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
-        """Extra generator loss on its raw outputs (e.g. CTGAN's condition cross-entropy)."""
+    def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
+        """Extra generator loss on G's pre-activation outputs (e.g. CTGAN's condition cross-entropy)."""
         return None
 
     # ---- the loop ----------------------------------------------------------
@@ -138,9 +138,9 @@ class AdversarialBackend(Backend):
 
     def _generator_step(self) -> torch.Tensor:
         _, cond = self._real_batch()  # conditions drawn like the real data's
-        fake = self.generator(self._noise(len(cond)), cond)
+        fake, logits = self.generator.with_logits(self._noise(len(cond)), cond)
         loss = self.loss.generator(self.critic(fake, cond))
-        extra = self.generator_extra_loss(fake, cond)
+        extra = self.generator_extra_loss(logits, cond)
         if extra is not None:
             loss = loss + extra
         self.opt_g.zero_grad(set_to_none=True)

@@ -134,6 +134,11 @@ class ConditionalGenerator(nn.Module):
         # z: (n, z_dim), cond: (n, c) -> (n, d)
         return self.head(self.body(torch.cat([z, cond], dim=1)))
 
+    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(samples, logits)``: the head's output and its input, both ``(n, d)``."""
+        logits = self.body(torch.cat([z, cond], dim=1))
+        return self.head(logits), logits
+
 
 class ConditionalCritic(nn.Module):
     """``D(x, c)`` over packs of ``pac`` rows (PacGAN), one score per pack.

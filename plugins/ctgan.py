@@ -86,8 +86,6 @@ class CTGANBackend(AdversarialBackend):
         self.generator = ConditionalGenerator(body, head).to(self.device)
         critic_body = mlp((d + c) * opts.pac, opts.critic_dims, 1, dropout=0.5)
         self.critic = ConditionalCritic(critic_body, pac=opts.pac).to(self.device)
-        # keep a handle on G's pre-activation output for the condition cross-entropy
-        self.generator.head.register_forward_hook(self._keep_logits)
 
     def _index_discrete(self, data: TrainingData) -> None:
         """Locate the categorical one-hot groups and their per-class frequencies."""
@@ -132,16 +130,13 @@ class CTGANBackend(AdversarialBackend):
         picked = torch.multinomial(probs, 1, generator=generator).squeeze(1)
         return torch.cat([labels, F.one_hot(picked, probs.shape[1]).float()], dim=1)
 
-    def _keep_logits(self, module, inputs, output) -> None:
-        self._logits = inputs[0]
-
-    def generator_extra_loss(self, fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
+    def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
         """Cross-entropy between G's logits and the discrete value it was asked for."""
         if not self.cond_spans:
             return None
         asked = cond[:, self.n_classes_ :]  # (b, w)
-        logits = self._logits[:, self.discrete_cols.to(self.device)]
-        log_probs = segment_log_softmax(logits, self.cond_groups, len(self.cond_spans))
+        discrete = logits[:, self.discrete_cols.to(self.device)]
+        log_probs = segment_log_softmax(discrete, self.cond_groups, len(self.cond_spans))
         return -(asked * log_probs).sum(1).mean()
 
     def _optimizer(self, module, lr):
