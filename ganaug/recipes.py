@@ -84,11 +84,20 @@ def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
                      **settings: Any) -> GANOverSampler:
     """A GANOverSampler from recipe settings (unset ones keep their defaults)."""
     keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-            "verbose", "refine")
-    params = {k: settings[k] for k in keys if settings.get(k) is not None}
-    if "refine" in settings:  # None is a real choice here: raw generator samples
-        params["refine"] = settings["refine"]
-    return GANOverSampler(backend=backend, **params, **(options or {}))
+            "verbose")
+    return GANOverSampler(backend=backend, **_given(settings, keys), **(options or {}))
+
+
+def _given(settings: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The settings among ``keys`` that were given, plus ``refine`` when present.
+
+    None means "not given" for every setting but ``refine``, where it is a
+    real choice (raw generator samples), so it passes through.
+    """
+    given = {k: settings[k] for k in keys if settings.get(k) is not None}
+    if "refine" in settings:
+        given["refine"] = settings["refine"]
+    return given
 
 
 def demo(backend: str = "wgan-gp", dataset: str = "breast_cancer", ratio: float = 10.0,
@@ -151,8 +160,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
 
     names = samplers.split(",") if isinstance(samplers, str) else list(samplers)
     X, y = load_data(dataset, data, target, ratio, random_state)
-    gan_settings = {k: v for k, v in settings.items()
-                    if k in ("epochs", "batch_size", "device", "refine") and v is not None}
+    gan_settings = _given(settings, ("epochs", "batch_size", "device"))
     chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
     results = evaluate(X, y, chosen, cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
                        n_jobs=n_jobs, random_state=random_state)

@@ -148,3 +148,20 @@ def test_refine_flag_reaches_the_sampler(csv, tmp_path):
         outputs.append(pd.read_csv(out))
     assert not outputs[0].equals(outputs[1])
     assert outputs[0].iloc[:52].equals(outputs[1].iloc[:52])  # originals untouched either way
+
+
+def test_evaluate_refine_none_reaches_the_sampler(monkeypatch, tmp_path):
+    import ganaug.evaluation as evaluation
+
+    seen = {}
+    real_make = evaluation.make_sampler
+
+    def spy(name, random_state=0, **options):
+        seen[name] = options
+        return real_make(name, random_state, **options)
+
+    monkeypatch.setattr(evaluation, "make_sampler", spy)
+    args = ["evaluate", "--dataset", "wine", "--samplers", "none,cgan", "--refine", "none",
+            "--folds", "2", *FAST]
+    assert main(args) == 0
+    assert seen["cgan"]["refine"] is None
