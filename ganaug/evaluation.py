@@ -30,7 +30,9 @@ from ganaug.validation import as_table, check_target
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn")
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md)
 _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
-METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall", "roc_auc")
+# computed from predicted labels, so every classifier has them; roc_auc needs scores
+LABEL_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall")
+METRICS = (*LABEL_METRICS, "roc_auc")
 
 
 def default_classifiers(random_state: int = 0) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def evaluate(
 
 
 def summarize(results: pd.DataFrame, metrics: Iterable[str] = METRICS) -> pd.DataFrame:
-    """Mean and standard deviation over folds and classifiers, one row per sampler."""
+    """Mean over folds and classifiers: one row per sampler, one column per metric."""
     kept = results[results["metric"].isin(list(metrics))]
     table = kept.groupby(["sampler", "metric"])["value"].mean().unstack("metric")
     order = list(dict.fromkeys(results["sampler"]))
@@ -140,7 +142,7 @@ def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, minority,
         warnings.warn(f"sampler {name!r} failed on fold {fold} and is scored {error_score}: "
                       f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
         return [(fold, name, clf, metric, error_score)
-                for clf in classifiers for metric in METRICS[:5]]
+                for clf in classifiers for metric in LABEL_METRICS]
 
 
 def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, minority) -> list[tuple]:

@@ -98,14 +98,13 @@ class TabularHead(nn.Module):
         self.gumbel, self.tau = gumbel, tau
         width = sum(s.width for s in layout)
         tanh = torch.zeros(width, dtype=torch.bool)
-        soft_columns, soft_groups = [], []
         for s in layout:
             if s.activation == "tanh":
                 tanh[s.start : s.start + s.width] = True
-            if s.activation == "softmax":
-                soft_columns += range(s.start, s.start + s.width)
-                soft_groups += [len(set(soft_groups))] * s.width
-        self.n_groups = len(set(soft_groups))
+        groups = [s for s in layout if s.activation == "softmax"]
+        soft_columns = [c for s in groups for c in range(s.start, s.start + s.width)]
+        soft_groups = [g for g, s in enumerate(groups) for _ in range(s.width)]
+        self.n_groups = len(groups)
         self.register_buffer("tanh_mask", tanh, persistent=False)
         self.register_buffer("soft_columns", torch.tensor(soft_columns, dtype=torch.long), persistent=False)
         self.register_buffer("soft_groups", torch.tensor(soft_groups, dtype=torch.long), persistent=False)
@@ -132,7 +131,7 @@ class ConditionalGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         # z: (n, z_dim), cond: (n, c) -> (n, d)
-        return self.head(self.body(torch.cat([z, cond], dim=1)))
+        return self.with_logits(z, cond)[0]
 
     def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(samples, logits)``: the head's output and its input, both ``(n, d)``."""
