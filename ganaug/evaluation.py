@@ -4,45 +4,59 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from imblearn.metrics import geometric_mean_score
-from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE, RandomOverSampler
+from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
+from tqdm.auto import tqdm
 
 from ganaug.encoders import is_categorical
+from ganaug.metrics import LABEL_METRICS, Predictions, get_metrics, ranking_scores, score
 from ganaug.plugins import list_backends
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import as_table, check_target
+from ganaug.validation import InputError, as_table, check_target
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn")
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md)
 _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
-# computed from predicted labels, so every classifier has them; roc_auc needs scores
-LABEL_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall")
-METRICS = (*LABEL_METRICS, "roc_auc")
+
+
+CLASSIFIERS: dict[str, Callable[[int], Any]] = {
+    "logreg": lambda seed: LogisticRegression(max_iter=2000),
+    "forest": lambda seed: RandomForestClassifier(n_estimators=100, random_state=seed),
+    "knn": lambda seed: KNeighborsClassifier(5),
+    "svc": lambda seed: SVC(random_state=seed),  # AUCs from its decision function
+    "tree": lambda seed: DecisionTreeClassifier(random_state=seed),
+    "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+}
+DEFAULT_CLASSIFIERS = ("logreg", "forest", "knn", "svc")
 
 
 def default_classifiers(random_state: int = 0) -> dict[str, Any]:
-    """kNN(5), decision tree, RBF SVC and logistic regression."""
-    return {
-        "knn": KNeighborsClassifier(5),
-        "tree": DecisionTreeClassifier(random_state=random_state),
-        "svc": SVC(random_state=random_state),  # AUC from its decision function
-        "logreg": LogisticRegression(max_iter=2000),
-    }
+    """Logistic regression, random forest, kNN(5) and RBF SVC: linear, trees, local, kernel."""
+    return make_classifiers(DEFAULT_CLASSIFIERS, random_state)
+
+
+def make_classifiers(names: Iterable[str], random_state: int = 0) -> dict[str, Any]:
+    """Classifiers by name: ``logreg``, ``forest``, ``knn``, ``svc``, ``tree``, ``hgb``."""
+    unknown = [n for n in names if n not in CLASSIFIERS]
+    if unknown:
+        raise ValueError(f"unknown classifier {unknown[0]!r}; known: {', '.join(CLASSIFIERS)} "
+                         "(or pass scikit-learn estimators to ganaug.evaluate).")
+    return {name: CLASSIFIERS[name](random_state) for name in names}
 
 
 def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
@@ -71,107 +85,177 @@ def evaluate(
     samplers: Iterable[str] | Mapping[str, Any] = ("none", "smote", "wgan-gp"),
     classifiers: Mapping[str, Any] | None = None,
     cv: Any = None,
+    metrics: Iterable[str | Callable] | None = None,
     n_jobs: int | None = None,
     random_state: int = 0,
     error_score: float | str = np.nan,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Cross-validate classifiers trained on real vs resampled training folds.
 
     Each sampler resamples the training fold only; the test fold is never
     resampled. Numeric columns are standardised and categorical ones one-hot
     encoded, fitted on the training fold: before feature-space samplers
-    (SMOTE family), after the others (GANs see the raw table).
+    (SMOTE family; ``SMOTE`` becomes ``SMOTENC`` when there are categorical
+    columns), after the others (GANs see the raw table). Each sampler is
+    fitted once per fold and shared by all classifiers.
 
     Parameters
     ----------
     X, y : table and labels, as for ``GANOverSampler.fit_resample``.
     samplers : list of names, or ``{name: sampler}``
-        Names of baselines or backends, or objects with ``fit_resample`` (None = no resampling).
+        Names of baselines (``none``, ``ros``, ``smote``, ``borderline``,
+        ``adasyn``) or backends, or objects with ``fit_resample`` (None = no resampling).
     classifiers : ``{name: estimator}``, optional
-        Defaults to :func:`default_classifiers`.
+        Any scikit-learn classifiers. Defaults to :func:`default_classifiers`.
     cv : splitter, optional
-        Defaults to stratified 5-fold, seeded by ``random_state``.
+        Defaults to stratified 5-fold repeated twice, seeded by ``random_state``
+        (fewer folds when the smallest class has fewer than 5 rows).
+    metrics : list of names or functions, optional
+        Default: every built-in metric of :mod:`ganaug.metrics` (balanced
+        accuracy, G-mean, macro-F1, minority F1 and recall, ROC AUC, PR AUC,
+        per-class recall as ``class_recall[label]`` rows); plugin metrics by name.
     n_jobs : int, optional
-        Parallel (fold, sampler) tasks with joblib.
+        Parallel (fold, sampler) tasks with joblib (so also on a Dask cluster
+        under ``joblib.parallel_backend("dask")``).
     error_score : float or "raise", default=nan
         Score recorded when a sampler fails on a fold (ADASYN, for one, refuses
         some datasets), with a warning naming it; ``"raise"`` re-raises.
+    progress : bool, default=False
+        Show a progress bar over (fold, sampler) tasks.
 
     Returns
     -------
     DataFrame
         Tidy rows ``fold, sampler, classifier, metric, value``; sampler fit
         time is reported as metric ``fit_seconds`` with classifier ``-``.
+        ``results.attrs["test_train_ratio"]`` holds the test/train size ratio
+        used by the corrected confidence intervals of :mod:`ganaug.stats`.
     """
     frame, _ = as_table(X)
     y_arr = check_target(y, len(frame))
     if not isinstance(samplers, Mapping):
         samplers = {name: make_sampler(name, random_state) for name in samplers}
     classifiers = dict(classifiers or default_classifiers(random_state))
-    cv = cv or RepeatedStratifiedKFold(n_splits=5, n_repeats=1, random_state=random_state)
+    chosen_metrics = get_metrics(metrics)
+    cv = cv or default_cv(y_arr, random_state)
     minority = _minority(y_arr)
-    tasks = [
-        (fold, name, sampler, train, test)
-        for fold, (train, test) in enumerate(cv.split(frame, y_arr))
-        for name, sampler in samplers.items()
-    ]
-    rows = Parallel(n_jobs=n_jobs)(
-        delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers, minority,
-                           error_score)
+    splits = list(cv.split(frame, y_arr))
+    tasks = [(fold, name, sampler, train, test)
+             for fold, (train, test) in enumerate(splits) for name, sampler in samplers.items()]
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers,
+                           chosen_metrics, minority, error_score)
         for fold, name, sampler, train, test in tasks
     )
-    return pd.DataFrame([r for chunk in rows for r in chunk],
-                        columns=["fold", "sampler", "classifier", "metric", "value"])
+    rows = [row for chunk in tqdm(jobs, total=len(tasks), desc="evaluate", unit="fit",
+                                  disable=not progress) for row in chunk]
+    results = pd.DataFrame(rows, columns=["fold", "sampler", "classifier", "metric", "value"])
+    results.attrs["test_train_ratio"] = float(np.mean([len(te) / len(tr) for tr, te in splits]))
+    return results
 
 
-def summarize(results: pd.DataFrame, metrics: Iterable[str] = METRICS) -> pd.DataFrame:
+def default_cv(y: np.ndarray, random_state: int = 0, n_splits: int = 5, n_repeats: int = 2) -> Any:
+    """Repeated stratified K-fold, with no more folds than the smallest class has rows."""
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < 2:
+        raise InputError("a class has a single row, so no stratified split can test it: "
+                         "drop that class or collect more rows of it.")
+    return RepeatedStratifiedKFold(n_splits=min(n_splits, smallest), n_repeats=n_repeats,
+                                   random_state=random_state)
+
+
+def summarize(results: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd.DataFrame:
     """Mean over folds and classifiers: one row per sampler, one column per metric."""
-    kept = results[results["metric"].isin(list(metrics))]
+    metrics = list(metrics) if metrics is not None else [
+        m for m in dict.fromkeys(results["metric"]) if m != "fit_seconds"]
+    kept = results[results["metric"].isin(metrics)]
     table = kept.groupby(["sampler", "metric"])["value"].mean().unstack("metric")
     order = list(dict.fromkeys(results["sampler"]))
     return table.reindex(order)[[m for m in metrics if m in table.columns]]
 
 
-def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, minority,
+def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority,
               error_score=np.nan) -> list[tuple]:
     try:
-        return _score_fold(frame, y, fold, name, sampler, train, test, classifiers, minority)
+        return _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority)
     except Exception as err:
         if isinstance(error_score, str) and error_score == "raise":
             raise
         warnings.warn(f"sampler {name!r} failed on fold {fold} and is scored {error_score}: "
                       f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
         return [(fold, name, clf, metric, error_score)
-                for clf in classifiers for metric in LABEL_METRICS]
+                for clf in classifiers for metric in LABEL_METRICS if metric in metrics]
 
 
-def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, minority) -> list[tuple]:
+def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority):
     X_tr, y_tr, X_te, y_te = frame.iloc[train], y[train], frame.iloc[test], y[test]
     start = time.perf_counter()
-    sampler = None if sampler is None else clone(sampler)
-    if isinstance(sampler, _FEATURE_SPACE):
-        prep = _preprocessor(frame).fit(X_tr)
-        X_fit, y_fit = sampler.fit_resample(prep.transform(X_tr), y_tr)
-    else:
-        X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-        prep = _preprocessor(frame).fit(X_fit)
-        X_fit = prep.transform(X_fit)
+    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, sampler)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start)]
     X_test = prep.transform(X_te)
     for clf_name, clf in classifiers.items():
         model = clone(clf).fit(X_fit, np.asarray(y_fit))
-        scores = _scores(model, X_test, y_te, minority)
-        rows += [(fold, name, clf_name, metric, value) for metric, value in scores.items()]
+        predictions = Predictions(y_te, model.predict(X_test), ranking_scores(model, X_test),
+                                  model.classes_, minority)
+        rows += [(fold, name, clf_name, metric, value)
+                 for metric, value in score(predictions, metrics).items()]
     return rows
 
 
-def _preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
+def _resample_fold(frame, X_tr, y_tr, sampler):
+    """Resample one training fold; returns model-ready X, y and the fitted preprocessor.
+
+    Why not an imblearn Pipeline per classifier: it would refit the sampler
+    (a GAN) once per classifier; here it is fitted once per fold, still on
+    the training fold only.
+    """
+    sampler = None if sampler is None else clone(sampler)
+    categorical = [c for c in frame.columns if is_categorical(frame[c])]
+    if type(sampler) is SMOTE and categorical:
+        _fit_neighbours(sampler, y_tr)
+        return _smote_nc_fold(frame, X_tr, y_tr, sampler, categorical)
+    if isinstance(sampler, _FEATURE_SPACE):
+        _fit_neighbours(sampler, y_tr)
+        prep = _preprocessor(frame).fit(X_tr)
+        X_fit, y_fit = sampler.fit_resample(prep.transform(X_tr), y_tr)
+        return X_fit, y_fit, prep
+    X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
+    prep = _preprocessor(frame).fit(X_fit)
+    return prep.transform(X_fit), y_fit, prep
+
+
+def _fit_neighbours(sampler: Any, y: np.ndarray) -> None:
+    """SMOTE-family samplers need k_neighbors < the smallest class: shrink k on tiny folds."""
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    k = getattr(sampler, "k_neighbors", None)
+    if isinstance(k, int) and k >= smallest > 1:
+        sampler.set_params(k_neighbors=smallest - 1)
+    if isinstance(getattr(sampler, "n_neighbors", None), int) and sampler.n_neighbors >= smallest > 1:
+        sampler.set_params(n_neighbors=smallest - 1)  # ADASYN's own neighbourhood
+
+
+def _smote_nc_fold(frame, X_tr, y_tr, smote, categorical):
+    """SMOTENC on scaled numeric columns and raw categorical ones; one-hot afterwards."""
+    scale = _preprocessor(frame, one_hot=False).set_output(transform="pandas").fit(X_tr)
+    X_scaled = scale.transform(X_tr)
+    numeric = [c for c in X_scaled.columns if c not in categorical]
+    one_hot = ColumnTransformer(
+        [("num", "passthrough", numeric),
+         ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)]
+    ).fit(X_scaled)
+    sampler = SMOTENC(categorical_features=categorical, k_neighbors=smote.k_neighbors,
+                      random_state=smote.random_state)
+    X_res, y_res = sampler.fit_resample(X_scaled, y_tr)
+    return one_hot.transform(X_res), y_res, Pipeline([("scale", scale), ("one_hot", one_hot)])
+
+
+def _preprocessor(frame: pd.DataFrame, one_hot: bool = True) -> ColumnTransformer:
     categorical = [c for c in frame.columns if is_categorical(frame[c])]
     numeric = [c for c in frame.columns if c not in categorical]
-    return ColumnTransformer(
-        [("num", StandardScaler(), numeric),
-         ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)]
-    )
+    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False) if one_hot else "passthrough"
+    return ColumnTransformer([("num", StandardScaler(), numeric), ("cat", encode, categorical)],
+                             verbose_feature_names_out=False)
 
 
 def _minority(y: np.ndarray) -> Any:
@@ -179,32 +263,22 @@ def _minority(y: np.ndarray) -> Any:
     return labels[np.argmin(counts)]
 
 
-def _scores(model: Any, X: np.ndarray, y: np.ndarray, minority: Any) -> dict[str, float]:
-    pred = model.predict(X)
-    labels = np.unique(y)
-    scores = {
-        "balanced_accuracy": balanced_accuracy_score(y, pred),
-        "g_mean": geometric_mean_score(y, pred, average="multiclass", correction=0.0),
-        "f1_macro": f1_score(y, pred, average="macro", zero_division=0),
-        "minority_f1": f1_score(y, pred, labels=[minority], average="macro", zero_division=0),
-        "minority_recall": recall_score(y, pred, labels=[minority], average="macro", zero_division=0),
-    }
-    ranking = _ranking_scores(model, X)
-    if ranking is not None and len(model.classes_) == 2:
-        scores["roc_auc"] = roc_auc_score(y, ranking if ranking.ndim == 1 else ranking[:, 1])
-    elif ranking is not None and set(labels) == set(model.classes_):
-        scores["roc_auc"] = roc_auc_score(y, ranking, multi_class="ovr", labels=model.classes_)
-    return scores
+def evaluate_datasets(datasets: Mapping[str, tuple[Any, Any]], progress: bool = False,
+                      **kwargs: Any) -> pd.DataFrame:
+    """:func:`evaluate` on several datasets; the rows gain a leading ``dataset`` column.
 
-
-def _ranking_scores(model: Any, X: np.ndarray) -> np.ndarray | None:
-    """Class probabilities, or decision values (softmaxed when multiclass), for AUC."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(X)
-    if not hasattr(model, "decision_function"):
-        return None
-    values = model.decision_function(X)
-    if values.ndim == 1:
-        return values
-    values = np.exp(values - values.max(axis=1, keepdims=True))
-    return values / values.sum(axis=1, keepdims=True)
+    Parameters
+    ----------
+    datasets : ``{name: (X, y)}``
+    progress : bool, default=False
+        Show a progress bar over datasets.
+    **kwargs : passed to :func:`evaluate` (samplers, classifiers, cv, metrics, n_jobs, ...).
+    """
+    frames, ratios = [], []
+    for name, (X, y) in tqdm(datasets.items(), desc="datasets", disable=not progress or len(datasets) < 2):
+        results = evaluate(X, y, progress=progress, **kwargs)
+        ratios.append(results.attrs["test_train_ratio"])
+        frames.append(results.assign(dataset=name)[["dataset", *results.columns]])
+    combined = pd.concat(frames, ignore_index=True)
+    combined.attrs["test_train_ratio"] = float(np.mean(ratios))
+    return combined

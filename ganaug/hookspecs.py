@@ -19,6 +19,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from ganaug.backend import Backend
+    from ganaug.losses import AdversarialLoss
+    from ganaug.metrics import MetricFunction
+    from ganaug.plugins import CommandLine
 
 hookspec = pluggy.HookspecMarker("ganaug")
 hookimpl = pluggy.HookimplMarker("ganaug")
@@ -45,4 +48,75 @@ def register_backends(register: Callable[[type[Backend]], None]) -> None:
     implementation is called; a backend whose name is already taken, or that
     breaks the backend contract, is reported by ``ganaug plugins`` and skipped
     while the others stay available.
+    """
+
+
+@hookspec
+def register_losses(register: Callable[[str, Callable[..., AdversarialLoss]], None]) -> None:
+    """Register adversarial losses that backends can ask for by name.
+
+    Parameters
+    ----------
+    register : callable
+        Call ``register(name, factory)`` once per loss. ``factory(**kwargs)``
+        returns an :class:`ganaug.losses.AdversarialLoss` (a class works).
+
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    Called once per process, with the other ``register_*`` hooks. The loss is
+    then available to ``ganaug.losses.get_loss(name)``, which is how backends
+    pick theirs (e.g. an ``Options.loss`` field). A name already used by a
+    built-in or another plugin is reported by ``ganaug plugins`` and skipped.
+    """
+
+
+@hookspec
+def register_metrics(register: Callable[[str, MetricFunction], None]) -> None:
+    """Register downstream metrics for ``ganaug.evaluate``.
+
+    Parameters
+    ----------
+    register : callable
+        Call ``register(name, function)`` once per metric.
+        ``function(predictions)`` receives a :class:`ganaug.metrics.Predictions`
+        (true and predicted labels, class scores, classes, minority label) and
+        returns a float, a ``{key: float}`` dict (rows ``name[key]``), or None
+        when it does not apply.
+
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    Called once per process, with the other ``register_*`` hooks. Registered
+    metrics are used by ``evaluate(..., metrics=[name, ...])`` and
+    ``ganaug evaluate --metrics``. Clashing names are reported and skipped.
+    """
+
+
+@hookspec
+def register_commands(cli: CommandLine) -> None:
+    """Add subcommands to the ``ganaug`` command line.
+
+    Parameters
+    ----------
+    cli : ganaug.plugins.CommandLine
+        Call ``cli.add_command(name, handler, help="...")``; it returns the
+        argparse parser of ``ganaug NAME`` for ``add_argument`` calls, and
+        ``handler(args)`` runs when the command is used.
+
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    Called each time the ``ganaug`` parser is built. A name taken by a built-in
+    or another plugin's command, or an implementation that raises, is reported
+    by ``ganaug plugins``; the rest of the command line keeps working.
     """

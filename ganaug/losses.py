@@ -135,7 +135,10 @@ LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
 
 
 def get_loss(name: str, **kwargs) -> AdversarialLoss:
-    """Instantiate a registered loss by name."""
-    if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}")
-    return LOSSES[name](**kwargs)
+    """Instantiate a loss by name: a built-in one, or one registered by a plugin."""
+    from ganaug.plugins import get_host
+
+    known = {**LOSSES, **get_host().losses()}
+    if name not in known:
+        raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(known))}")
+    return known[name](**kwargs)

@@ -1,10 +1,12 @@
-"""The plugin host: discovers plugins through entry points and builds the backend registry."""
+"""The plugin host: discovers plugins through entry points and builds the registries."""
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
@@ -17,6 +19,9 @@ ENTRY_POINT_GROUP = "ganaug"
 RAISE_ENV_VAR = "GANAUG_RAISE_PLUGIN_ERRORS"
 
 
+KINDS = ("backends", "losses", "metrics")  # what the register_* hooks fill
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     """One plugin as ``ganaug plugins`` shows it."""
@@ -27,19 +32,24 @@ class PluginInfo:
     hooks: tuple[str, ...] = ()
     backends: tuple[str, ...] = ()
     error: str | None = None
+    losses: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
 
 
 class PluginHost:
-    """Owns the pluggy manager and the registry of backends built from it."""
+    """Owns the pluggy manager and the registries (backends, losses, metrics) built from it."""
 
     def __init__(self) -> None:
         self.manager = pluggy.PluginManager("ganaug")
         self.manager.add_hookspecs(hookspecs)
         self._sources: dict[str, tuple[str, str, str]] = {}  # plugin -> (ep, dist, version)
         self._load_failures: list[PluginInfo] = []  # entry points that did not import
-        self._registry_failures: list[PluginInfo] = []  # rebuilt with the registry
-        self._backends: dict[str, type[Backend]] | None = None
-        self._origin: dict[str, str] = {}  # backend name -> plugin name
+        self._registry_failures: list[PluginInfo] = []  # rebuilt with the registries
+        self._command_failures: list[PluginInfo] = []
+        self._registries: dict[str, dict[str, Any]] | None = None
+        self._origins: dict[str, dict[str, str]] = {}  # kind -> {name: plugin}
+        self._commands: dict[str, str] = {}  # command -> plugin
 
     # ---- discovery -------------------------------------------------------
     def load_entry_points(self) -> None:
@@ -55,58 +65,81 @@ class PluginHost:
                 self._load_failures.append(_failure(ep.name, dist, version, err))
                 continue
             self._sources[ep.name] = (ep.value, dist, version)
-        self._backends = None
+        self._registries = None
 
     def register(self, plugin: Any, name: str | None = None) -> None:
         """Register a plugin object directly (tests, notebooks)."""
         self.manager.register(plugin, name=name)
-        self._backends = None
+        self._registries = None
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered under ``name``."""
         self.manager.unregister(name=name)
-        self._backends = None
+        self._registries = None
 
-    def _registry_failure(self, plugin: str, err: BaseException, backend: str = "") -> None:
+    def _registry_failure(self, plugin: str, err: BaseException, kind: str = "", item: str = "") -> None:
         info = _failure(plugin, *self._dist(plugin), err)
-        if backend:
-            info = PluginInfo(info.name, info.distribution, info.version, (), (backend,), info.error)
+        if item:
+            info = replace(info, **{kind: (item,)})
         self._registry_failures.append(info)
 
-    # ---- registry --------------------------------------------------------
+    # ---- registries ------------------------------------------------------
     def backends(self) -> dict[str, type[Backend]]:
         """``{name: backend class}`` of every valid registered backend."""
-        if self._backends is None:
-            self._build_registry()
-        assert self._backends is not None
-        return self._backends
+        return self._registry("backends")
 
-    def _build_registry(self) -> None:
-        self._backends, self._origin, self._registry_failures = {}, {}, []
-        for plugin_name, plugin in self.manager.list_name_plugin():
-            impl = getattr(plugin, "register_backends", None)
-            if impl is None:
-                continue
-            try:
-                impl(register=self._registrar(plugin_name))
-            except Exception as err:
-                self._registry_failure(plugin_name, err)
+    def losses(self) -> dict[str, Callable[..., Any]]:
+        """``{name: loss factory}`` registered by plugins (built-ins live in ``ganaug.losses``)."""
+        return self._registry("losses")
 
-    def _registrar(self, plugin_name: str):
-        def register(backend_cls: type[Backend]) -> None:
+    def metrics(self) -> dict[str, Callable[..., Any]]:
+        """``{name: metric function}`` registered by plugins (built-ins in ``ganaug.metrics``)."""
+        return self._registry("metrics")
+
+    def _registry(self, kind: str) -> dict[str, Any]:
+        if self._registries is None:
+            self._build_registries()
+        assert self._registries is not None
+        return self._registries[kind]
+
+    def _build_registries(self) -> None:
+        self._registries = {kind: {} for kind in KINDS}
+        self._origins = {kind: {} for kind in KINDS}
+        self._registry_failures = []
+        for kind in KINDS:
+            # call each implementation on its own, so one that raises is isolated and attributed
+            for impl in getattr(self.manager.hook, f"register_{kind}").get_hookimpls():
+                try:
+                    impl.function(register=self._registrar(kind, impl.plugin_name))
+                except Exception as err:
+                    self._registry_failure(impl.plugin_name, err)
+
+    def _registrar(self, kind: str, plugin_name: str) -> Callable[..., None]:
+        def register(*args: Any) -> None:
+            name = _registered_name(kind, args)
             try:
-                check_backend_class(backend_cls)
-                if backend_cls.name in self._backends:
-                    other = self._origin[backend_cls.name]
-                    raise ValueError(f"backend name {backend_cls.name!r} is taken by {other}")
+                value = _CHECKS[kind](*args)
+                taken = self._origins[kind].get(name) or ("ganaug" if name in _builtin_names(kind) else None)
+                if taken:
+                    raise ValueError(f"{kind[:-1]} name {name!r} is taken by {taken}")
             except (TypeError, ValueError) as err:
-                name = getattr(backend_cls, "name", repr(backend_cls))
-                self._registry_failure(plugin_name, err, backend=str(name))
+                self._registry_failure(plugin_name, err, kind, name)
                 return
-            self._backends[backend_cls.name] = backend_cls
-            self._origin[backend_cls.name] = plugin_name
+            self._registries[kind][name] = value
+            self._origins[kind][name] = plugin_name
 
         return register
+
+    def add_commands(self, subparsers: Any, builtin: Iterable[str]) -> None:
+        """Let ``register_commands`` implementations add subcommands to the CLI parser."""
+        self._commands, self._command_failures = {}, []
+        taken = set(builtin)
+        for impl in self.manager.hook.register_commands.get_hookimpls():
+            cli = CommandLine(subparsers, impl.plugin_name, taken, self._commands)
+            try:
+                impl.function(cli=cli)
+            except Exception as err:
+                self._command_failures.append(_failure(impl.plugin_name, *self._dist(impl.plugin_name), err))
 
     def _dist(self, plugin_name: str) -> tuple[str, str]:
         _, dist, version = self._sources.get(plugin_name, ("", "(registered at run time)", ""))
@@ -114,26 +147,84 @@ class PluginHost:
 
     # ---- reporting -------------------------------------------------------
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin: loaded ones with their hooks and backends, then failures."""
+        """Every plugin: loaded ones with their hooks and what they registered, then failures."""
         self.backends()
         infos = []
         for name, plugin in self.manager.list_name_plugin():
             if plugin is hookspecs:
                 continue
             hooks = tuple(h.name for h in self.manager.get_hookcallers(plugin) or ())
-            owned = tuple(b for b, origin in self._origin.items() if origin == name)
-            infos.append(PluginInfo(name, *self._dist(name), hooks=hooks, backends=owned))
+            owned = {kind: tuple(k for k, origin in self._origins[kind].items() if origin == name)
+                     for kind in KINDS}
+            commands = tuple(c for c, origin in self._commands.items() if origin == name)
+            infos.append(PluginInfo(name, *self._dist(name), hooks=hooks, commands=commands, **owned))
         return infos + self.failures()
 
     def failures(self) -> list[PluginInfo]:
-        """Plugins (or backends) that failed to load or register."""
+        """Plugins (or the things they registered) that failed to load or register."""
         self.backends()
-        return self._load_failures + self._registry_failures
+        return self._load_failures + self._registry_failures + self._command_failures
 
     def origin(self, backend_name: str) -> PluginInfo:
         """The plugin that registered ``backend_name``."""
-        plugin = self._origin[backend_name]
+        plugin = self._origins["backends"][backend_name]
         return PluginInfo(plugin, *self._dist(plugin))
+
+
+class CommandLine:
+    """What ``register_commands`` receives: adds subcommands to ``ganaug``."""
+
+    def __init__(self, subparsers: Any, plugin: str, taken: set[str], origins: dict[str, str]) -> None:
+        self._subparsers, self._plugin, self._taken, self._origins = subparsers, plugin, taken, origins
+
+    def add_command(self, name: str, handler: Callable[[argparse.Namespace], Any],
+                    help: str = "") -> argparse.ArgumentParser:
+        """Add ``ganaug NAME``; returns its argparse parser for ``add_argument`` calls.
+
+        ``handler(args)`` runs the command; raising ``ValueError`` prints a clean error.
+        """
+        if name in self._taken:
+            owner = self._origins.get(name, "ganaug")
+            raise ValueError(f"command name {name!r} is taken by {owner}")
+        parser = self._subparsers.add_parser(name, help=f"{help} [plugin {self._plugin}]")
+        parser.set_defaults(handler=handler)
+        self._taken.add(name)
+        self._origins[name] = self._plugin
+        return parser
+
+
+def _registered_name(kind: str, args: tuple) -> str:
+    if kind == "backends":
+        return str(getattr(args[0], "name", repr(args[0]))) if args else "?"
+    return str(args[0]) if args else "?"
+
+
+def _check_backend(backend_cls: Any) -> Any:
+    check_backend_class(backend_cls)
+    return backend_cls
+
+
+def _check_named_callable(name: Any, function: Any) -> Any:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register(name, function) needs a non-empty string name, got {name!r}")
+    if not callable(function):
+        raise TypeError(f"{name!r}: {function!r} is not callable")
+    return function
+
+
+_CHECKS = {"backends": _check_backend, "losses": _check_named_callable, "metrics": _check_named_callable}
+
+
+def _builtin_names(kind: str) -> set[str]:
+    if kind == "losses":
+        from ganaug.losses import LOSSES
+
+        return set(LOSSES)
+    if kind == "metrics":
+        from ganaug.metrics import BUILTIN_METRICS
+
+        return set(BUILTIN_METRICS)
+    return set()
 
 
 def _failure(plugin: str, dist: str, version: str, err: BaseException) -> PluginInfo:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.model_selection import RepeatedStratifiedKFold
 
-from ganaug.datasets import load_imbalanced
+from ganaug.datasets import load_dataset, load_imbalanced
 from ganaug.evaluation import evaluate, summarize
 from ganaug.io import UsageError, check_output, read_table, split_target, write_table
 from ganaug.sampler import GANOverSampler
@@ -23,7 +24,8 @@ TASKS = ("demo", "resample", "evaluate")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
     "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-    "verbose", "refine", "output", "out", "force", "folds", "n_jobs",
+    "verbose", "refine", "output", "out", "force", "folds", "n_jobs", "datasets", "repeats",
+    "metrics", "metric",
 }
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
@@ -77,7 +79,7 @@ def load_data(dataset: str | None = None, data: str | None = None, target: str |
         if target is None:
             raise UsageError("a data file needs its label column: add target = \"...\" / --target.")
         return split_target(read_table(data), target)
-    return load_imbalanced(dataset or "breast_cancer", ratio=ratio, random_state=random_state)
+    return load_dataset(dataset or "breast_cancer", ratio=ratio, random_state=random_state)
 
 
 def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
@@ -150,37 +152,49 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
 
 def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out: str | None = None,
                   data: str | None = None, target: str | None = None, dataset: str | None = None,
-                  ratio: float = 10.0, random_state: int = 0, folds: int = 5,
+                  datasets: list[str] | str | None = None, ratio: float = 10.0, random_state: int = 0,
+                  folds: int = 5, repeats: int = 2, classifiers: list[str] | str | None = None,
+                  metrics: list[str] | str | None = None, metric: str = "g_mean",
                   n_jobs: int | None = None, force: bool = False, options: dict | None = None,
                   **settings: Any) -> pd.DataFrame:
-    """Cross-validated comparison of samplers; writes results.csv and summary.md to ``out``."""
-    from sklearn.model_selection import StratifiedKFold
+    """Cross-validated comparison of samplers on one dataset (or several); report to ``out``."""
+    from ganaug.evaluation import default_classifiers, evaluate_datasets, make_classifiers, make_sampler
+    from ganaug.reporting import report
 
-    from ganaug.evaluation import make_sampler
-
-    names = samplers.split(",") if isinstance(samplers, str) else list(samplers)
-    X, y = load_data(dataset, data, target, ratio, random_state)
-    gan_settings = _given(settings, ("epochs", "batch_size", "device"))
+    if out:  # refuse a used folder before spending minutes on the evaluation
+        _check_report_folder(out, force)
+    names = _names(samplers)
+    gan_settings = _given(settings, ("epochs", "batch_size", "device", "verbose"))
     chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
-    results = evaluate(X, y, chosen, cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
-                       n_jobs=n_jobs, random_state=random_state)
-    table = summarize(results)
-    print(table.round(3).to_string())
+    sources = _names(datasets) if datasets else [None]
+    loaded = {name or dataset or data or "breast_cancer":
+              load_data(name or dataset, data, target, ratio, random_state) for name in sources}
+    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=random_state)
+    clfs = make_classifiers(_names(classifiers), random_state) if classifiers else \
+        default_classifiers(random_state)
+    results = evaluate_datasets(loaded, samplers=chosen, classifiers=clfs, cv=cv,
+                                metrics=_names(metrics) if metrics else None, n_jobs=n_jobs,
+                                random_state=random_state, progress=True)
+    if len(loaded) == 1:
+        results = results.drop(columns="dataset")
+    print(summarize(results, [m for m in SUMMARY_METRICS if m in set(results["metric"])])
+          .round(3).to_string())
     if out:
-        folder = Path(out)
-        if folder.exists() and any(folder.iterdir()) and not force:
-            raise UsageError(f"report folder {out!r} is not empty; pass --force to overwrite.")
-        folder.mkdir(parents=True, exist_ok=True)
-        results.to_csv(folder / "results.csv", index=False)
-        (folder / "summary.md").write_text(table.round(4).to_markdown() if _has_tabulate()
-                                           else table.round(4).to_string())
-        print(f"wrote {folder / 'results.csv'} and {folder / 'summary.md'}")
-    return table
+        X, y = next(iter(loaded.values())) if len(loaded) == 1 else (None, None)
+        folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=True)
+        print(f"\nwrote the report to {folder}/ (summary.md first)")
+    return results
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+SUMMARY_METRICS = ("balanced_accuracy", "g_mean", "minority_f1", "roc_auc", "pr_auc")
+
+
+def _names(value: list[str] | str) -> list[str]:
+    return [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+
+
+def _check_report_folder(out: str, force: bool) -> None:
+    folder = Path(out)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise UsageError(f"report folder {out!r} exists and is not empty; choose a new folder or "
+                         "pass --force to replace the report files in it.")

@@ -94,14 +94,33 @@ def test_demo_runs(capsys):
     assert "smote" in out and "ganaug:cgan" in out and "g_mean" in out
 
 
-def test_evaluate_writes_report(csv, tmp_path):
+EVAL_FAST = ["--folds", "2", "--repeats", "1", "--classifiers", "knn,logreg", *FAST]
+
+
+def test_evaluate_writes_report(csv, tmp_path, capsys):
     out = tmp_path / "report"
     args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,ros,gan", "--out", str(out),
-            "--folds", "2", *FAST]
+            *EVAL_FAST]
     assert main(args) == 0
     results = pd.read_csv(out / "results.csv")
     assert set(results["sampler"]) == {"none", "ros", "gan"}
-    assert (out / "summary.md").read_text()
+    assert set(results["classifier"]) == {"knn", "logreg", "-"}
+    assert "## Verdict" in (out / "summary.md").read_text()
+    assert {"metrics.png", "class_recall.png", "losses.png", "marginals.png"} <= {
+        p.name for p in out.iterdir()}
+    assert main(args) == 2  # a used report folder is refused before any work
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_evaluate_several_datasets(tmp_path):
+    out = tmp_path / "report"
+    args = ["evaluate", "--datasets", "breast_cancer,wine", "--samplers", "none,ros,smote",
+            "--metrics", "g_mean,roc_auc", "--out", str(out), *EVAL_FAST]
+    assert main(args) == 0
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["dataset"]) == {"breast_cancer", "wine"}
+    assert set(results["metric"]) == {"g_mean", "roc_auc", "fit_seconds"}
+    assert "Mean rank" in (out / "summary.md").read_text()
 
 
 def test_run_recipe_with_overrides(tmp_path, capsys):
@@ -161,7 +180,6 @@ def test_evaluate_refine_none_reaches_the_sampler(monkeypatch, tmp_path):
         return real_make(name, random_state, **options)
 
     monkeypatch.setattr(evaluation, "make_sampler", spy)
-    args = ["evaluate", "--dataset", "wine", "--samplers", "none,cgan", "--refine", "none",
-            "--folds", "2", *FAST]
+    args = ["evaluate", "--dataset", "wine", "--samplers", "none,cgan", "--refine", "none", *EVAL_FAST]
     assert main(args) == 0
     assert seen["cgan"]["refine"] is None

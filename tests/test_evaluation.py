@@ -1,84 +1,154 @@
 import numpy as np
 import pandas as pd
 import pytest
+from imblearn.over_sampling import SMOTE
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
 
-from ganaug.evaluation import _scores, evaluate, make_sampler, summarize
+from ganaug.datasets import load_imbalanced
+from ganaug.evaluation import (
+    default_cv,
+    evaluate,
+    evaluate_datasets,
+    make_classifiers,
+    make_sampler,
+    summarize,
+)
 from ganaug.testing import tiny_table
+from ganaug.validation import InputError
 
-MARK = 1e6  # synthetic rows carry this value, far outside the real data
+CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
 
 
 class MarkingSampler(BaseEstimator):
-    """Appends one marked row per class; lets tests see where synthetic rows go."""
+    """Appends one row whose colour is a level no real row has: after one-hot encoding it
+    owns a column, so the classifier can tell where synthetic rows went."""
 
     def fit_resample(self, X, y):
         extra = X.iloc[:1].copy()
-        extra["height"] = MARK
+        extra["colour"] = "MARK"
         return pd.concat([X, extra], ignore_index=True), np.r_[np.asarray(y), np.asarray(y)[:1]]
 
 
 class LeakDetector(BaseEstimator, ClassifierMixin):
-    """Predicts nothing useful, but fails if a marked row is seen at predict time."""
+    """Finds the marker column at fit time; fails if a marked row is seen at predict time."""
+
+    marker_columns_found: list[bool] = []
 
     def fit(self, X, y):
         self.classes_ = np.unique(y)
-        self.saw_marked_in_fit_ = bool((np.abs(X) > 1e3).any())
+        # the synthetic row is last: its marker column is 1 there and 0 on every real row
+        marker = (X[-1] == 1) & (X[:-1] == 0).all(axis=0)
+        self.marker_ = np.flatnonzero(marker)
+        LeakDetector.marker_columns_found.append(len(self.marker_) == 1)
         return self
 
     def predict(self, X):
-        assert not (np.abs(X) > 1e3).any(), "a synthetic row reached a test fold"
+        assert not (X[:, self.marker_] == 1).any(), "a synthetic row reached a test fold"
         return np.full(len(X), self.classes_[0])
 
 
-def test_synthetic_rows_never_reach_test_folds(table):
+def test_synthetic_rows_reach_training_folds_only(table):
     X, y = table
-    results = evaluate(X, y, {"mark": MarkingSampler()}, {"leak": LeakDetector()},
-                       cv=StratifiedKFold(2, shuffle=True, random_state=0))
+    LeakDetector.marker_columns_found.clear()
+    results = evaluate(X, y, {"mark": MarkingSampler()}, {"leak": LeakDetector()}, cv=CV2)
     assert set(results["sampler"]) == {"mark"}
+    # the detector did see the marked row in every training fold: the check can fail
+    assert LeakDetector.marker_columns_found == [True, True]
 
 
 def test_tidy_results_and_summary(table):
     X, y = table
-    results = evaluate(X, y, ["none", "ros"], {"dummy": DummyClassifier(strategy="prior")},
-                       cv=StratifiedKFold(2, shuffle=True, random_state=0))
+    results = evaluate(X, y, ["none", "ros"], {"dummy": DummyClassifier(strategy="prior")}, cv=CV2)
     assert list(results.columns) == ["fold", "sampler", "classifier", "metric", "value"]
-    assert {"fit_seconds", "g_mean", "balanced_accuracy", "roc_auc"} <= set(results["metric"])
+    assert {"fit_seconds", "g_mean", "balanced_accuracy", "roc_auc", "pr_auc",
+            "class_recall[rare]"} <= set(results["metric"])
     summary = summarize(results)
     assert summary.loc["none", "balanced_accuracy"] == pytest.approx(1 / 3)  # always predicts "major"
+    assert summary.loc["none", "class_recall[major]"] == 1.0
+    assert results.attrs["test_train_ratio"] == pytest.approx(1.0)  # 2 folds: halves
 
 
-def test_metrics_on_a_hand_made_case():
-    class Fixed:
-        classes_ = np.array([0, 1])
+def test_metrics_can_be_chosen_by_name_or_function(table):
+    X, y = table
 
-        def predict(self, X):
-            return np.array([0, 0, 1, 1, 1, 0])
+    def always_half(predictions):
+        return 0.5
 
-        def decision_function(self, X):
-            return np.array([-2.0, -1.0, 1.0, 2.0, 3.0, -3.0])
-
-    y = np.array([0, 0, 0, 1, 1, 1])  # recall: class 0 = 2/3, class 1 = 2/3
-    scores = _scores(Fixed(), np.zeros((6, 1)), y, minority=1)
-    assert scores["balanced_accuracy"] == pytest.approx(2 / 3)
-    assert scores["g_mean"] == pytest.approx(2 / 3)
-    assert scores["minority_recall"] == pytest.approx(2 / 3)
-    assert scores["minority_f1"] == pytest.approx(2 / 3)
-    assert scores["roc_auc"] == pytest.approx(6 / 9)
+    results = evaluate(X, y, ["none"], {"dummy": DummyClassifier()}, cv=CV2,
+                       metrics=["g_mean", always_half])
+    assert set(results["metric"]) == {"fit_seconds", "g_mean", "always_half"}
+    with pytest.raises(ValueError, match="unknown metric 'gmean'.*g_mean"):
+        evaluate(X, y, ["none"], cv=CV2, metrics=["gmean"])
 
 
-def test_feature_space_samplers_see_scaled_data():
-    X, y = tiny_table(n_major=40, n_minor=24)  # string and category columns: SMOTE needs one-hot
-    results = evaluate(X, y, ["smote"], {"dummy": DummyClassifier()},
-                       cv=StratifiedKFold(2, shuffle=True, random_state=0))
+def test_default_cv_is_repeated_and_fits_the_smallest_class():
+    y = np.array([0] * 20 + [1] * 3)
+    cv = default_cv(y)
+    assert cv.get_n_splits() == 3 * 2  # 3 folds (smallest class), repeated twice
+    with pytest.raises(InputError, match="single row"):
+        default_cv(np.array([0] * 5 + [1]))
+
+
+def test_multiclass_scores_one_vs_rest():
+    X, y = load_imbalanced("wine", ratio=4)
+    results = evaluate(X, y, ["none", "smote"], {"knn": KNeighborsClassifier(3)}, cv=CV2)
+    metrics = set(results["metric"])
+    assert {"roc_auc", "pr_auc", "class_recall[class_0]", "class_recall[class_1]",
+            "class_recall[class_2]"} <= metrics
+    assert results["value"].between(0, 1).all() or results["metric"].eq("fit_seconds").any()
+    auc = results[results["metric"] == "roc_auc"]["value"]
+    assert auc.between(0.5, 1).all()
+
+
+
+def test_smote_becomes_smotenc_with_categorical_columns(monkeypatch):
+    X, y = tiny_table(n_major=40, n_minor=24)  # string and category columns
+    import ganaug.evaluation as evaluation
+
+    used = []
+    real = evaluation.SMOTENC
+
+    def spy(**kwargs):
+        used.append(kwargs["categorical_features"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(evaluation, "SMOTENC", spy)
+    results = evaluate(X, y, {"smote": SMOTE(random_state=0)}, {"knn": KNeighborsClassifier(3)}, cv=CV2)
+    assert used and set(used[0]) == {"colour", "grade", "flag"}
     assert results["value"].notna().all()
 
 
-def test_unknown_sampler_lists_choices():
+def test_smote_family_on_numeric_data_runs_unchanged():
+    X, y = load_imbalanced("wine", ratio=4)
+    results = evaluate(X, y, ["smote", "borderline"], {"knn": KNeighborsClassifier(3)}, cv=CV2)
+    assert results["value"].notna().all()
+
+
+def test_several_datasets_get_a_dataset_column(table):
+    X, y = table
+    wine = load_imbalanced("wine", ratio=4)
+    results = evaluate_datasets({"tiny": (X, y), "wine": wine}, samplers=["none", "ros"],
+                                classifiers={"dummy": DummyClassifier()}, cv=CV2)
+    assert list(results.columns)[0] == "dataset"
+    assert set(results["dataset"]) == {"tiny", "wine"}
+
+
+def test_gan_samplers_are_fitted_on_training_folds(table, fast):
+    X, y = table
+    results = evaluate(X, y, ["none", "cgan"], {"knn": KNeighborsClassifier(3)}, cv=CV2,
+                       metrics=["g_mean"])
+    gan = results[(results["sampler"] == "cgan") & (results["metric"] == "g_mean")]
+    assert len(gan) == 2 and gan["value"].notna().all()
+
+
+def test_unknown_sampler_and_classifier_list_choices():
     with pytest.raises(ValueError, match="borderline.*ctgan"):
         make_sampler("smoteish")
+    with pytest.raises(ValueError, match="unknown classifier 'rf'.*forest"):
+        make_classifiers(["rf"])
 
 
 class FailingSampler(BaseEstimator):
@@ -88,12 +158,11 @@ class FailingSampler(BaseEstimator):
 
 def test_a_failing_sampler_is_scored_nan_with_a_warning(table):
     X, y = table
-    cv = StratifiedKFold(2, shuffle=True, random_state=0)
     with pytest.warns(RuntimeWarning, match="'broken' failed on fold 0"):
         results = evaluate(X, y, {"broken": FailingSampler(), "none": None},
-                           {"dummy": DummyClassifier()}, cv=cv)
+                           {"dummy": DummyClassifier()}, cv=CV2)
     assert results.loc[results["sampler"] == "broken", "value"].isna().all()
     assert results.loc[results["sampler"] == "none", "value"].notna().all()
     with pytest.raises(RuntimeError, match="not suited"):
-        evaluate(X, y, {"broken": FailingSampler()}, {"dummy": DummyClassifier()}, cv=cv,
+        evaluate(X, y, {"broken": FailingSampler()}, {"dummy": DummyClassifier()}, cv=CV2,
                  error_score="raise")

@@ -1,0 +1,178 @@
+"""Downstream metrics: what ``evaluate`` scores on each test fold.
+
+A metric is a function of one :class:`Predictions` returning a float, a
+``{key: float}`` dict (reported as rows ``name[key]``, e.g. per-class
+recall), or None when it does not apply (ROC AUC of a model without scores).
+Plugins add metrics with the ``register_metrics`` hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from imblearn.metrics import geometric_mean_score
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.preprocessing import label_binarize
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """One fitted classifier's output on one test fold.
+
+    Attributes
+    ----------
+    y_true, y_pred : ndarray of shape (n,)
+        True and predicted labels.
+    scores : ndarray of shape (n, n_classes), or None
+        Class probabilities (or softmaxed decision values), columns in the order
+        of ``classes``; None when the model gives neither.
+    classes : ndarray of shape (n_classes,)
+        The classifier's ``classes_``.
+    minority : label
+        The least frequent class of the whole dataset.
+    """
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    scores: np.ndarray | None
+    classes: np.ndarray
+    minority: Any
+
+
+MetricFunction = Callable[[Predictions], "float | dict[Any, float] | None"]
+
+
+def balanced_accuracy(p: Predictions) -> float:
+    return balanced_accuracy_score(p.y_true, p.y_pred)
+
+
+def g_mean(p: Predictions) -> float:
+    """Geometric mean of per-class recall (sensitivity x specificity when binary)."""
+    return geometric_mean_score(p.y_true, p.y_pred, average="multiclass", correction=0.0)
+
+
+def f1_macro(p: Predictions) -> float:
+    return f1_score(p.y_true, p.y_pred, average="macro", zero_division=0)
+
+
+def minority_f1(p: Predictions) -> float:
+    return f1_score(p.y_true, p.y_pred, labels=[p.minority], average="macro", zero_division=0)
+
+
+def minority_recall(p: Predictions) -> float:
+    return recall_score(p.y_true, p.y_pred, labels=[p.minority], average="macro", zero_division=0)
+
+
+def class_recall(p: Predictions) -> dict[Any, float]:
+    """Recall of every class present in the test fold."""
+    labels = np.unique(p.y_true)
+    values = recall_score(p.y_true, p.y_pred, labels=labels, average=None, zero_division=0)
+    return dict(zip(labels.tolist(), values.tolist()))
+
+
+def roc_auc(p: Predictions) -> float | None:
+    """Binary ROC AUC, or the one-vs-rest macro average for several classes."""
+    scores = _scores_for_present_classes(p)
+    if scores is None:
+        return None
+    if len(p.classes) == 2:
+        return roc_auc_score(p.y_true == p.classes[1], scores[:, 1])
+    return roc_auc_score(p.y_true, scores, multi_class="ovr", labels=p.classes)
+
+
+def pr_auc(p: Predictions) -> float | None:
+    """Average precision of the minority class (binary) or one-vs-rest macro average."""
+    scores = _scores_for_present_classes(p)
+    if scores is None:
+        return None
+    if len(p.classes) == 2:
+        column = list(p.classes).index(p.minority)
+        return average_precision_score(p.y_true == p.minority, scores[:, column])
+    present = np.isin(p.classes, p.y_true)  # a class absent from the fold has no precision
+    truth = label_binarize(p.y_true, classes=p.classes)[:, present]
+    return average_precision_score(truth, scores[:, present], average="macro")
+
+
+def _scores_for_present_classes(p: Predictions) -> np.ndarray | None:
+    # AUCs need scores, and every test class among the classes the model knows
+    if p.scores is None or not set(np.unique(p.y_true)) <= set(p.classes.tolist()):
+        return None
+    return p.scores
+
+
+BUILTIN_METRICS: dict[str, MetricFunction] = {
+    "balanced_accuracy": balanced_accuracy,
+    "g_mean": g_mean,
+    "f1_macro": f1_macro,
+    "minority_f1": minority_f1,
+    "minority_recall": minority_recall,
+    "roc_auc": roc_auc,
+    "pr_auc": pr_auc,
+    "class_recall": class_recall,
+}
+# computed from predicted labels, so every classifier has them (used to fill failed folds)
+LABEL_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall")
+DEFAULT_METRICS = tuple(BUILTIN_METRICS)
+
+
+def available_metrics() -> dict[str, MetricFunction]:
+    """Built-in metrics plus those registered by plugins."""
+    from ganaug.plugins import get_host
+
+    return {**BUILTIN_METRICS, **get_host().metrics()}
+
+
+def get_metrics(names: Any = None) -> dict[str, MetricFunction]:
+    """``{name: function}`` for metric names (default: all built-ins), or callables by their name."""
+    if names is None:
+        return dict(BUILTIN_METRICS)
+    if isinstance(names, str):
+        names = [names]
+    known = available_metrics()
+    chosen = {}
+    for item in names:
+        if callable(item):
+            chosen[getattr(item, "__name__", repr(item))] = item
+        elif item in known:
+            chosen[item] = known[item]
+        else:
+            raise ValueError(f"unknown metric {item!r}; known metrics: {', '.join(known)} "
+                             f"(or pass a function of ganaug.metrics.Predictions).")
+    return chosen
+
+
+def score(predictions: Predictions, metrics: dict[str, MetricFunction]) -> dict[str, float]:
+    """Flat ``{row name: value}``; dict-valued metrics become ``name[key]`` rows."""
+    values: dict[str, float] = {}
+    for name, metric in metrics.items():
+        value = metric(predictions)
+        if isinstance(value, dict):
+            values.update({f"{name}[{key}]": float(v) for key, v in value.items()})
+        elif value is not None:
+            values[name] = float(value)
+    return values
+
+
+def ranking_scores(model: Any, X: Any) -> np.ndarray | None:
+    """``(n, n_classes)`` probabilities, or softmaxed decision values, for AUCs."""
+    if hasattr(model, "predict_proba"):
+        try:
+            return model.predict_proba(X)
+        except AttributeError:  # e.g. SVC(probability=False) exposes the name but refuses
+            pass
+    if not hasattr(model, "decision_function"):
+        return None
+    values = model.decision_function(X)
+    if values.ndim == 1:  # binary: the score of classes_[1]
+        values = np.stack([-values, values], axis=1) / 2
+    values = np.exp(values - values.max(axis=1, keepdims=True))
+    return values / values.sum(axis=1, keepdims=True)
