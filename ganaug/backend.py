@@ -68,6 +68,8 @@ class Backend:
     conditional: ClassVar[bool] = True
     Options: ClassVar[type]
     reference: ClassVar[str] = ""
+    # tensor attributes (not modules) that sampling needs; saved with the weights
+    state_tensors: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
         self.options = options
@@ -97,13 +99,46 @@ class Backend:
         """The trained torch modules, by name (used for state and device moves)."""
         return {k: v for k, v in vars(self).items() if isinstance(v, nn.Module)}
 
+    def build(self, data: TrainingData) -> None:
+        """Create the torch modules for data shaped like ``data`` (untrained).
+
+        ``fit`` calls it first; loading a saved model calls it with zero rows
+        (same width, classes and layout) before loading the weights, so a
+        backend that implements it can be saved and loaded.
+        """
+        raise NotImplementedError(f"backend {self.name!r} does not implement build(), "
+                                  "so it cannot be saved and loaded")
+
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """Flat ``{"module.param": tensor}`` of all trained weights."""
-        return {
+        """Flat ``{"module.param": tensor}`` of all trained weights, plus ``state_tensors``."""
+        state = {
             f"{name}.{key}": value
             for name, module in self.modules().items()
             for key, value in module.state_dict().items()
         }
+        state.update({name: getattr(self, name) for name in self.state_tensors})
+        return state
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Load what :meth:`state_dict` returned into modules made by :meth:`build`."""
+        for name, module in self.modules().items():
+            prefix = f"{name}."
+            module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        for name in self.state_tensors:
+            setattr(self, name, state[name].to(getattr(self, name).device))
+
+    def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> Backend:
+        """A fitted backend again: :meth:`build` for ``data``'s shape, then the saved weights."""
+        self.build(data)
+        self.load_state_dict(state)
+        return self
+
+    def to(self, device: str | torch.device) -> Backend:
+        """Move the trained modules to ``device`` (sampling noise stays on the CPU generator)."""
+        self.device = torch.device(device)
+        for module in self.modules().values():
+            module.to(self.device)
+        return self
 
 
 def check_backend_class(cls: Any) -> None:

@@ -134,6 +134,26 @@ class TabularEncoder:
                 yield Span(col.name, kind, start, width, activation)
                 start += width
 
+    # ---- state (for save/load: JSON only, no pickling) -----------------
+    def get_state(self) -> dict[str, Any]:
+        """The fitted encoder as plain JSON-able data (see :meth:`from_state`)."""
+        return {
+            "numeric": self.numeric, "max_modes": self.max_modes,
+            "mixture_subsample": self.mixture_subsample, "random_state": self.random_state,
+            "columns": [_column_state(col, self.numeric) for col in self.columns_],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TabularEncoder:
+        """Rebuild a fitted encoder from :meth:`get_state`'s output."""
+        encoder = cls(state["numeric"], state["max_modes"], state["mixture_subsample"],
+                      state["random_state"])
+        encoder._rng = np.random.default_rng(encoder.random_state)
+        encoder.columns_ = [_column_from_state(c, encoder.numeric) for c in state["columns"]]
+        encoder.layout_ = tuple(encoder._layout())
+        encoder.n_features_ = sum(span.width for span in encoder.layout_)
+        return encoder
+
     # ---- transform -------------------------------------------------------
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Encode ``frame`` into an ``(n, n_features_)`` float32 matrix."""
@@ -217,6 +237,56 @@ def _spans_of(col: _Column, numeric: str) -> list[tuple[str, int, str]]:
     if numeric == "mode":
         return [("numeric", 1, "tanh"), ("mode", len(col.model["means"]), "softmax")]
     return [("numeric", 1, "tanh" if numeric == "quantile" else "linear")]
+
+
+def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
+    model = col.model
+    if numeric == "quantile" and model:
+        fitted = model["quantiles"]
+        model = {"quantiles": fitted.quantiles_.ravel(), "references": fitted.references_}
+    return {
+        "name": json_scalar(col.name), "dtype": dtype_state(col.dtype), "categorical": col.categorical,
+        "levels": None if col.levels is None else [json_scalar(v) for v in col.levels],
+        "low": col.low, "high": col.high,
+        "model": {k: np.asarray(v, dtype=np.float64).tolist() for k, v in model.items()},
+    }
+
+
+def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
+    model = {k: np.asarray(v, dtype=np.float64) for k, v in state["model"].items()}
+    if numeric == "quantile" and model:
+        quantiles = QuantileTransformer(n_quantiles=len(model["references"]))
+        quantiles.quantiles_ = model["quantiles"].reshape(-1, 1)
+        quantiles.references_ = model["references"]
+        quantiles.n_quantiles_ = len(model["references"])
+        quantiles.n_features_in_ = 1
+        model = {"quantiles": quantiles}
+    levels = None if state["levels"] is None else np.asarray(state["levels"], dtype=object)
+    return _Column(state["name"], dtype_from_state(state["dtype"]), state["categorical"], levels,
+                   state["low"], state["high"], model)
+
+
+def json_scalar(value: Any) -> Any:
+    """A label, level or column name as a JSON value (numpy scalars become Python ones)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"{value!r} ({type(value).__name__}) cannot be saved: column names, labels and "
+                    "category levels must be strings, numbers or booleans.")
+
+
+def dtype_state(dtype: Any) -> Any:
+    """A pandas/numpy dtype as JSON: its name, or the categories of a category dtype."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"categories": [json_scalar(v) for v in dtype.categories], "ordered": bool(dtype.ordered)}
+    return str(dtype)
+
+
+def dtype_from_state(state: Any) -> Any:
+    if isinstance(state, dict):
+        return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
+    return pd.api.types.pandas_dtype(state)
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:

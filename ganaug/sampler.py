@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -147,9 +148,11 @@ class GANOverSampler(BaseEstimator):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
 
         self._fit(frame, y_idx)
+        grown = np.isin(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
+        # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
+        self._reference_ = (frame[grown].reset_index(drop=True), y_arr[grown]) \
+            if self.refine == "interpolate" else None
         synthetic, y_new = self.generate(self.sampling_strategy_)
-        if self.refine == "interpolate":
-            synthetic = self._interpolate(synthetic, y_new, frame, y_arr)
         merged = pd.concat([frame.reset_index(drop=True), synthetic], ignore_index=True)
         self.sample_is_synthetic_ = np.r_[np.zeros(len(frame), bool), np.ones(len(y_new), bool)]
         return restore_X(merged), restore_target(y, y_arr, y_new)
@@ -184,7 +187,32 @@ class GANOverSampler(BaseEstimator):
         width = self.encoder_.n_features_
         encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
         y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
-        return self.encoder_.inverse_transform(encoded), y_new
+        synthetic = self.encoder_.inverse_transform(encoded)
+        if self.refine == "interpolate" and getattr(self, "_reference_", None) is not None:
+            synthetic = self._interpolate(synthetic, y_new, *self._reference_)
+        return synthetic, y_new
+
+    def save(self, path: str | Path) -> Path:
+        """Save the fitted sampler to one ``.safetensors`` file (weights + JSON configuration).
+
+        The write is atomic. With ``refine="interpolate"`` the file also holds
+        the real rows of the classes it grows, which refinement anchors to.
+        Loading never unpickles (see :meth:`load`).
+        """
+        from ganaug.persist import save_sampler
+
+        return save_sampler(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "auto") -> GANOverSampler:
+        """Load a sampler saved by :meth:`save`, onto ``device``; ready for :meth:`generate`.
+
+        Raises ``ganaug.persist.ModelFileError`` for a missing, foreign,
+        damaged or newer-format file.
+        """
+        from ganaug.persist import load_sampler
+
+        return load_sampler(path, device)
 
     # ---- steps -------------------------------------------------------------
     def _interpolate(self, synthetic: pd.DataFrame, y_new: np.ndarray, frame: pd.DataFrame,

@@ -16,7 +16,9 @@ attribute ``expected_failures = {"check_name": "reason"}``; those become
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -140,10 +142,43 @@ def check_history(backend: type[Backend]) -> None:
     assert all(np.isfinite(v) for epoch in model.history_ for v in epoch.values())
 
 
+def check_save_load(backend: type[Backend]) -> None:
+    """Saved to safetensors and loaded back, the sampler draws exactly the same rows."""
+    X, y = tiny_table()
+    sampler = _sampler(backend)
+    sampler.fit_resample(X, y)
+    counts = {"minor": 6, "rare": 4}
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), device="cpu")
+    pd.testing.assert_frame_equal(sampler.generate(counts)[0], loaded.generate(counts)[0])
+
+
+def check_device_move(backend: type[Backend]) -> None:
+    """``Backend.to(device)`` moves every module; sampling works there (CPU, and CUDA if present)."""
+    import torch
+
+    X, y = tiny_table()
+    sampler = _sampler(backend)
+    sampler.fit_resample(X, y)
+    counts = {"minor": 6, "rare": 4}
+    before = sampler.generate(counts)[0]
+    devices = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    for device in devices:
+        for model in {id(m): m for m in sampler.backends_.values()}.values():
+            model.to(device)
+            params = [p for module in model.modules().values() for p in module.parameters()]
+            assert params and all(p.device.type == device for p in params), f"not all on {device}"
+        after = sampler.generate(counts)[0]
+        assert list(after.dtypes) == list(before.dtypes) and len(after) == len(before)
+        if device == "cpu":
+            pd.testing.assert_frame_equal(before, after)
+
+
 CHECKS: dict[str, Callable[[type[Backend]], None]] = {
     f.__name__.removeprefix("check_"): f
     for f in (check_contract, check_fit_tabular, check_class_counts, check_array_input,
-              check_seeding, check_conditioning, check_options_validation, check_history)
+              check_seeding, check_conditioning, check_options_validation, check_history,
+              check_save_load, check_device_move)
 }
 
 

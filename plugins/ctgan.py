@@ -68,6 +68,7 @@ class CTGANBackend(AdversarialBackend):
     conditional = True
     Options = CTGANOptions
     reference = "Xu et al., Modeling Tabular Data using Conditional GAN, NeurIPS 2019"
+    state_tensors = ("class_frequencies",)  # drawn from when sampling conditions
 
     def make_encoder(self, random_state: int) -> TabularEncoder:
         opts = self.options

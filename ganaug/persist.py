@@ -1,0 +1,228 @@
+"""Saving and loading fitted samplers: safetensors for tensors, JSON for everything else.
+
+One ``.safetensors`` file holds the generator weights (and the real rows that
+``refine="interpolate"`` anchors to); its metadata holds the configuration,
+the encoder and the labels as JSON. Loading parses only tensors and JSON, so
+a file from someone else can never run code (no pickle anywhere).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from ganaug._version import __version__
+from ganaug.backend import Backend, TrainingData
+from ganaug.encoders import TabularEncoder, dtype_from_state, dtype_state, json_scalar
+from ganaug.options import build_options
+from ganaug.plugins import get_backend
+from ganaug.training import resolve_device
+
+if TYPE_CHECKING:
+    from ganaug.sampler import GANOverSampler
+
+FORMAT = "ganaug.sampler"
+FORMAT_VERSION = 1  # bump when a saved file's layout changes; older readers then refuse it
+
+
+class ModelFileError(ValueError):
+    """A model file that is missing, foreign, damaged or from an incompatible version."""
+
+
+# ---- writing -------------------------------------------------------------------
+def save_sampler(sampler: GANOverSampler, path: str | Path) -> Path:
+    """Write a fitted sampler to ``path`` atomically (temp file, then rename)."""
+    if not hasattr(sampler, "backends_"):
+        raise RuntimeError("this GANOverSampler is not fitted yet: call fit_resample before save.")
+    tensors: dict[str, torch.Tensor] = {}
+    models = _unique_models(sampler.backends_)
+    for index, model in enumerate(models):
+        for key, value in model.state_dict().items():
+            tensors[f"backend{index}.{key}"] = value.detach().to("cpu", copy=True).contiguous()
+    tensors.update(_reference_tensors(sampler))
+    config = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
+        "backend": models[0].name if models else _backend_name(sampler),
+        "params": _params(sampler),
+        "classes": [json_scalar(c) for c in sampler.classes_],
+        "classes_dtype": sampler.classes_.dtype.str,
+        "sampling_strategy": [[json_scalar(k), int(v)] for k, v in sampler.sampling_strategy_.items()],
+        "conditional": bool(sampler._conditional_), "seed": int(sampler._seed_),
+        "encoder": sampler.encoder_.get_state(),
+        "models": [{"options": _jsonable(asdict(m.options)), "n_classes": _n_classes(sampler)}
+                   for m in models],
+        "model_of_class": [[json_scalar(label), models.index(m)] for label, m in _by_identity(sampler)],
+        "feature_names_in": None if not hasattr(sampler, "feature_names_in_")
+        else [json_scalar(c) for c in sampler.feature_names_in_],
+    }
+    return _write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
+
+
+def _write_atomic(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        save_file(tensors, temp, metadata=metadata)
+        os.replace(temp, path)  # atomic: readers see the old file or the new one, never half
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return path
+
+
+def _unique_models(backends: dict[Any, Backend]) -> list[Backend]:
+    return list({id(m): m for m in backends.values()}.values())
+
+
+def _by_identity(sampler: GANOverSampler) -> list[tuple[Any, Backend]]:
+    return list(sampler.backends_.items())
+
+
+def _n_classes(sampler: GANOverSampler) -> int:
+    return len(sampler.classes_) if sampler._conditional_ else 1
+
+
+def _backend_name(sampler: GANOverSampler) -> str:
+    return sampler.backend if isinstance(sampler.backend, str) else sampler.backend.name
+
+
+def _params(sampler: GANOverSampler) -> dict[str, Any]:
+    params = sampler.get_params()
+    params["backend"] = _backend_name(sampler)
+    params["device"] = "auto"  # where it was trained says nothing about where it will be used
+    if not isinstance(params["random_state"], int | type(None)):
+        params["random_state"] = int(sampler._seed_)
+    strategy = params["sampling_strategy"]
+    if callable(strategy) or isinstance(strategy, dict):  # the fitted counts are saved instead
+        params["sampling_strategy"] = "auto"
+    return _jsonable(params)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return json_scalar(value)
+
+
+def _reference_tensors(sampler: GANOverSampler) -> dict[str, torch.Tensor]:
+    """The real rows of the grown classes, which ``refine="interpolate"`` needs (exact values)."""
+    if sampler.refine != "interpolate" or getattr(sampler, "_reference_", None) is None:
+        return {}
+    frame, labels = sampler._reference_
+    tensors = {"reference.labels": torch.from_numpy(np.searchsorted(sampler.classes_, labels))}
+    for i, col in enumerate(sampler.encoder_.columns_):
+        values = frame[col.name]
+        if col.categorical:
+            values = values.map({level: code for code, level in enumerate(col.levels)})
+        dtype = np.int64 if col.categorical else np.float64
+        tensors[f"reference.{i}"] = torch.from_numpy(np.array(values, dtype=dtype, copy=True))
+    return tensors
+
+
+# ---- reading -------------------------------------------------------------------
+def load_sampler(path: str | Path, device: str | torch.device = "auto") -> GANOverSampler:
+    """Read a file written by :func:`save_sampler`; weights go to ``device``."""
+    from ganaug.sampler import GANOverSampler
+
+    config, tensors = _read(Path(path))
+    params = config["params"]
+    options = {k: v for k, v in params.items() if k not in _SAMPLER_PARAMS}
+    sampler = GANOverSampler(**{k: params[k] for k in _SAMPLER_PARAMS}, **options)
+    sampler.device = device
+    sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
+    sampler.sampling_strategy_ = {_label(sampler, k): v for k, v in config["sampling_strategy"]}
+    sampler._conditional_, sampler._seed_ = config["conditional"], config["seed"]
+    sampler.encoder_ = TabularEncoder.from_state(config["encoder"])
+    sampler.n_features_in_ = len(sampler.encoder_.columns_)
+    if config["feature_names_in"] is not None:
+        sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
+    models = [_restore_model(config["backend"], spec, index, tensors, sampler.encoder_,
+                             resolve_device(device)) for index, spec in enumerate(config["models"])]
+    sampler.backends_ = {_label(sampler, label): models[index] for label, index in config["model_of_class"]}
+    sampler._reference_ = _read_reference(sampler, tensors)
+    return sampler
+
+
+_SAMPLER_PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
+                   "device", "random_state", "verbose", "refine")
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    if not path.is_file():
+        raise ModelFileError(f"model file {str(path)!r} does not exist.")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ModelFileError(f"{str(path)!r} is not a ganaug model file, or it is damaged: {err}") from None
+    try:
+        config = json.loads(metadata["ganaug"])
+    except (KeyError, json.JSONDecodeError):
+        raise ModelFileError(f"{str(path)!r} is a safetensors file but not a ganaug model "
+                             "(no ganaug configuration in its metadata).") from None
+    if config.get("format") != FORMAT:
+        raise ModelFileError(f"{str(path)!r} holds {config.get('format')!r}, not a ganaug sampler.")
+    if config.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(path)!r} was saved by ganaug {config.get('ganaug_version')} in model format "
+            f"{config['format_version']}; this ganaug {__version__} reads format {FORMAT_VERSION} and "
+            "older. Upgrade ganaug to load it.")
+    return config, tensors
+
+
+def _label(sampler: GANOverSampler, value: Any) -> Any:
+    return np.asarray([value], dtype=sampler.classes_.dtype)[0]
+
+
+def _restore_model(name: str, spec: dict[str, Any], index: int, tensors: dict[str, torch.Tensor],
+                   encoder: TabularEncoder, device: torch.device) -> Backend:
+    try:
+        cls = get_backend(name)
+    except ValueError as err:
+        raise ModelFileError(f"the model needs backend {name!r}, not installed here: {err}") from None
+    options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
+    data = TrainingData(torch.zeros(0, encoder.n_features_, device=device),
+                        torch.zeros(0, dtype=torch.long, device=device), spec["n_classes"], encoder.layout_)
+    prefix = f"backend{index}."
+    state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    model = cls(options, device)
+    try:
+        return model.restore(data, state)
+    except (RuntimeError, KeyError) as err:  # shapes or names that do not fit the backend
+        raise ModelFileError(f"the saved weights do not fit backend {name!r}: {err}") from None
+
+
+def _tuple_lists(value: Any) -> Any:
+    # JSON has no tuples; Options fields such as generator_dims are tuples
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _read_reference(sampler: GANOverSampler, tensors: dict[str, torch.Tensor]) -> tuple | None:
+    if "reference.labels" not in tensors:
+        return None
+    data = {}
+    for i, col in enumerate(sampler.encoder_.columns_):
+        values = tensors[f"reference.{i}"].numpy()
+        if col.categorical:
+            values = col.levels[values]
+        data[col.name] = pd.Series(values).astype(col.dtype)
+    frame = pd.DataFrame(data, columns=[c.name for c in sampler.encoder_.columns_])
+    return frame, sampler.classes_[tensors["reference.labels"].numpy()]
+
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "dtype_from_state", "dtype_state", "load_sampler",
+           "save_sampler"]
