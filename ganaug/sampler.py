@@ -204,15 +204,18 @@ class GANOverSampler(BaseEstimator):
         return save_sampler(self, path)
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "auto") -> GANOverSampler:
+    def load(cls, path: str | Path, device: str | torch.device = "auto",
+             backend: type[Backend] | None = None) -> GANOverSampler:
         """Load a sampler saved by :meth:`save`, onto ``device``; ready for :meth:`generate`.
 
+        ``backend``: the Backend class, when the model was trained with a class
+        that is not registered; by default the saved backend name is looked up.
         Raises ``ganaug.persist.ModelFileError`` for a missing, foreign,
         damaged or newer-format file.
         """
         from ganaug.persist import load_sampler
 
-        return load_sampler(path, device)
+        return load_sampler(path, device, backend)
 
     # ---- steps -------------------------------------------------------------
     def _interpolate(self, synthetic: pd.DataFrame, y_new: np.ndarray, frame: pd.DataFrame,

@@ -149,7 +149,7 @@ def check_save_load(backend: type[Backend]) -> None:
     sampler.fit_resample(X, y)
     counts = {"minor": 6, "rare": 4}
     with tempfile.TemporaryDirectory() as folder:
-        loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), device="cpu")
+        loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), "cpu", backend)
     pd.testing.assert_frame_equal(sampler.generate(counts)[0], loaded.generate(counts)[0])
 
 

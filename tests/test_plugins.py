@@ -128,3 +128,141 @@ def test_hook_raising_is_isolated():
     assert any(f.name == "raising" and "oops" in f.error for f in host.failures())
     host.unregister("raising")
     assert not any(f.name == "raising" for f in host.failures())
+
+
+# ---- one test per hook (test_hook_<name>): the meta-test below requires it -------------------
+@pytest.fixture
+def global_plugin():
+    """Register a plugin object on the process-wide host for one test."""
+    names = []
+
+    def register(plugin, name):
+        get_host().register(plugin, name=name)
+        names.append(name)
+
+    yield register
+    for name in names:
+        get_host().unregister(name)
+
+
+def test_hook_register_backends(global_plugin):
+    from ganaug import list_backends
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            from ganaug.adversarial import AdversarialOptions, MLPGANBackend
+
+            register(type("Mine", (MLPGANBackend,), {"name": "mine", "Options": AdversarialOptions}))
+
+    global_plugin(Plugin(), "mine-plugin")
+    assert "mine" in list_backends()
+    assert get_host().origin("mine").name == "mine-plugin"
+
+
+def test_hook_register_losses(global_plugin):
+    from ganaug.losses import AdversarialLoss, get_loss
+
+    class Doubled(AdversarialLoss):
+        def critic(self, real, fake):
+            return 2 * (fake - real).mean()
+
+        def generator(self, fake):
+            return -2 * fake.mean()
+
+    class Plugin:
+        @hookimpl
+        def register_losses(self, register):
+            register("doubled", Doubled)
+            register("hinge", Doubled)  # a built-in name: refused, reported
+
+    global_plugin(Plugin(), "loss-plugin")
+    assert isinstance(get_loss("doubled"), Doubled)
+    assert get_loss("hinge").name == "hinge"  # the built-in still wins
+    errors = [f.error for f in get_host().failures() if f.name == "loss-plugin"]
+    assert any("'hinge' is taken by ganaug" in e for e in errors)
+
+
+def test_hook_register_metrics(global_plugin, table):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.model_selection import StratifiedKFold
+
+    from ganaug.evaluation import evaluate
+
+    class Plugin:
+        @hookimpl
+        def register_metrics(self, register):
+            register("n_test_rows", lambda p: float(len(p.y_true)))
+            register("broken", "not callable")
+
+    global_plugin(Plugin(), "metric-plugin")
+    X, y = table
+    results = evaluate(X, y, ["none"], {"dummy": DummyClassifier()},
+                       cv=StratifiedKFold(2, shuffle=True, random_state=0), metrics=["n_test_rows"])
+    assert sorted(results.loc[results["metric"] == "n_test_rows", "value"]) == [26.0, 26.0]
+    errors = [f.error for f in get_host().failures() if f.name == "metric-plugin"]
+    assert any("not callable" in e for e in errors)
+
+
+def test_hook_register_commands(global_plugin, capsys):
+    from ganaug.cli import main
+
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            parser = cli.add_command("hello", lambda args: print(f"hello {args.name}"), help="greet")
+            parser.add_argument("--name", default="world")
+            cli.add_command("demo", lambda args: None)  # taken by ganaug: refused, reported
+
+    global_plugin(Plugin(), "command-plugin")
+    assert main(["hello", "--name", "plugin"]) == 0
+    assert "hello plugin" in capsys.readouterr().out
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "commands: hello" in out and "'demo' is taken by ganaug" in out
+
+
+# ---- meta-tests: every hook is documented, typed and tested ---------------------------------
+def hook_names():
+    from ganaug import hookspecs
+
+    return [name for name in dir(hookspecs) if name.startswith("register_")]
+
+
+def hook_signature(name):
+    import inspect
+
+    from ganaug import hookspecs
+
+    signature = inspect.signature(getattr(hookspecs, name))
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+    return f"def {name}({params}) -> {signature.return_annotation}"
+
+
+def readme_plugin_section():
+    import pathlib
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index("## Writing a plugin")
+    end = readme.find("\n## ", start + 1)
+    return readme[start:end if end > 0 else None]
+
+
+def test_the_hooks_are_the_designed_ones():
+    assert hook_names() == ["register_backends", "register_commands", "register_losses",
+                            "register_metrics"]
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_every_hook_is_documented_in_the_readme_with_its_signature(name):
+    assert hook_signature(name) in readme_plugin_section(), hook_signature(name)
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_every_hook_has_a_test_and_a_full_docstring(name):
+    from ganaug import hookspecs
+
+    assert f"test_hook_{name}" in globals(), f"write test_hook_{name} in tests/test_plugins.py"
+    doc = getattr(hookspecs, name).__doc__
+    positions = [doc.index(section) for section in ("Parameters\n", "Returns\n", "Notes\n")]
+    assert positions == sorted(positions), "sections in the order: Parameters, Returns, Notes"
