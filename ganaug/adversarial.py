@@ -15,9 +15,21 @@ import torch
 from torch import nn
 
 from ganaug.backend import Backend, TrainingData
+from ganaug.checkpoint import (
+    MAX_ROLLBACKS,
+    Snapshot,
+    TrainingControl,
+    TrainingInterrupted,
+    read_checkpoint,
+    restore_snapshot,
+    scale_learning_rates,
+    take_snapshot,
+    warn_rollback,
+    write_checkpoint,
+)
 from ganaug.losses import AdversarialLoss, get_loss
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
-from ganaug.training import ClassBatches, LossLog, check_finite, epoch_range
+from ganaug.training import ClassBatches, LossLog, non_finite, progress_bar
 
 
 @dataclass
@@ -98,17 +110,69 @@ class AdversarialBackend(Backend):
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
         steps = max(1, math.ceil(len(data.X) / self.batch_))
         epochs = opts.epochs or max(1, round(opts.steps / steps))
-        log = LossLog()
-        for epoch in epoch_range(epochs, self.progress, self.name):
-            for _ in range(steps):
-                for _ in range(opts.n_critic):
-                    log.add(critic=self._critic_step())
-                log.add(generator=self._generator_step())
-            losses = log.epoch_means()
-            check_finite(losses, epoch, self.name)
-            self.history_.append(losses)
+        self._train_epochs(epochs, steps, self.control or TrainingControl())
         del self.data_, self.batches
         return self
+
+    def _train_epochs(self, epochs: int, steps: int, control: TrainingControl) -> None:
+        """Epochs of ``steps`` steps, with snapshots every few epochs (see ganaug.checkpoint)."""
+        snapshot = self._first_snapshot(control)
+        epoch, every, log = snapshot.epoch, control.interval(epochs), LossLog()
+        bar = progress_bar(epochs, epoch, self.progress, self.name)
+        while epoch < epochs:
+            try:
+                for _ in range(steps):
+                    for _ in range(self.options.n_critic):
+                        log.add(critic=self._critic_step())
+                    log.add(generator=self._generator_step())
+            except KeyboardInterrupt:
+                raise self._interrupted(control, snapshot, epoch) from None
+            losses = log.epoch_means()
+            bad = non_finite(losses)
+            if bad:  # roll back to the last good state with half the learning rate
+                snapshot = self._roll_back(control, snapshot, epoch, bad)
+                epoch = snapshot.epoch
+                continue
+            self.history_.append(losses)
+            epoch += 1
+            bar.update(1)
+            if epoch % every == 0 or epoch == epochs:
+                snapshot = take_snapshot(self, epoch, snapshot.lr_scale)
+                if control.path is not None:
+                    write_checkpoint(control.path, snapshot, control.fingerprint)
+        bar.close()
+
+    def _first_snapshot(self, control: TrainingControl) -> Snapshot:
+        if control.resume and control.path is not None and control.path.exists():
+            snapshot = read_checkpoint(control.path, control.fingerprint)
+            restore_snapshot(self, snapshot)
+            return snapshot
+        return take_snapshot(self, 0)
+
+    def _roll_back(self, control: TrainingControl, snapshot: Snapshot, epoch: int,
+                   bad: list[str]) -> Snapshot:
+        control.rollbacks += 1
+        if control.rollbacks > MAX_ROLLBACKS:
+            raise FloatingPointError(
+                f"backend {self.name!r} diverged at epoch {epoch + 1}: {', '.join(bad)} became "
+                f"non-finite, also after {MAX_ROLLBACKS} roll-backs with halved learning rates. "
+                "Lower the learning rates (e.g. lr_generator=1e-5) or use a gradient-penalty "
+                "backend such as 'wgan-gp'.")
+        restore_snapshot(self, snapshot)
+        scale_learning_rates(self, 0.5)
+        snapshot = take_snapshot(self, snapshot.epoch, snapshot.lr_scale * 0.5)
+        warn_rollback(self.name, epoch, snapshot, bad)
+        return snapshot
+
+    def _interrupted(self, control: TrainingControl, snapshot: Snapshot, epoch: int) -> TrainingInterrupted:
+        where = f"training of {self.name!r} was interrupted in epoch {epoch + 1}"
+        if control.path is None:
+            return TrainingInterrupted(f"{where}; nothing was saved (give checkpoint=PATH, or use "
+                                       "`ganaug train`, to keep progress).")
+        write_checkpoint(control.path, snapshot, control.fingerprint)
+        return TrainingInterrupted(
+            f"{where}; saved the state after epoch {snapshot.epoch} to {control.path}. Run the same "
+            "command with --resume (Python: resume=True) to continue from there.")
 
     def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
         if self.options.optimizer == "rmsprop":

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
+    from ganaug.checkpoint import TrainingControl
     from ganaug.encoders import Span, TabularEncoder
 
 DATA_KINDS = ("tabular", "image")
@@ -76,6 +77,7 @@ class Backend:
         self.device = device
         self.progress = progress
         self.history_: list[dict[str, float]] = []
+        self.control: TrainingControl | None = None  # checkpoints, resume; set by the host
 
     def make_encoder(self, random_state: int) -> TabularEncoder:
         """Return the (unfitted) tabular encoder this backend trains on."""
@@ -94,6 +96,10 @@ class Backend:
         same seed gives the same samples on any device.
         """
         raise NotImplementedError
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """The optimisers, by name (saved in training checkpoints)."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, torch.optim.Optimizer)}
 
     def modules(self) -> dict[str, nn.Module]:
         """The trained torch modules, by name (used for state and device moves)."""

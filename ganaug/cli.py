@@ -1,4 +1,4 @@
-"""The ``ganaug`` command line: demo, backends, plugins, resample, evaluate, run."""
+"""The ``ganaug`` command line: demo, backends, plugins, resample, train, sample, evaluate, run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ganaug import recipes
 from ganaug._version import __version__
+from ganaug.checkpoint import TrainingInterrupted
 from ganaug.io import UsageError
 from ganaug.options import OptionsError, options_help
 from ganaug.plugins import get_host
@@ -23,11 +24,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         args.handler(args)
-    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError, ImportError) as err:
+    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError, ImportError,
+            FloatingPointError) as err:
         print(f"ganaug {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except TrainingInterrupted as err:
+        print(f"ganaug {args.command}: {err}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print("ganaug: interrupted; nothing was written.", file=sys.stderr)
+        print("ganaug: interrupted; no output was written.", file=sys.stderr)
         return 130
     return 0
 
@@ -60,6 +65,32 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(handler=lambda a: recipes.resample(
         **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
+
+    p = sub.add_parser("train", help="train a sampler on a table and save it (.safetensors)")
+    p.add_argument("data", help="input .csv or .parquet")
+    p.add_argument("--target", required=True, help="label column")
+    p.add_argument("-o", "--output", required=True, help="model file, .safetensors")
+    p.add_argument("--backend", default="wgan-gp")
+    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT_STEM.ckpt.safetensors)")
+    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="epochs between checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint of an interrupted run")
+    p.add_argument("--force", action="store_true", help="overwrite the model file / start a new run")
+    _common(p)
+    p.set_defaults(handler=lambda a: recipes.train(**_settings(
+        a, "data", "target", "output", "backend", "sampling_strategy", "checkpoint", "checkpoint_every",
+        "resume", "force")))
+
+    p = sub.add_parser("sample", help="draw synthetic rows from a saved model into a new table")
+    p.add_argument("model", help="model file written by `ganaug train` or GANOverSampler.save")
+    p.add_argument("-o", "--output", required=True, help="output .csv or .parquet")
+    p.add_argument("--counts", help="rows per class, e.g. minority=500,rare=100 (default: as trained)")
+    p.add_argument("--per-class", dest="per_class", type=int, help="the same number of rows for each class")
+    p.add_argument("--random-state", dest="random_state", type=int, help="seed of this draw")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(handler=lambda a: recipes.sample(
+        a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")

@@ -41,11 +41,12 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
     return frame.drop(columns=[target]), frame[target]
 
 
-def check_output(output: str | Path, inputs: list[str | Path], force: bool) -> Path:
+def check_output(output: str | Path, inputs: list[str | Path], force: bool,
+                 suffixes: tuple[str, ...] = SUFFIXES) -> Path:
     """Refuse to overwrite an input, or an existing file unless ``force``."""
     output = Path(output)
-    if output.suffix.lower() not in SUFFIXES:
-        raise UsageError(f"output {str(output)!r} must end in {', '.join(SUFFIXES)}.")
+    if output.suffix.lower() not in suffixes:
+        raise UsageError(f"output {str(output)!r} must end in {', '.join(suffixes)}.")
     for source in inputs:
         if Path(source).exists() and output.exists() and output.samefile(source) \
                 or output.resolve() == Path(source).resolve():

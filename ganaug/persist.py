@@ -62,13 +62,15 @@ def save_sampler(sampler: GANOverSampler, path: str | Path) -> Path:
         "models": [{"options": _jsonable(asdict(m.options)), "n_classes": _n_classes(sampler)}
                    for m in models],
         "model_of_class": [[json_scalar(label), models.index(m)] for label, m in _by_identity(sampler)],
+        "target_name": json_scalar(getattr(sampler, "target_name_", None)),
         "feature_names_in": None if not hasattr(sampler, "feature_names_in_")
         else [json_scalar(c) for c in sampler.feature_names_in_],
     }
-    return _write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
+    return write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
 
 
-def _write_atomic(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
+def write_atomic(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
+    """Write a safetensors file through a temp file and a rename: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -101,6 +103,7 @@ def _params(sampler: GANOverSampler) -> dict[str, Any]:
     params = sampler.get_params()
     params["backend"] = _backend_name(sampler)
     params["device"] = "auto"  # where it was trained says nothing about where it will be used
+    params["checkpoint"] = None  # a path on the training machine
     if not isinstance(params["random_state"], int | type(None)):
         params["random_state"] = int(sampler._seed_)
     strategy = params["sampling_strategy"]
@@ -140,18 +143,20 @@ def load_sampler(path: str | Path, device: str | torch.device = "auto",
     ``backend`` is the class to rebuild the model with when it is not registered
     (a class passed directly to GANOverSampler); by default the saved name is looked up.
     """
+    from ganaug.sampler import _PARAMS as SAMPLER_PARAMS
     from ganaug.sampler import GANOverSampler
 
     config, tensors = _read(Path(path))
     params = config["params"]
-    options = {k: v for k, v in params.items() if k not in _SAMPLER_PARAMS}
-    sampler = GANOverSampler(**{k: params[k] for k in _SAMPLER_PARAMS}, **options)
+    options = {k: v for k, v in params.items() if k not in SAMPLER_PARAMS}
+    sampler = GANOverSampler(**{k: v for k, v in params.items() if k in SAMPLER_PARAMS}, **options)
     sampler.device = device
     sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
     sampler.sampling_strategy_ = {_label(sampler, k): v for k, v in config["sampling_strategy"]}
     sampler._conditional_, sampler._seed_ = config["conditional"], config["seed"]
     sampler.encoder_ = TabularEncoder.from_state(config["encoder"])
     sampler.n_features_in_ = len(sampler.encoder_.columns_)
+    sampler.target_name_ = config.get("target_name")
     if config["feature_names_in"] is not None:
         sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
     cls = backend or _registered(config["backend"])
@@ -163,9 +168,6 @@ def load_sampler(path: str | Path, device: str | torch.device = "auto",
     sampler._reference_ = _read_reference(sampler, tensors)
     return sampler
 
-
-_SAMPLER_PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
-                   "device", "random_state", "verbose", "refine")
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

@@ -20,12 +20,12 @@ from ganaug.evaluation import evaluate, summarize
 from ganaug.io import UsageError, check_output, read_table, split_target, write_table
 from ganaug.sampler import GANOverSampler
 
-TASKS = ("demo", "resample", "evaluate")
+TASKS = ("demo", "resample", "evaluate", "train", "sample")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
     "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
     "verbose", "refine", "output", "out", "force", "folds", "n_jobs", "datasets", "repeats",
-    "metrics", "metric",
+    "metrics", "metric", "model", "checkpoint", "checkpoint_every", "resume", "counts", "per_class",
 }
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
@@ -62,7 +62,8 @@ def run(recipe: dict[str, Any]) -> Any:
     task = recipe.get("task", "demo")
     if task not in TASKS:
         raise UsageError(f"task {task!r} is unknown; use one of {', '.join(TASKS)}.")
-    return {"demo": demo, "resample": resample, "evaluate": evaluate_task}[task](**recipe_kwargs(recipe))
+    tasks = {"demo": demo, "resample": resample, "evaluate": evaluate_task, "train": train, "sample": sample}
+    return tasks[task](**recipe_kwargs(recipe))
 
 
 def recipe_kwargs(recipe: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
                      **settings: Any) -> GANOverSampler:
     """A GANOverSampler from recipe settings (unset ones keep their defaults)."""
     keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-            "verbose")
+            "verbose", "checkpoint", "checkpoint_every")
     return GANOverSampler(backend=backend, **_given(settings, keys), **(options or {}))
 
 
@@ -198,3 +199,72 @@ def _check_report_folder(out: str, force: bool) -> None:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
         raise UsageError(f"report folder {out!r} exists and is not empty; choose a new folder or "
                          "pass --force to replace the report files in it.")
+
+
+MODEL_SUFFIXES = (".safetensors",)
+
+
+def train(output: str | None = None, data: str | None = None, target: str | None = None,
+          dataset: str | None = None, backend: str = "wgan-gp", checkpoint: str | None = None,
+          resume: bool = False, force: bool = False, options: dict | None = None,
+          **settings: Any) -> GANOverSampler:
+    """Train a sampler and save it to ``output`` (.safetensors) for ``sample`` to reuse.
+
+    Progress is checkpointed to ``checkpoint`` (default ``OUTPUT.ckpt.safetensors``);
+    Ctrl-C or a crash keeps it, ``resume`` continues from it, success removes it.
+    """
+    if output is None:
+        raise UsageError("train needs a model file: -o model.safetensors (or output = \"...\").")
+    out_path = check_output(output, [data] if data else [], force, MODEL_SUFFIXES)
+    ckpt = Path(checkpoint) if checkpoint else out_path.with_name(f"{out_path.stem}.ckpt.safetensors")
+    if ckpt.exists() and not resume and not force:
+        raise UsageError(f"a checkpoint of an earlier run exists at {str(ckpt)!r}: add --resume to "
+                         "continue it, or --force to start over.")
+    X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
+    sampler = make_oversampler(backend, options, checkpoint=str(ckpt), **settings)
+    sampler.fit(X, y, resume=resume)
+    sampler.save(out_path)
+    for stale in ckpt.parent.glob(f"{ckpt.stem}*{ckpt.suffix}"):  # per-class files too
+        stale.unlink()
+    grown = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
+    print(f"trained {backend!r} on {len(X)} rows; saved to {out_path} (default draw: {grown}). "
+          f"Sample with: ganaug sample {out_path} -o synthetic.csv")
+    return sampler
+
+
+def sample(model: str | None = None, output: str | None = None, counts: dict | str | None = None,
+           per_class: int | None = None, random_state: int | None = None, device: str = "auto",
+           force: bool = False, **_: Any) -> pd.DataFrame:
+    """Draw synthetic rows from a saved model and write them (with their label) to ``output``."""
+    if model is None or output is None:
+        raise UsageError("sample needs a model and an output: ganaug sample model.safetensors -o out.csv")
+    out_path = check_output(output, [model], force)
+    sampler = GANOverSampler.load(model, device=device)
+    wanted = _counts(sampler, counts, per_class)
+    X_new, y_new = sampler.generate(wanted, random_state=random_state)
+    table = X_new.assign(**{str(sampler.target_name_ or "label"): y_new})
+    write_table(table, out_path)
+    print(f"wrote {len(table)} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) "
+          f"to {out_path}")
+    return table
+
+
+def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int | None) -> dict:
+    """``{label: n}`` from ``label=n,...`` text or a dict; default: the fitted strategy."""
+    trained = {str(label): label for label in sampler.backends_}
+    if per_class is not None:
+        return dict.fromkeys(sampler.backends_, per_class)
+    if counts is None:
+        return {k: v for k, v in sampler.sampling_strategy_.items() if v}
+    if isinstance(counts, str):
+        counts = dict(item.split("=", 1) for item in counts.split(",") if "=" in item) \
+            if "=" in counts else None
+        if counts is None:
+            raise UsageError("--counts takes label=n pairs, e.g. --counts minority=500,rare=100")
+    unknown = [k for k in counts if str(k) not in trained]
+    if unknown:
+        raise UsageError(f"the model has no generator for {unknown}; it can draw: {', '.join(trained)}.")
+    try:
+        return {trained[str(k)]: int(v) for k, v in counts.items()}
+    except ValueError as err:
+        raise UsageError(f"--counts needs whole numbers: {err}") from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ganaug.backend import Backend, TrainingData
+from ganaug.checkpoint import TrainingControl, fingerprint
 from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.refine import REFINEMENTS, interpolate_towards_real
@@ -22,8 +25,16 @@ from ganaug.validation import InputError, as_table, check_target, restore_target
 
 logger = logging.getLogger("ganaug")
 
+COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after training
+COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
+
+
+class ModeCollapseWarning(UserWarning):
+    """A class's synthetic samples are nearly identical."""
+
+
 _PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
-           "device", "random_state", "verbose", "refine")
+           "device", "random_state", "verbose", "refine", "checkpoint", "checkpoint_every")
 
 
 class GANOverSampler(BaseEstimator):
@@ -57,6 +68,14 @@ class GANOverSampler(BaseEstimator):
         interpolation; see ``ganaug.refine``), which measurably helps
         downstream classifiers on small minorities. ``None`` returns the
         generator's samples untouched (to study a GAN itself).
+    checkpoint : str or Path, optional
+        Training checkpoint file, written atomically every ``checkpoint_every``
+        epochs and when training is interrupted (Ctrl-C); ``fit_resample(X, y,
+        resume=True)`` continues from it with the same result as an
+        uninterrupted run. Per-class models get one file each
+        (``name.class<i>.suffix``). None: no files are written.
+    checkpoint_every : int, optional
+        Epochs between checkpoints; default about 20 per run.
     **backend_options
         Fields of the backend's ``Options`` dataclass (e.g. ``lr=1e-4``).
 
@@ -90,6 +109,8 @@ class GANOverSampler(BaseEstimator):
         random_state: Any = None,
         verbose: bool = False,
         refine: str | None = "interpolate",
+        checkpoint: str | Path | None = None,
+        checkpoint_every: int | None = None,
         **backend_options: Any,
     ) -> None:
         self.backend = backend
@@ -101,6 +122,8 @@ class GANOverSampler(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.refine = refine
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
         self._backend_option_names = sorted(backend_options)
         for key, value in backend_options.items():
             setattr(self, key, value)
@@ -121,7 +144,29 @@ class GANOverSampler(BaseEstimator):
         return self
 
     # ---- public API ------------------------------------------------------
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+    def fit(self, X: Any, y: Any, resume: bool = False) -> GANOverSampler:
+        """Train the generator(s) without resampling; then :meth:`generate` or :meth:`save`.
+
+        Parameters are those of :meth:`fit_resample`.
+        """
+        frame, _ = as_table(X)
+        y_arr = check_target(y, len(frame))
+        if self.refine not in REFINEMENTS:
+            raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
+        self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
+        self.sampling_strategy_ = self._targets(y_arr)
+        self.n_features_in_ = frame.shape[1]
+        self.target_name_ = getattr(y, "name", None)
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self._fit(frame, y_idx, resume)
+        grown = np.isin(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
+        # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
+        self._reference_ = (frame[grown].reset_index(drop=True), y_arr[grown]) \
+            if self.refine == "interpolate" else None
+        return self
+
+    def fit_resample(self, X: Any, y: Any, resume: bool = False) -> tuple[Any, Any]:
         """Train the GAN on ``(X, y)`` and return the data with synthetic rows appended.
 
         Parameters
@@ -130,6 +175,8 @@ class GANOverSampler(BaseEstimator):
             Numeric and categorical (object, string, category, bool) columns.
         y : array-like of shape (n_samples,)
             Class labels of any type.
+        resume : bool, default=False
+            Continue training from ``checkpoint`` when that file exists.
 
         Returns
         -------
@@ -139,31 +186,23 @@ class GANOverSampler(BaseEstimator):
         """
         frame, restore_X = as_table(X)
         y_arr = check_target(y, len(frame))
-        if self.refine not in REFINEMENTS:
-            raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
-        self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
-        self.sampling_strategy_ = self._targets(y_arr)
-        self.n_features_in_ = frame.shape[1]
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-
-        self._fit(frame, y_idx)
-        grown = np.isin(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
-        # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
-        self._reference_ = (frame[grown].reset_index(drop=True), y_arr[grown]) \
-            if self.refine == "interpolate" else None
+        self.fit(frame if isinstance(X, pd.DataFrame) else X, y, resume)
         synthetic, y_new = self.generate(self.sampling_strategy_)
         merged = pd.concat([frame.reset_index(drop=True), synthetic], ignore_index=True)
         self.sample_is_synthetic_ = np.r_[np.zeros(len(frame), bool), np.ones(len(y_new), bool)]
         return restore_X(merged), restore_target(y, y_arr, y_new)
 
-    def generate(self, class_counts: dict[Any, int]) -> tuple[pd.DataFrame, np.ndarray]:
+    def generate(self, class_counts: dict[Any, int],
+                 random_state: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
         """Draw synthetic rows from the fitted sampler.
 
         Parameters
         ----------
         class_counts : dict
             ``{class label: number of rows}``.
+        random_state : int, optional
+            Seed of this draw; default: the fit's seed (so ``fit_resample``'s
+            synthetic rows are ``generate(sampling_strategy_)``).
 
         Returns
         -------
@@ -173,7 +212,8 @@ class GANOverSampler(BaseEstimator):
         """
         if not hasattr(self, "encoder_"):
             raise RuntimeError("this GANOverSampler is not fitted yet: call fit_resample first.")
-        generator = torch.Generator().manual_seed(self._seed_)
+        seed = self._seed_ if random_state is None else int(random_state)
+        generator = torch.Generator().manual_seed(seed)
         blocks, labels = [], []
         for label, n in class_counts.items():
             if n <= 0:
@@ -189,7 +229,7 @@ class GANOverSampler(BaseEstimator):
         y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
         synthetic = self.encoder_.inverse_transform(encoded)
         if self.refine == "interpolate" and getattr(self, "_reference_", None) is not None:
-            synthetic = self._interpolate(synthetic, y_new, *self._reference_)
+            synthetic = self._interpolate(synthetic, y_new, *self._reference_, seed)
         return synthetic, y_new
 
     def save(self, path: str | Path) -> Path:
@@ -219,8 +259,8 @@ class GANOverSampler(BaseEstimator):
 
     # ---- steps -------------------------------------------------------------
     def _interpolate(self, synthetic: pd.DataFrame, y_new: np.ndarray, frame: pd.DataFrame,
-                     y: np.ndarray) -> pd.DataFrame:
-        rng = np.random.default_rng(self._seed_)
+                     y: np.ndarray, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
         parts = [
             interpolate_towards_real(synthetic[y_new == label], frame[y == label], rng)
             for label in dict.fromkeys(y_new)
@@ -234,7 +274,7 @@ class GANOverSampler(BaseEstimator):
             raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
         return {label: int(n) for label, n in strategy.items()}
 
-    def _fit(self, frame: pd.DataFrame, y_idx: np.ndarray) -> None:
+    def _fit(self, frame: pd.DataFrame, y_idx: np.ndarray, resume: bool = False) -> None:
         backend_cls = self._backend_class()
         self._conditional_ = self._resolve_conditioning(backend_cls)
         options = self._options(backend_cls)
@@ -247,20 +287,51 @@ class GANOverSampler(BaseEstimator):
         self.backends_ = {}
         with seeded(self._seed_, device):
             if self._conditional_ and grow:
-                model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_))
+                model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_),
+                                    self._control(None, resume))
                 self.backends_ = dict.fromkeys(grow, model)
             for label in [] if self._conditional_ else grow:
-                rows = labels == int(np.searchsorted(self.classes_, label))
+                index = int(np.searchsorted(self.classes_, label))
+                rows = labels == index
                 only_class = torch.zeros(int(rows.sum()), dtype=torch.long)
                 self.backends_[label] = self._train(
-                    backend_cls, options, device, encoded[rows], only_class, 1)
+                    backend_cls, options, device, encoded[rows], only_class, 1, self._control(index, resume))
+        self._check_diversity(encoded, labels)
 
-    def _train(self, backend_cls, options, device, X, y, n_classes) -> Backend:
+    def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
+        """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
+        for label, model in self.backends_.items():
+            index = int(np.searchsorted(self.classes_, label))
+            real = encoded[labels == index]
+            if len(real) < 2 or float(real.std(0).mean()) == 0:
+                continue
+            drawn = model.sample(COLLAPSE_DRAWS, index if self._conditional_ else 0,
+                                 torch.Generator().manual_seed(self._seed_ + 1))
+            spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
+            if spread < COLLAPSE_SPREAD:
+                warnings.warn(
+                    f"class {label!r}: the synthetic samples are nearly identical (their spread is "
+                    f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
+                    "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
+                    "refine='interpolate'.", ModeCollapseWarning, stacklevel=4)
+
+    def _control(self, class_index: int | None, resume: bool) -> TrainingControl:
+        if resume and self.checkpoint is None:
+            raise ValueError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
+        path = None if self.checkpoint is None else Path(self.checkpoint)
+        if path is not None and class_index is not None:
+            path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
+        return TrainingControl(path, self.checkpoint_every, resume)
+
+    def _train(self, backend_cls, options, device, X, y, n_classes, control: TrainingControl) -> Backend:
         if self.verbose:
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         backend_cls.name, len(X), X.shape[1], device)
         data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_)
-        return backend_cls(options, device, progress=self.verbose).fit(data)
+        control.fingerprint = fingerprint(backend_cls.name, asdict(options), self._seed_, X, y, n_classes)
+        backend = backend_cls(options, device, progress=self.verbose)
+        backend.control = control
+        return backend.fit(data)
 
     def _backend_class(self) -> type[Backend]:
         if isinstance(self.backend, type) and issubclass(self.backend, Backend):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 
@@ -87,21 +89,13 @@ class LossLog:
         return means
 
 
-def epoch_range(epochs: int, progress: bool, desc: str) -> Iterator[int]:
-    """``range(epochs)``, wrapped in a tqdm bar when ``progress``."""
-    if not progress:
-        return iter(range(epochs))
+def progress_bar(total: int, initial: int, enabled: bool, desc: str) -> Any:
+    """A tqdm bar over epochs (a no-op object when disabled)."""
     from tqdm.auto import tqdm
 
-    return iter(tqdm(range(epochs), desc=desc, unit="epoch", leave=False))
+    return tqdm(total=total, initial=initial, desc=desc, unit="epoch", leave=False, disable=not enabled)
 
 
-def check_finite(losses: dict[str, float], epoch: int, backend: str) -> None:
-    """Stop with a clear error when training diverged (a loss became NaN or infinite)."""
-    bad = [k for k, v in losses.items() if v != v or v in (float("inf"), float("-inf"))]
-    if bad:
-        raise FloatingPointError(
-            f"backend {backend!r} diverged at epoch {epoch + 1}: {', '.join(bad)} became "
-            f"non-finite. Lower the learning rate (e.g. lr=1e-4) or use a gradient-penalty "
-            f"backend such as 'wgan-gp'."
-        )
+def non_finite(losses: dict[str, float]) -> list[str]:
+    """Names of the losses that are NaN or infinite."""
+    return [k for k, v in losses.items() if not math.isfinite(v)]
