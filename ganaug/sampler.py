@@ -21,7 +21,7 @@ from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.refine import REFINEMENTS, interpolate_towards_real
 from ganaug.training import resolve_device, seeded
-from ganaug.validation import InputError, as_table, check_target, restore_target
+from ganaug.validation import InputError, as_table, check_classes_to_grow, check_target, restore_target
 
 logger = logging.getLogger("ganaug")
 
@@ -155,6 +155,7 @@ class GANOverSampler(BaseEstimator):
             raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
         self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
         self.sampling_strategy_ = self._targets(y_arr)
+        check_classes_to_grow(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
         self.n_features_in_ = frame.shape[1]
         self.target_name_ = getattr(y, "name", None)
         if isinstance(X, pd.DataFrame):
@@ -300,6 +301,8 @@ class GANOverSampler(BaseEstimator):
 
     def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
         """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
+        if encoded.shape[1] == 0:  # every column constant: nothing to vary
+            return
         for label, model in self.backends_.items():
             index = int(np.searchsorted(self.classes_, label))
             real = encoded[labels == index]

@@ -78,6 +78,8 @@ def _check_frame(frame: pd.DataFrame) -> None:
             f"X has missing values (NaN/None) in columns {missing[:10]}; impute them first "
             "(e.g. sklearn.impute.SimpleImputer) or drop those rows."
         )
+    for name in frame.columns:
+        _check_not_free_text(frame[name])
     numeric = frame.select_dtypes(include=[np.number])
     infinite = numeric.columns[~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=0)].tolist()
     if infinite:
@@ -92,3 +94,31 @@ def restore_target(y: Any, y_arr: np.ndarray, y_new: np.ndarray) -> Any:
     if isinstance(y, pd.DataFrame):
         return pd.DataFrame({y.columns[0]: values}).astype(y.dtypes.to_dict())
     return values
+
+
+FREE_TEXT_LEVELS = 50  # more distinct strings than this, and than half the rows: free text or IDs
+
+
+def _check_not_free_text(column: pd.Series) -> None:
+    if not (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)):
+        return
+    levels = column.nunique()
+    if levels > FREE_TEXT_LEVELS and levels > len(column) / 2:
+        raise InputError(
+            f"column {column.name!r} looks like free text or an ID ({levels} distinct strings in "
+            f"{len(column)} rows); a GAN cannot learn it as a category. Drop it, or encode it as "
+            "numbers first (e.g. text length, TF-IDF components), or make it a pandas category "
+            "if it really is one."
+        )
+
+
+def check_classes_to_grow(y: np.ndarray, grow: list[Any]) -> None:
+    """A class that must be grown needs at least 2 rows to learn from."""
+    labels, counts = np.unique(y, return_counts=True)
+    single = [label for label, n in zip(labels, counts) if n < 2 and label in grow]
+    if single:
+        raise InputError(
+            f"class(es) {single} have a single row: no generator can learn a distribution from one "
+            "example (it would only copy it). Collect more rows, drop the class, or leave it out "
+            "of sampling_strategy (e.g. a dict without it)."
+        )

@@ -183,3 +183,41 @@ def test_evaluate_refine_none_reaches_the_sampler(monkeypatch, tmp_path):
     args = ["evaluate", "--dataset", "wine", "--samplers", "none,cgan", "--refine", "none", *EVAL_FAST]
     assert main(args) == 0
     assert seen["cgan"]["refine"] is None
+
+
+def test_train_then_sample_many_times(csv, tmp_path, capsys):
+    model = tmp_path / "model.safetensors"
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), "--backend", "cgan", *FAST]) == 0
+    assert "ganaug sample" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.ckpt*"))  # the finished run removed its checkpoint
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["sample", str(model), "-o", str(first), "--counts", "rare=7,minor=3"]) == 0
+    assert main(["sample", str(model), "-o", str(second), "--per-class", "4", "--random-state", "5"]) == 0
+    a, b = pd.read_csv(first), pd.read_csv(second)
+    assert a["label"].value_counts().to_dict() == {"rare": 7, "minor": 3}
+    assert b["label"].value_counts().to_dict() == {"rare": 4, "minor": 4}
+    assert list(a.columns) == ["height", "count", "colour", "grade", "flag", "label"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sample", "{model}", "-o", "{out}", "--counts", "major=3"], "no generator for \\['major'\\]"),
+    (["sample", "{model}", "-o", "{out}", "--counts", "rare"], "label=n pairs"),
+    (["sample", "{model}", "-o", "{model}"], "must end in"),
+    (["sample", "{tmp}/missing.safetensors", "-o", "{out}"], "does not exist"),
+    (["train", "{csv}", "--target", "label", "-o", "{csv}"], "must end in .safetensors"),
+    (["train", "{csv}", "--target", "label", "-o", "{model}"], "already exists"),
+])
+def test_train_and_sample_errors(csv, tmp_path, capsys, args, message):
+    model = tmp_path / "model.safetensors"
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), "--backend", "cgan", *FAST]) == 0
+    names = {"model": model, "out": tmp_path / "out.csv", "csv": csv, "tmp": tmp_path}
+    assert main([a.format(**names) for a in args]) == 2
+    assert message.replace("\\", "") in capsys.readouterr().err.replace("\\", "")
+
+
+def test_train_refuses_to_clobber_an_earlier_checkpoint(csv, tmp_path, capsys):
+    model = tmp_path / "model.safetensors"
+    (tmp_path / "model.ckpt.safetensors").write_bytes(b"earlier run")
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), *FAST]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert (tmp_path / "model.ckpt.safetensors").read_bytes() == b"earlier run"

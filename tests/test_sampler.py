@@ -147,12 +147,34 @@ def test_verbose_shows_progress(table, fast, capsys):
         (lambda X, y: (X.assign(when=pd.Timestamp("2024-01-01")), y), "dates"),
         (lambda X, y: (pd.concat([X, X["height"]], axis=1), y), "duplicate column"),
         (lambda X, y: (X.to_numpy()[:, :, None], y), "2-D"),
+        (lambda X, y: (X.assign(note=[f"free text {i}" for i in range(len(X))]), y),
+         "free text or an ID"),
+        (lambda X, y: (X.iloc[:41], y.iloc[:40].tolist() + ["single"]), "single row"),
     ],
 )
 def test_bad_input_messages(table, fast, make_bad, message):
     X, y = make_bad(*table)
     with pytest.raises(InputError, match=message):
         GANOverSampler(**fast).fit_resample(X, y)
+
+
+def test_single_row_class_is_fine_when_not_grown(table, fast):
+    X, y = table
+    y = y.where(y.index != 0, "single")  # one row of a new class
+    X_res, y_res = GANOverSampler(**fast, sampling_strategy={"rare": 10}).fit_resample(X, y)
+    assert (y_res == "single").sum() == 1 and (y_res == "rare").sum() == 10
+
+
+def test_mode_collapse_is_reported_with_the_class_name(table, fast, monkeypatch):
+    from ganaug.adversarial import AdversarialBackend
+    from ganaug.sampler import ModeCollapseWarning
+
+    def constant(self, n, class_index, generator):
+        return torch.zeros(n, self.n_features_)
+
+    monkeypatch.setattr(AdversarialBackend, "sample", constant)
+    with pytest.warns(ModeCollapseWarning, match="class 'minor': the synthetic samples are nearly identical"):
+        GANOverSampler(**fast).fit_resample(*table)
 
 
 def test_bad_sampling_strategy_message(table, fast):
