@@ -56,22 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_plugins)
 
     p = sub.add_parser("resample", help="balance a CSV/Parquet table and write it to a new file")
-    p.add_argument("data", help="input .csv or .parquet")
-    p.add_argument("--target", required=True, help="label column")
-    p.add_argument("-o", "--output", required=True, help="output .csv or .parquet (never the input)")
-    p.add_argument("--backend", default="wgan-gp")
-    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    _table_to_file(p, "output .csv or .parquet (never the input)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     _common(p)
     p.set_defaults(handler=lambda a: recipes.resample(
         **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
 
     p = sub.add_parser("train", help="train a sampler on a table and save it (.safetensors)")
-    p.add_argument("data", help="input .csv or .parquet")
-    p.add_argument("--target", required=True, help="label column")
-    p.add_argument("-o", "--output", required=True, help="model file, .safetensors")
-    p.add_argument("--backend", default="wgan-gp")
-    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    _table_to_file(p, "model file, .safetensors")
     p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT_STEM.ckpt.safetensors)")
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="epochs between checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint of an interrupted run")
@@ -120,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=lambda a: recipes.run(recipes.load_recipe(a.recipe, a.set)))
     get_host().add_commands(sub, builtin=list(sub.choices))
     return parser
+
+
+def _table_to_file(p: argparse.ArgumentParser, output_help: str) -> None:
+    """Arguments of the commands that read a labelled table and write one file."""
+    p.add_argument("data", help="input .csv or .parquet")
+    p.add_argument("--target", required=True, help="label column")
+    p.add_argument("-o", "--output", required=True, help=output_help)
+    p.add_argument("--backend", default="wgan-gp")
+    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
