@@ -100,7 +100,7 @@ class AdversarialBackend(Backend):
     # ---- the loop ----------------------------------------------------------
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
-        self.n_classes_, self.n_features_ = data.n_classes, data.X.shape[1]
+        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
@@ -213,7 +213,7 @@ class AdversarialBackend(Backend):
         return loss
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
-        self.n_classes_, self.n_features_ = data.n_classes, data.X.shape[1]
+        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
         return super().restore(data, state)
 
     # ---- sampling ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
@@ -138,6 +139,19 @@ class Backend:
         self.build(data)
         self.load_state_dict(state)
         return self
+
+    def save(self, path: str | Path) -> Path:
+        """Save this fitted backend alone (weights, options, data shape) to a safetensors file."""
+        from ganaug.persist import save_backend
+
+        return save_backend(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "auto") -> Backend:
+        """Load a backend saved by :meth:`save` (``Backend.load`` looks the saved name up)."""
+        from ganaug.persist import load_backend
+
+        return load_backend(path, device, None if cls is Backend else cls)
 
     def to(self, device: str | torch.device) -> Backend:
         """Move the trained modules to ``device`` (sampling noise stays on the CPU generator)."""

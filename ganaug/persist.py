@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from safetensors.torch import save_file
 
 from ganaug._version import __version__
 from ganaug.backend import Backend, TrainingData
-from ganaug.encoders import TabularEncoder, dtype_from_state, dtype_state, json_scalar
+from ganaug.encoders import TabularEncoder, json_scalar
 from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.training import resolve_device
@@ -170,7 +171,7 @@ def load_sampler(path: str | Path, device: str | torch.device = "auto",
 
 
 
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+def _read(path: Path, kind: str = FORMAT) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     if not path.is_file():
         raise ModelFileError(f"model file {str(path)!r} does not exist.")
     try:
@@ -184,8 +185,8 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     except (KeyError, json.JSONDecodeError):
         raise ModelFileError(f"{str(path)!r} is a safetensors file but not a ganaug model "
                              "(no ganaug configuration in its metadata).") from None
-    if config.get("format") != FORMAT:
-        raise ModelFileError(f"{str(path)!r} holds {config.get('format')!r}, not a ganaug sampler.")
+    if config.get("format") != kind:
+        raise ModelFileError(f"{str(path)!r} holds {config.get('format')!r}, not {kind!r}.")
     if config.get("format_version", 0) > FORMAT_VERSION:
         raise ModelFileError(
             f"{str(path)!r} was saved by ganaug {config.get('ganaug_version')} in model format "
@@ -205,13 +206,13 @@ def _registered(name: str) -> type[Backend]:
         raise ModelFileError(f"the model needs backend {name!r}, not installed here: {err}") from None
 
 
-def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int, tensors: dict[str, torch.Tensor],
-                   encoder: TabularEncoder, device: torch.device) -> Backend:
+def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int | str,
+                   tensors: dict[str, torch.Tensor], encoder: Any, device: torch.device) -> Backend:
     name = cls.name
     options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
     data = TrainingData(torch.zeros(0, encoder.n_features_, device=device),
                         torch.zeros(0, dtype=torch.long, device=device), spec["n_classes"], encoder.layout_)
-    prefix = f"backend{index}."
+    prefix = f"backend{index}." if index != "" else ""
     state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
     model = cls(options, device)
     try:
@@ -238,5 +239,35 @@ def _read_reference(sampler: GANOverSampler, tensors: dict[str, torch.Tensor]) -
     return frame, sampler.classes_[tensors["reference.labels"].numpy()]
 
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "dtype_from_state", "dtype_state", "load_sampler",
+# ---- one backend ------------------------------------------------------------------
+BACKEND_FORMAT = "ganaug.backend"
+
+
+def save_backend(backend: Backend, path: str | Path) -> Path:
+    """Write one fitted backend (weights + options + data shape) to a safetensors file."""
+    if not hasattr(backend, "layout_"):
+        raise RuntimeError(f"backend {backend.name!r} is not fitted (or records no layout_): "
+                           "fit it before saving.")
+    config = {"format": BACKEND_FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
+              "backend": backend.name, "options": _jsonable(asdict(backend.options)),
+              "n_classes": backend.n_classes_, "layout": [_jsonable(asdict(s)) for s in backend.layout_]}
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in backend.state_dict().items()}
+    return write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
+
+
+def load_backend(path: str | Path, device: str | torch.device = "auto",
+                 backend: type[Backend] | None = None) -> Backend:
+    """Read a backend written by :func:`save_backend`, ready to ``sample`` on ``device``."""
+    from ganaug.encoders import Span
+
+    config, tensors = _read(Path(path), BACKEND_FORMAT)
+    layout = tuple(Span(**span) for span in config["layout"])
+    width = sum(span.width for span in layout)
+    encoder = SimpleNamespace(n_features_=width, layout_=layout)
+    spec = {"options": config["options"], "n_classes": config["n_classes"]}
+    return _restore_model(backend or _registered(config["backend"]), spec, "", tensors, encoder,
+                          resolve_device(device))
+
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load_backend", "load_sampler", "save_backend",
            "save_sampler"]

@@ -122,3 +122,16 @@ def test_saved_on_gpu_loads_on_cpu(table, fast, tmp_path):
     loaded = GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"), device="cpu")
     assert next(iter(loaded.backends_.values())).device.type == "cpu"
     assert len(loaded.generate({"rare": 4})[0]) == 4
+
+
+def test_backend_level_save_and_load(fitted, tmp_path):
+    from ganaug import Backend
+
+    model = next(iter(fitted.backends_.values()))
+    path = model.save(tmp_path / "backend.safetensors")
+    loaded = Backend.load(path, device="cpu")
+    assert type(loaded) is type(model) and loaded.options == model.options
+    same = [m.sample(5, 1, torch.Generator().manual_seed(3)) for m in (model, loaded)]
+    torch.testing.assert_close(*same)
+    with pytest.raises(ModelFileError, match="not 'ganaug.sampler'"):
+        GANOverSampler.load(path)
