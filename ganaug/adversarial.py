@@ -93,6 +93,17 @@ class AdversarialBackend(Backend):
             return torch.zeros(len(classes), 0, device=self.device)
         return one_hot(classes.to(self.device), self.n_classes_)
 
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """Augmentation applied to real and fake samples before the critic (e.g. DiffAugment)."""
+        return x
+
+    def after_generator_step(self) -> None:
+        """Called after every generator optimiser step (e.g. to update an EMA copy)."""
+
+    def sampling_generator(self) -> nn.Module:
+        """The generator that draws samples (an EMA copy, where a backend keeps one)."""
+        return self.generator
+
     def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
         """Extra generator loss on G's pre-activation outputs (e.g. CTGAN's condition cross-entropy)."""
         return None
@@ -101,6 +112,7 @@ class AdversarialBackend(Backend):
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
         self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
@@ -190,6 +202,7 @@ class AdversarialBackend(Backend):
         real, cond = self._real_batch()  # (b, d), (b, c)
         with torch.no_grad():
             fake = self.generator(self._noise(len(real)), cond)
+        real, fake = self.augment(real), self.augment(fake)
         loss = self.loss.critic(self.critic(real, cond), self.critic(fake, cond))
         penalty = self.loss.penalty(self.critic, real, fake, cond)
         if penalty is not None:
@@ -203,17 +216,19 @@ class AdversarialBackend(Backend):
     def _generator_step(self) -> torch.Tensor:
         _, cond = self._real_batch()  # conditions drawn like the real data's
         fake, logits = self.generator.with_logits(self._noise(len(cond)), cond)
-        loss = self.loss.generator(self.critic(fake, cond))
+        loss = self.loss.generator(self.critic(self.augment(fake), cond))
         extra = self.generator_extra_loss(logits, cond)
         if extra is not None:
             loss = loss + extra
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
+        self.after_generator_step()
         return loss
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
         self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        self.sample_shape_ = tuple(data.X.shape[1:])
         return super().restore(data, state)
 
     # ---- sampling ------------------------------------------------------------
@@ -226,16 +241,17 @@ class AdversarialBackend(Backend):
 
     @torch.no_grad()
     def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
-        self.generator.eval()
+        generator_net = self.sampling_generator()
+        generator_net.eval()
         chunks = []
         for start in range(0, n, 65536):  # bounded memory for large requests
             size = min(65536, n - start)
             # noise drawn on the CPU generator: the same samples on any device
             z = torch.randn(size, self.options.noise_dim, generator=generator)
             cond = self.sample_condition(size, class_index, generator)
-            chunks.append(self.generator(z.to(self.device), cond.to(self.device)).float().cpu())
-        self.generator.train()
-        return torch.cat(chunks) if chunks else torch.zeros(0, self.n_features_)
+            chunks.append(generator_net(z.to(self.device), cond.to(self.device)).float().cpu())
+        generator_net.train()
+        return torch.cat(chunks) if chunks else torch.zeros(0, *self.sample_shape_)
 
 
 class MLPGANBackend(AdversarialBackend):

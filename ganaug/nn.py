@@ -171,3 +171,68 @@ class EMA:
             avg.lerp_(new, 1.0 - self.decay)
         for avg, new in zip(self.shadow.buffers(), module.buffers()):
             avg.copy_(new)
+
+
+# ---- image blocks ----------------------------------------------------------------
+def upsampling_steps(side: int) -> int:
+    """Number of x2 steps from 4x4 to ``side`` (a power-of-two multiple of 4)."""
+    steps = 0
+    while 4 * 2**steps < side:
+        steps += 1
+    return steps
+
+
+class ImageGenerator(nn.Module):
+    """``G(z, c)`` for images: noise + class embedding -> 4x4 -> x2 upsampling blocks -> tanh.
+
+    Each block is nearest upsampling, a 3x3 convolution, batch norm and ReLU
+    (upsample + conv avoids the checkerboard artefacts of transposed convs).
+    """
+
+    def __init__(self, noise_dim: int, n_classes: int, channels: int, side: int, width: int) -> None:
+        super().__init__()
+        steps = upsampling_steps(side)
+        widths = [width * 2 ** (steps - i) for i in range(steps + 1)]  # e.g. 256, 128, 64
+        self.embed = nn.Linear(n_classes, noise_dim, bias=False)  # one-hot -> class embedding
+        self.project = nn.Sequential(nn.Linear(2 * noise_dim, widths[0] * 16), nn.BatchNorm1d(widths[0] * 16),
+                                     nn.ReLU())
+        blocks = []
+        for w_in, w_out in zip(widths, widths[1:]):
+            blocks += [nn.Upsample(scale_factor=2), nn.Conv2d(w_in, w_out, 3, padding=1),
+                       nn.BatchNorm2d(w_out), nn.ReLU()]
+        self.blocks = nn.Sequential(*blocks)
+        self.out = nn.Conv2d(widths[-1], channels, 3, padding=1)
+        self.width0 = widths[0]
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # z: (n, z_dim), cond: (n, k) one-hot -> (n, C, side, side) in [-1, 1]
+        h = self.project(torch.cat([z, self.embed(cond)], dim=1)).view(-1, self.width0, 4, 4)
+        return torch.tanh(self.out(self.blocks(h)))
+
+    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self(z, cond), None
+
+
+class ProjectionCritic(nn.Module):
+    """``D(x, c)`` with a projection head (Miyato & Koyama 2018), spectral norm on every layer.
+
+    Stride-2 4x4 convolutions halve the image down to 4x4; the score is
+    ``psi(phi(x)) + <embed(c), phi(x)>`` with ``phi`` the pooled features.
+    """
+
+    def __init__(self, n_classes: int, channels: int, side: int, width: int) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        steps = upsampling_steps(side)
+        widths = [width * 2**i for i in range(steps + 1)]  # e.g. 64, 128, 256
+        layers = [sn(nn.Conv2d(channels, widths[0], 3, padding=1)), nn.LeakyReLU(0.2)]
+        for w_in, w_out in zip(widths, widths[1:]):
+            layers += [sn(nn.Conv2d(w_in, w_out, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+        self.features = nn.Sequential(*layers)
+        self.score = sn(nn.Linear(widths[-1], 1))
+        self.embed = sn(nn.Linear(n_classes, widths[-1], bias=False))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, C, side, side), cond: (n, k) -> (n,)
+        phi = self.features(x).sum(dim=(2, 3))  # (n, w)
+        return self.score(phi).squeeze(1) + (self.embed(cond) * phi).sum(dim=1)

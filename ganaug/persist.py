@@ -25,6 +25,7 @@ from safetensors.torch import save_file
 from ganaug._version import __version__
 from ganaug.backend import Backend, TrainingData
 from ganaug.encoders import TabularEncoder, json_scalar
+from ganaug.images import ImageEncoder
 from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.training import resolve_device
@@ -60,7 +61,8 @@ def save_sampler(sampler: GANOverSampler, path: str | Path) -> Path:
         "sampling_strategy": [[json_scalar(k), int(v)] for k, v in sampler.sampling_strategy_.items()],
         "conditional": bool(sampler._conditional_), "seed": int(sampler._seed_),
         "encoder": sampler.encoder_.get_state(),
-        "models": [{"options": _jsonable(asdict(m.options)), "n_classes": _n_classes(sampler)}
+        "models": [{"options": _jsonable(asdict(m.options)), "n_classes": _n_classes(sampler),
+                    "sample_shape": list(getattr(m, "sample_shape_", (sampler.encoder_.n_features_,)))}
                    for m in models],
         "model_of_class": [[json_scalar(label), models.index(m)] for label, m in _by_identity(sampler)],
         "target_name": json_scalar(getattr(sampler, "target_name_", None)),
@@ -155,8 +157,12 @@ def load_sampler(path: str | Path, device: str | torch.device = "auto",
     sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
     sampler.sampling_strategy_ = {_label(sampler, k): v for k, v in config["sampling_strategy"]}
     sampler._conditional_, sampler._seed_ = config["conditional"], config["seed"]
-    sampler.encoder_ = TabularEncoder.from_state(config["encoder"])
-    sampler.n_features_in_ = len(sampler.encoder_.columns_)
+    sampler.data_kind_ = config["encoder"].get("kind", "tabular")
+    if sampler.data_kind_ == "image":
+        sampler.encoder_ = ImageEncoder.from_state(config["encoder"])
+    else:
+        sampler.encoder_ = TabularEncoder.from_state(config["encoder"])
+        sampler.n_features_in_ = len(sampler.encoder_.columns_)
     sampler.target_name_ = config.get("target_name")
     if config["feature_names_in"] is not None:
         sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
@@ -210,7 +216,8 @@ def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int | str,
                    tensors: dict[str, torch.Tensor], encoder: Any, device: torch.device) -> Backend:
     name = cls.name
     options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
-    data = TrainingData(torch.zeros(0, encoder.n_features_, device=device),
+    shape = spec.get("sample_shape") or [encoder.n_features_]
+    data = TrainingData(torch.zeros(0, *shape, device=device),
                         torch.zeros(0, dtype=torch.long, device=device), spec["n_classes"], encoder.layout_)
     prefix = f"backend{index}." if index != "" else ""
     state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
@@ -250,7 +257,8 @@ def save_backend(backend: Backend, path: str | Path) -> Path:
                            "fit it before saving.")
     config = {"format": BACKEND_FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
               "backend": backend.name, "options": _jsonable(asdict(backend.options)),
-              "n_classes": backend.n_classes_, "layout": [_jsonable(asdict(s)) for s in backend.layout_]}
+              "n_classes": backend.n_classes_, "layout": [_jsonable(asdict(s)) for s in backend.layout_],
+              "sample_shape": list(getattr(backend, "sample_shape_", ()))}
     tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in backend.state_dict().items()}
     return write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
 
@@ -264,7 +272,8 @@ def load_backend(path: str | Path, device: str | torch.device = "auto",
     layout = tuple(Span(**span) for span in config["layout"])
     width = sum(span.width for span in layout)
     encoder = SimpleNamespace(n_features_=width, layout_=layout)
-    spec = {"options": config["options"], "n_classes": config["n_classes"]}
+    spec = {"options": config["options"], "n_classes": config["n_classes"],
+            "sample_shape": config.get("sample_shape") or [width]}
     return _restore_model(backend or _registered(config["backend"]), spec, "", tensors, encoder,
                           resolve_device(device))
 

@@ -21,7 +21,7 @@ from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.refine import REFINEMENTS, interpolate_towards_real
 from ganaug.training import resolve_device, seeded
-from ganaug.validation import InputError, as_table, check_classes_to_grow, check_target, restore_target
+from ganaug.validation import InputError, check_classes_to_grow, check_target, read_X, restore_target
 
 logger = logging.getLogger("ganaug")
 
@@ -149,31 +149,35 @@ class GANOverSampler(BaseEstimator):
 
         Parameters are those of :meth:`fit_resample`.
         """
-        frame, _ = as_table(X)
-        y_arr = check_target(y, len(frame))
+        kind, data, _ = read_X(X)
+        y_arr = check_target(y, len(data))
         if self.refine not in REFINEMENTS:
             raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
         self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
         self.sampling_strategy_ = self._targets(y_arr)
         check_classes_to_grow(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
-        self.n_features_in_ = frame.shape[1]
+        self.data_kind_ = kind
         self.target_name_ = getattr(y, "name", None)
+        if kind == "tabular":
+            self.n_features_in_ = data.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self._fit(frame, y_idx, resume)
+        self._fit(data, y_idx, resume)
         grown = np.isin(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
         # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
-        self._reference_ = (frame[grown].reset_index(drop=True), y_arr[grown]) \
-            if self.refine == "interpolate" else None
+        self._reference_ = (data[grown].reset_index(drop=True), y_arr[grown]) \
+            if self.refine == "interpolate" and kind == "tabular" else None
         return self
 
     def fit_resample(self, X: Any, y: Any, resume: bool = False) -> tuple[Any, Any]:
-        """Train the GAN on ``(X, y)`` and return the data with synthetic rows appended.
+        """Train the GAN on ``(X, y)`` and return the data with synthetic samples appended.
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features)
-            Numeric and categorical (object, string, category, bool) columns.
+        X : DataFrame, 2-D array, or image array
+            A table (numeric and categorical columns: object, string,
+            category, bool), or images ``(n, H, W)`` / ``(n, H, W, C)``, uint8
+            or float, for an image backend such as ``"dcgan"``.
         y : array-like of shape (n_samples,)
             Class labels of any type.
         resume : bool, default=False
@@ -182,15 +186,18 @@ class GANOverSampler(BaseEstimator):
         Returns
         -------
         X_resampled : same type as X
-            Original rows first, then synthetic rows; same columns and dtypes.
+            Originals first, then synthetic samples; same columns and dtypes
+            (tables) or the same shape, dtype and value range (images).
         y_resampled : same type as y
         """
-        frame, restore_X = as_table(X)
-        y_arr = check_target(y, len(frame))
-        self.fit(frame if isinstance(X, pd.DataFrame) else X, y, resume)
+        kind, data, restore_X = read_X(X)
+        y_arr = check_target(y, len(data))
+        self.fit(data if kind == "image" or isinstance(X, pd.DataFrame) else X, y, resume)
         synthetic, y_new = self.generate(self.sampling_strategy_)
-        merged = pd.concat([frame.reset_index(drop=True), synthetic], ignore_index=True)
-        self.sample_is_synthetic_ = np.r_[np.zeros(len(frame), bool), np.ones(len(y_new), bool)]
+        self.sample_is_synthetic_ = np.r_[np.zeros(len(data), bool), np.ones(len(y_new), bool)]
+        if kind == "image":
+            return np.concatenate([data, synthetic]), restore_target(y, y_arr, y_new)
+        merged = pd.concat([data.reset_index(drop=True), synthetic], ignore_index=True)
         return restore_X(merged), restore_target(y, y_arr, y_new)
 
     def generate(self, class_counts: dict[Any, int],
@@ -275,14 +282,14 @@ class GANOverSampler(BaseEstimator):
             raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
         return {label: int(n) for label, n in strategy.items()}
 
-    def _fit(self, frame: pd.DataFrame, y_idx: np.ndarray, resume: bool = False) -> None:
-        backend_cls = self._backend_class()
+    def _fit(self, data: Any, y_idx: np.ndarray, resume: bool = False) -> None:
+        backend_cls = self._backend_class(self.data_kind_)
         self._conditional_ = self._resolve_conditioning(backend_cls)
         options = self._options(backend_cls)
         self._seed_ = self._seed()
         device = resolve_device(self.device)
         self.encoder_ = backend_cls(options, device).make_encoder(self._seed_)
-        encoded = torch.from_numpy(self.encoder_.fit(frame).transform(frame))
+        encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
         grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
         self.backends_ = {}
@@ -301,6 +308,7 @@ class GANOverSampler(BaseEstimator):
 
     def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
         """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
+        encoded = encoded.reshape(len(encoded), -1)  # images: one row of pixels each
         if encoded.shape[1] == 0:  # every column constant: nothing to vary
             return
         for label, model in self.backends_.items():
@@ -309,7 +317,7 @@ class GANOverSampler(BaseEstimator):
             if len(real) < 2 or float(real.std(0).mean()) == 0:
                 continue
             drawn = model.sample(COLLAPSE_DRAWS, index if self._conditional_ else 0,
-                                 torch.Generator().manual_seed(self._seed_ + 1))
+                                 torch.Generator().manual_seed(self._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
             spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
             if spread < COLLAPSE_SPREAD:
                 warnings.warn(
@@ -330,23 +338,25 @@ class GANOverSampler(BaseEstimator):
         if self.verbose:
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         backend_cls.name, len(X), X.shape[1], device)
-        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_)
+        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_, self.data_kind_)
         control.fingerprint = fingerprint(backend_cls.name, asdict(options), self._seed_, X, y, n_classes)
         backend = backend_cls(options, device, progress=self.verbose)
         backend.control = control
         return backend.fit(data)
 
-    def _backend_class(self) -> type[Backend]:
+    def _backend_class(self, kind: str = "tabular") -> type[Backend]:
         if isinstance(self.backend, type) and issubclass(self.backend, Backend):
             cls = self.backend
         elif isinstance(self.backend, str):
             cls = get_backend(self.backend)
         else:
             raise TypeError(f"backend must be a name or a Backend subclass, got {self.backend!r}")
-        if "tabular" not in cls.data_kinds:
+        if kind not in cls.data_kinds:
+            hint = "a tabular backend such as 'wgan-gp' or 'ctgan'" if kind == "tabular" else \
+                "an image backend such as 'dcgan'"
             raise InputError(
-                f"backend {cls.name!r} works on {', '.join(cls.data_kinds)} data, not tables; "
-                "pick a tabular backend (`ganaug backends` lists them)."
+                f"backend {cls.name!r} works on {', '.join(cls.data_kinds)} data, not {kind} data; "
+                f"pick {hint} (`ganaug backends` lists them and their data kinds)."
             )
         return cls
 

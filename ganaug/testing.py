@@ -19,6 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,35 @@ def tiny_table(n_major: int = 40, n_minor: int = 8, seed: int = 0) -> tuple[pd.D
         "flag": rng.random(n) > 0.5,
     })
     return X, y
+
+
+def tiny_images(n_major: int = 40, n_minor: int = 8, seed: int = 0, side: int = 8,
+                channels: int | None = None) -> tuple[np.ndarray, pd.Series]:
+    """uint8 images ``(n, side, side[, channels])`` of 3 classes: bright squares at class-specific places."""
+    rng = np.random.default_rng(seed)
+    y = pd.Series(["major"] * n_major + ["minor"] * n_minor + ["rare"] * (n_minor // 2), name="label")
+    shape = (len(y), side, side) if channels is None else (len(y), side, side, channels)
+    images = rng.integers(0, 40, shape).astype(np.uint8)
+    for i, label in enumerate(y):
+        corner = {"major": 0, "minor": side // 2, "rare": side // 4}[label]
+        images[i, corner : corner + side // 2, corner : corner + side // 2] = 220
+    return images, y
+
+
+def tiny_data(backend: type[Backend]) -> tuple[Any, pd.Series]:
+    """A tiny labelled dataset of a kind the backend takes (a table when it takes both)."""
+    return tiny_table() if "tabular" in backend.data_kinds else tiny_images()
+
+
+def _assert_same(first: Any, second: Any) -> None:
+    if isinstance(first, pd.DataFrame):
+        pd.testing.assert_frame_equal(first, second)
+    else:
+        np.testing.assert_array_equal(first, second)
+
+
+def _differ(first: Any, second: Any) -> bool:
+    return not (first.equals(second) if isinstance(first, pd.DataFrame) else np.array_equal(first, second))
 
 
 def _sampler(backend: type[Backend], **params) -> GANOverSampler:
@@ -72,9 +102,22 @@ def check_fit_tabular(backend: type[Backend]) -> None:
     assert np.isfinite(new["height"]).all(), "non-finite values generated"
 
 
+def check_fit_images(backend: type[Backend]) -> None:
+    """Image arrays round trip: shape, dtype and range kept; originals first and unchanged."""
+    for images, y in (tiny_images(), tiny_images(side=12, channels=3)):
+        for data in (images, images.astype(np.float32) / 255.0):
+            sampler = _sampler(backend)
+            X_res, y_res = sampler.fit_resample(data, y)
+            assert X_res.shape[1:] == data.shape[1:] and X_res.dtype == data.dtype, (X_res.shape, X_res.dtype)
+            np.testing.assert_array_equal(X_res[: len(data)], data)
+            new = X_res[sampler.sample_is_synthetic_]
+            assert len(new) == len(X_res) - len(data) and np.isfinite(new).all()
+            assert new.min() >= data.min() and new.max() <= data.max(), "pixels left the seen range"
+
+
 def check_class_counts(backend: type[Backend]) -> None:
     """Exact counts for a dict sampling strategy; classes asked for nothing get nothing."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     strategy = {"minor": 25, "rare": 10}
     _, y_res = _sampler(backend, sampling_strategy=strategy).fit_resample(X, y)
     counts = y_res.value_counts()
@@ -93,17 +136,17 @@ def check_array_input(backend: type[Backend]) -> None:
 
 def check_seeding(backend: type[Backend]) -> None:
     """Same random_state, same output on CPU; another seed, other samples."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     first, _ = _sampler(backend).fit_resample(X, y)
     again, _ = _sampler(backend).fit_resample(X, y)
     other, _ = _sampler(backend, random_state=1).fit_resample(X, y)
-    pd.testing.assert_frame_equal(first, again)
-    assert not first.equals(other), "random_state has no effect"
+    _assert_same(first, again)
+    assert _differ(first, other), "random_state has no effect"
 
 
 def check_conditioning(backend: type[Backend]) -> None:
     """Conditional backends train one model; every backend supports per-class."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     per_class = _sampler(backend, conditioning="per-class")
     per_class.fit_resample(X, y)
     assert len({id(m) for m in per_class.backends_.values()}) == 2
@@ -122,7 +165,7 @@ def check_conditioning(backend: type[Backend]) -> None:
 
 def check_options_validation(backend: type[Backend]) -> None:
     """Unknown option names and wrong types give OptionsError naming the option."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     for bad in ({"no_such_option": 1}, {"batch_size": "big"}):
         try:
             _sampler(backend, **bad).fit_resample(X, y)
@@ -134,7 +177,7 @@ def check_options_validation(backend: type[Backend]) -> None:
 
 def check_history(backend: type[Backend]) -> None:
     """Training records finite losses, one dict per epoch."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     sampler = _sampler(backend)
     sampler.fit_resample(X, y)
     model = next(iter(sampler.backends_.values()))
@@ -144,20 +187,20 @@ def check_history(backend: type[Backend]) -> None:
 
 def check_save_load(backend: type[Backend]) -> None:
     """Saved to safetensors and loaded back, the sampler draws exactly the same rows."""
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     sampler = _sampler(backend)
     sampler.fit_resample(X, y)
     counts = {"minor": 6, "rare": 4}
     with tempfile.TemporaryDirectory() as folder:
         loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), "cpu", backend)
-    pd.testing.assert_frame_equal(sampler.generate(counts)[0], loaded.generate(counts)[0])
+    _assert_same(sampler.generate(counts)[0], loaded.generate(counts)[0])
 
 
 def check_device_move(backend: type[Backend]) -> None:
     """``Backend.to(device)`` moves every module; sampling works there (CPU, and CUDA if present)."""
     import torch
 
-    X, y = tiny_table()
+    X, y = tiny_data(backend)
     sampler = _sampler(backend)
     sampler.fit_resample(X, y)
     counts = {"minor": 6, "rare": 4}
@@ -169,25 +212,27 @@ def check_device_move(backend: type[Backend]) -> None:
             params = [p for module in model.modules().values() for p in module.parameters()]
             assert params and all(p.device.type == device for p in params), f"not all on {device}"
         after = sampler.generate(counts)[0]
-        assert list(after.dtypes) == list(before.dtypes) and len(after) == len(before)
+        assert len(after) == len(before)
         if device == "cpu":
-            pd.testing.assert_frame_equal(before, after)
+            _assert_same(before, after)
 
 
 CHECKS: dict[str, Callable[[type[Backend]], None]] = {
     f.__name__.removeprefix("check_"): f
     for f in (check_contract, check_fit_tabular, check_class_counts, check_array_input,
-              check_seeding, check_conditioning, check_options_validation, check_history,
-              check_save_load, check_device_move)
+              check_fit_images, check_seeding, check_conditioning, check_options_validation,
+              check_history, check_save_load, check_device_move)
 }
 
 
+KIND_CHECKS = {"fit_tabular": "tabular", "array_input": "tabular", "fit_images": "image"}
+
+
 def backend_checks(backend: type[Backend]) -> Iterator[tuple[str, Callable]]:
-    """``(name, check)`` pairs for a backend, tabular checks only if it takes tables."""
+    """``(name, check)`` pairs for a backend; data-kind checks only for the kinds it takes."""
     for name, check in CHECKS.items():
-        if name != "contract" and "tabular" not in backend.data_kinds:
-            continue
-        yield name, check
+        if KIND_CHECKS.get(name, next(iter(backend.data_kinds))) in backend.data_kinds:
+            yield name, check
 
 
 def check_backend(backend: type[Backend]) -> None:
@@ -217,4 +262,4 @@ def parametrize_backend_checks(backends: Iterable[type[Backend]] | None = None):
     return pytest.mark.parametrize("backend, check", params)
 
 
-__all__ = ["CHECKS", "check_backend", "parametrize_backend_checks", "tiny_table"]
+__all__ = ["CHECKS", "check_backend", "parametrize_backend_checks", "tiny_data", "tiny_images", "tiny_table"]

@@ -122,3 +122,13 @@ def check_classes_to_grow(y: np.ndarray, grow: list[Any]) -> None:
             "example (it would only copy it). Collect more rows, drop the class, or leave it out "
             "of sampling_strategy (e.g. a dict without it)."
         )
+
+
+def read_X(X: Any) -> tuple[str, Any, Callable[[Any], Any]]:
+    """``(kind, data, restore)``: images as one checked array, tables as a DataFrame."""
+    from ganaug.images import check_images, is_image_array
+
+    if is_image_array(X):
+        return "image", check_images(X), lambda images: images
+    frame, restore = as_table(X)
+    return "tabular", frame, restore

@@ -146,7 +146,7 @@ def test_verbose_shows_progress(table, fast, capsys):
         (lambda X, y: (X.iloc[:0], y.iloc[:0]), "empty"),
         (lambda X, y: (X.assign(when=pd.Timestamp("2024-01-01")), y), "dates"),
         (lambda X, y: (pd.concat([X, X["height"]], axis=1), y), "duplicate column"),
-        (lambda X, y: (X.to_numpy()[:, :, None], y), "2-D"),
+        (lambda X, y: (X.to_numpy()[:, :, None], y), "images must be uint8 or float"),
         (lambda X, y: (X.assign(note=[f"free text {i}" for i in range(len(X))]), y),
          "free text or an ID"),
         (lambda X, y: (X.iloc[:41], y.iloc[:40].tolist() + ["single"]), "single row"),

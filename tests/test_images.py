@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from ganaug import GANOverSampler
+from ganaug.augment import diff_augment
+from ganaug.images import ImageEncoder, check_images, is_image_array
+from ganaug.testing import tiny_images
+from ganaug.validation import InputError
+
+
+@pytest.mark.parametrize("shape, dtype", [((5, 8, 8), np.uint8), ((5, 28, 28), np.float32),
+                                          ((5, 12, 12, 3), np.uint8)])
+def test_encoder_round_trip(shape, dtype):
+    rng = np.random.default_rng(0)
+    images = (rng.random(shape) * (255 if dtype == np.uint8 else 3.5)).astype(dtype)
+    encoder = ImageEncoder().fit(images)
+    encoded = encoder.transform(images)
+    side = {8: 8, 28: 32, 12: 16}[shape[1]]
+    assert encoded.shape == (5, shape[3] if len(shape) == 4 else 1, side, side)
+    assert encoded.min() >= -1 and encoded.max() <= 1
+    back = encoder.inverse_transform(encoded)
+    assert back.shape == images.shape and back.dtype == images.dtype
+    tolerance = 0.35 * (255 if dtype == np.uint8 else 3.5)  # resizing noise blurs it; same size is exact
+    if side == shape[1]:
+        np.testing.assert_allclose(back.astype(float), images.astype(float), atol=1e-5 * 255)
+    else:
+        assert np.abs(back.astype(float) - images.astype(float)).mean() < tolerance
+    state = ImageEncoder.from_state(encoder.get_state())
+    np.testing.assert_array_equal(state.inverse_transform(encoded), back)
+
+
+@pytest.mark.parametrize("images, message", [
+    ([np.zeros((8, 8)), np.zeros((9, 9))], "different shapes"),
+    (np.zeros((3, 8, 8), dtype=bool), "uint8 or float"),
+    (np.zeros((3, 4, 4)), "sides from 8"),
+    (np.full((3, 8, 8), np.nan), "NaN"),
+])
+def test_bad_images_are_named(images, message):
+    with pytest.raises(InputError, match=message):
+        check_images(images)
+
+
+def test_image_arrays_are_told_apart_from_tables():
+    assert is_image_array(np.zeros((4, 8, 8))) and is_image_array(np.zeros((4, 8, 8, 3)))
+    assert not is_image_array(np.zeros((4, 8))) and not is_image_array(np.zeros((4, 8, 8, 7)))
+
+
+def test_tabular_backend_on_images_points_to_dcgan():
+    images, y = tiny_images()
+    with pytest.raises(InputError, match="not image data.*'dcgan'"):
+        GANOverSampler(backend="wgan-gp").fit_resample(images, y)
+
+
+def test_diff_augment_keeps_shape_and_is_random():
+    torch.manual_seed(0)
+    x = torch.rand(6, 3, 16, 16) * 2 - 1
+    out = diff_augment(x)
+    assert out.shape == x.shape and not torch.equal(out, x)
+    assert torch.equal(diff_augment(x, ""), x)
+    # cutout zeroes a square in every image; translation moves content
+    assert ((diff_augment(x, "cutout") == 0).flatten(1).sum(1) > 0).all()
+    with pytest.raises(ValueError, match="unknown DiffAugment policy"):
+        GANOverSampler(backend="dcgan", diffaugment="flip").fit_resample(*tiny_images())
+
+
+def test_dcgan_balances_images_and_keeps_originals():
+    images, y = tiny_images()
+    sampler = GANOverSampler(backend="dcgan", epochs=2, batch_size=16, random_state=0)
+    X_res, y_res = sampler.fit_resample(images, y)
+    assert X_res.dtype == np.uint8 and X_res.shape[1:] == (8, 8)
+    np.testing.assert_array_equal(X_res[: len(images)], images)
+    assert y_res.value_counts().to_dict() == {"major": 40, "minor": 40, "rare": 40}
