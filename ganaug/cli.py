@@ -62,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=lambda a: recipes.resample(
         **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
 
+    p = sub.add_parser("resample-images", help="balance an image folder (one subfolder per class)")
+    p.add_argument("images", help="folder with one subfolder of PNG/JPEG images per class")
+    p.add_argument("--out", required=True, help="new folder for original + synthetic images")
+    p.add_argument("--backend", default="dcgan")
+    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    _common(p)
+    p.set_defaults(handler=lambda a: recipes.resample_images(
+        **_settings(a, "images", "out", "backend", "sampling_strategy")))
+
     p = sub.add_parser("train", help="train a sampler on a table and save it (.safetensors)")
     _table_to_file(p, "model file, .safetensors")
     p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT_STEM.ckpt.safetensors)")

@@ -20,12 +20,13 @@ from ganaug.evaluation import evaluate, summarize
 from ganaug.io import UsageError, check_output, read_table, split_target, write_table
 from ganaug.sampler import GANOverSampler
 
-TASKS = ("demo", "resample", "evaluate", "train", "sample")
+TASKS = ("demo", "resample", "evaluate", "train", "sample", "resample_images")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
     "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
     "verbose", "refine", "output", "out", "force", "folds", "n_jobs", "datasets", "repeats",
     "metrics", "metric", "model", "checkpoint", "checkpoint_every", "resume", "counts", "per_class",
+    "images",
 }
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
@@ -62,7 +63,8 @@ def run(recipe: dict[str, Any]) -> Any:
     task = recipe.get("task", "demo")
     if task not in TASKS:
         raise UsageError(f"task {task!r} is unknown; use one of {', '.join(TASKS)}.")
-    tasks = {"demo": demo, "resample": resample, "evaluate": evaluate_task, "train": train, "sample": sample}
+    tasks = {"demo": demo, "resample": resample, "evaluate": evaluate_task, "train": train, "sample": sample,
+             "resample_images": resample_images}
     return tasks[task](**recipe_kwargs(recipe))
 
 
@@ -268,3 +270,27 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
         return {trained[str(k)]: int(v) for k, v in counts.items()}
     except ValueError as err:
         raise UsageError(f"--counts needs whole numbers: {err}") from None
+
+
+def resample_images(images: str | None = None, out: str | None = None, backend: str = "dcgan",
+                    options: dict | None = None, **settings: Any) -> Path:
+    """Balance an image folder (one subfolder per class) into a new folder ``out``."""
+    from ganaug.images import read_image_folder, write_image_folder
+
+    if images is None or out is None:
+        raise UsageError("resample-images needs an input folder and --out NEW_FOLDER.")
+    source, target = Path(images).resolve(), Path(out).resolve()
+    if target == source or source in target.parents or target in source.parents:
+        raise UsageError(f"--out {out!r} overlaps the input folder; write to a separate new folder.")
+    if target.exists():
+        raise UsageError(f"--out {out!r} already exists; ganaug writes a new folder and never "
+                         "writes into an existing one.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pixels, labels, files = read_image_folder(images)
+    sampler = make_oversampler(backend, options, **settings)
+    X_res, y_res = sampler.fit_resample(pixels, labels)
+    write_image_folder(X_res, y_res, target, originals=files)
+    added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
+    print(f"wrote {len(X_res)} images ({len(files)} original, {len(X_res) - len(files)} synthetic: "
+          f"{added}) to {target}/")
+    return target

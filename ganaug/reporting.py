@@ -158,7 +158,7 @@ def plot_metrics(results: pd.DataFrame) -> Figure:
     else:
         ci = stats.confidence_intervals(results, metrics)
     samplers = list(dict.fromkeys(results["sampler"]))
-    fig = Figure(figsize=(1.6 * len(metrics) + 2, 4.2), layout="constrained")
+    fig = Figure(figsize=(1.6 * len(metrics) + 2, 4.6), layout="constrained")
     ax = fig.subplots()
     width = 0.8 / len(samplers)
     for i, sampler in enumerate(samplers):
@@ -169,7 +169,8 @@ def plot_metrics(results: pd.DataFrame) -> Figure:
     ax.set_xticks(np.arange(len(metrics)), [m.replace("_", "\n") for m in metrics])
     ax.set_ylabel("score (mean, 95% interval)")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize="small", ncols=min(len(samplers), 4), loc="lower right")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize="small",
+               ncols=min(len(samplers), 6))
     ax.set_title("Downstream scores per sampler")
     return fig
 

@@ -71,3 +71,56 @@ def test_dcgan_balances_images_and_keeps_originals():
     assert X_res.dtype == np.uint8 and X_res.shape[1:] == (8, 8)
     np.testing.assert_array_equal(X_res[: len(images)], images)
     assert y_res.value_counts().to_dict() == {"major": 40, "minor": 40, "rare": 40}
+
+
+def write_folder(root, images, labels):
+    from PIL import Image
+
+    for i, (image, label) in enumerate(zip(images, labels)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(root / label / f"img{i}.png")
+
+
+def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
+    from ganaug.cli import main
+    from ganaug.images import read_image_folder
+
+    images, y = tiny_images()
+    source = tmp_path / "in"
+    write_folder(source, images, y)
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in source.rglob("*"))
+    out = tmp_path / "out"
+    assert main(["resample-images", str(source), "--out", str(out), "--epochs", "1",
+                 "--batch-size", "16"]) == 0
+    pixels, labels, files = read_image_folder(out)
+    assert {label: (labels == label).sum() for label in set(labels)} == {"major": 40, "minor": 40, "rare": 40}
+    assert len([f for f in files if f.name.startswith("synthetic_")]) == 120 - 52
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in source.rglob("*")) == before  # input untouched
+    assert main(["resample-images", str(source), "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["resample-images", str(source), "--out", str(source / "major" / "x")]) == 2
+    assert "overlaps the input" in capsys.readouterr().err
+
+
+def test_image_folder_with_mixed_sizes_is_a_clear_error(tmp_path):
+    from PIL import Image
+
+    from ganaug.images import read_image_folder
+
+    (tmp_path / "a").mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a" / "1.png")
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(tmp_path / "a" / "2.png")
+    with pytest.raises(InputError, match="different shapes"):
+        read_image_folder(tmp_path)
+
+
+def test_dataset_view_for_training_loops():
+    from ganaug.images import ImageDataset
+
+    images, y = tiny_images(channels=3)
+    dataset = ImageDataset(images, y)
+    image, target = dataset[0]
+    assert len(dataset) == len(images) and image.shape == (3, 8, 8) and 0 <= image.min() <= image.max() <= 1
+    assert dataset.classes_[target] == y[0]
+    batch, targets = next(iter(torch.utils.data.DataLoader(dataset, batch_size=5)))
+    assert batch.shape == (5, 3, 8, 8) and targets.dtype == torch.int64
