@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 from joblib import Parallel, delayed
 from sklearn.base import clone
@@ -18,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from tqdm.auto import tqdm
@@ -27,9 +28,9 @@ from ganaug.encoders import is_categorical
 from ganaug.metrics import LABEL_METRICS, Predictions, get_metrics, ranking_scores, score
 from ganaug.plugins import list_backends
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import InputError, as_table, check_target
+from ganaug.validation import InputError, check_target, read_X
 
-BASELINES = ("none", "ros", "smote", "borderline", "adasyn")
+BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md)
 _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
 
@@ -68,6 +69,7 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
         "smote": lambda: SMOTE(random_state=random_state),
         "borderline": lambda: BorderlineSMOTE(random_state=random_state),
         "adasyn": lambda: ADASYN(random_state=random_state),
+        "albumentations": lambda: _albumentations(random_state),
     }
     if name in baselines:
         return baselines[name]()
@@ -77,6 +79,12 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
         f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}) "
         f"or a backend ({', '.join(list_backends())})."
     )
+
+
+def _albumentations(random_state: int) -> Any:
+    from ganaug.augmentation import AlbumentationsOverSampler
+
+    return AlbumentationsOverSampler(random_state=random_state)
 
 
 def evaluate(
@@ -100,12 +108,16 @@ def evaluate(
     columns), after the others (GANs see the raw table). Each sampler is
     fitted once per fold and shared by all classifiers.
 
+    Images ``(n, H, W[, C])`` work too: classifiers then see flattened pixels
+    scaled to [0, 1], and SMOTE-family samplers interpolate those pixels.
+
     Parameters
     ----------
-    X, y : table and labels, as for ``GANOverSampler.fit_resample``.
+    X, y : table or images, and labels, as for ``GANOverSampler.fit_resample``.
     samplers : list of names, or ``{name: sampler}``
         Names of baselines (``none``, ``ros``, ``smote``, ``borderline``,
-        ``adasyn``) or backends, or objects with ``fit_resample`` (None = no resampling).
+        ``adasyn``; ``albumentations`` for images) or backends, or objects
+        with ``fit_resample`` (None = no resampling).
     classifiers : ``{name: estimator}``, optional
         Any scikit-learn classifiers. Defaults to :func:`default_classifiers`.
     cv : splitter, optional
@@ -132,7 +144,7 @@ def evaluate(
         ``results.attrs["test_train_ratio"]`` holds the test/train size ratio
         used by the corrected confidence intervals of :mod:`ganaug.stats`.
     """
-    frame, _ = as_table(X)
+    _, frame, _ = read_X(X)  # a DataFrame, or an image array
     y_arr = check_target(y, len(frame))
     if not isinstance(samplers, Mapping):
         samplers = {name: make_sampler(name, random_state) for name in samplers}
@@ -189,7 +201,7 @@ def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, 
 
 
 def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority):
-    X_tr, y_tr, X_te, y_te = frame.iloc[train], y[train], frame.iloc[test], y[test]
+    X_tr, y_tr, X_te, y_te = _rows(frame, train), y[train], _rows(frame, test), y[test]
     start = time.perf_counter()
     X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, sampler)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start)]
@@ -211,6 +223,8 @@ def _resample_fold(frame, X_tr, y_tr, sampler):
     the training fold only.
     """
     sampler = None if sampler is None else clone(sampler)
+    if isinstance(frame, np.ndarray):
+        return _resample_image_fold(frame, X_tr, y_tr, sampler)
     categorical = [c for c in frame.columns if is_categorical(frame[c])]
     if type(sampler) is SMOTE and categorical:
         _fit_neighbours(sampler, y_tr)
@@ -223,6 +237,29 @@ def _resample_fold(frame, X_tr, y_tr, sampler):
     X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
     prep = _preprocessor(frame).fit(X_fit)
     return prep.transform(X_fit), y_fit, prep
+
+
+def _resample_image_fold(images, X_tr, y_tr, sampler):
+    """Images: classifiers see flattened pixels scaled to [0, 1]; imbalanced-learn samplers too."""
+    pixels = FunctionTransformer(_flatten_pixels, kw_args={"scale": _pixel_scale(images)})
+    if isinstance(sampler, BaseSampler):  # ROS, SMOTE & co. take 2-D arrays: pixels
+        _fit_neighbours(sampler, y_tr)
+        X_fit, y_fit = sampler.fit_resample(pixels.fit_transform(X_tr), y_tr)
+        return X_fit, y_fit, pixels
+    X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
+    return pixels.fit_transform(X_fit), y_fit, pixels
+
+
+def _flatten_pixels(images: np.ndarray, scale: float) -> np.ndarray:
+    return np.asarray(images, dtype=np.float32).reshape(len(images), -1) / scale
+
+
+def _pixel_scale(images: np.ndarray) -> float:
+    return 255.0 if images.dtype == np.uint8 else max(float(np.abs(images).max()), 1e-12)
+
+
+def _rows(data: Any, index: np.ndarray) -> Any:
+    return data.iloc[index] if isinstance(data, pd.DataFrame) else data[index]
 
 
 def _fit_neighbours(sampler: Any, y: np.ndarray) -> None:
