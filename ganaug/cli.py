@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
     p.add_argument("--target", help="label column of the data file")
-    p.add_argument("--dataset", help="embedded dataset (breast_cancer, wine) or keel:NAME")
+    p.add_argument("--dataset", help="embedded dataset (breast_cancer, wine, digits) or keel:NAME")
     p.add_argument("--datasets", help="several datasets, comma-separated: adds ranks and a Friedman test")
     p.add_argument("--samplers", default="none,smote,wgan-gp",
                    help="comma-separated baselines (none, ros, smote, borderline, adasyn) and backends")

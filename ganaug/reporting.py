@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 
 from ganaug import stats
 from ganaug.encoders import is_categorical
+from ganaug.images import is_image_array
 from ganaug.io import UsageError
+from ganaug.quality import sample_grid
 from ganaug.sampler import GANOverSampler
 from ganaug.validation import as_table, check_target
 
@@ -46,7 +48,8 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
     -------
     Path of the folder, holding ``results.csv``, ``summary.md``,
     ``metrics.png``, ``class_recall.png`` and, with X/y/samplers,
-    ``losses.png`` and ``marginals.png``.
+    ``losses.png`` and ``marginals.png`` (tables) or ``samples_<name>.png``
+    grids (images).
     """
     folder = _prepare(Path(out_dir), force)
     results.to_csv(folder / "results.csv", index=False)
@@ -57,7 +60,13 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
     if X is not None and y is not None and gans:
         fitted = fit_for_diagnostics(X, y, gans)
         plot_losses(fitted).savefig(folder / "losses.png", dpi=110)
-        plot_marginals(X, y, fitted).savefig(folder / "marginals.png", dpi=110)
+        if is_image_array(X):  # images: a grid of synthetic samples per class and GAN
+            for name, (model, X_res, y_res) in fitted.items():
+                synthetic = model.sample_is_synthetic_
+                grid = sample_grid(X_res[synthetic], np.asarray(y_res)[synthetic], title=f"{name}: synthetic")
+                grid.savefig(folder / f"samples_{name}.png", dpi=110)
+        else:
+            plot_marginals(X, y, fitted).savefig(folder / "marginals.png", dpi=110)
     return folder
 
 

@@ -59,3 +59,13 @@ def test_markdown_table_formats_numbers():
     frame = pd.DataFrame({"a": [0.12345, float("nan")], "b": ["x", "y"]}, index=pd.Index([1, 2], name="k"))
     assert markdown_table(frame).splitlines() == ["| k | a | b |", "|---|---|---|", "| 1 | 0.123 | x |",
                                                   "| 2 |  | y |"]
+
+
+def test_image_report_has_sample_grids(tmp_path):
+    from ganaug.testing import tiny_images
+
+    images, y = tiny_images()
+    samplers = {"none": None, "dcgan": GANOverSampler(backend="dcgan", epochs=1, batch_size=16, random_state=0)}
+    results = evaluate(images, y, samplers, {"knn": KNeighborsClassifier(3)}, cv=CV2)
+    folder = report(results, tmp_path / "rep", X=images, y=y, samplers=samplers)
+    assert (folder / "samples_dcgan.png").read_bytes()[:4] == PNG and not (folder / "marginals.png").exists()
