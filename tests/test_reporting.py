@@ -65,7 +65,8 @@ def test_image_report_has_sample_grids(tmp_path):
     from ganaug.testing import tiny_images
 
     images, y = tiny_images()
-    samplers = {"none": None, "dcgan": GANOverSampler(backend="dcgan", epochs=1, batch_size=16, random_state=0)}
+    gan = GANOverSampler(backend="dcgan", epochs=1, batch_size=16, random_state=0)
+    samplers = {"none": None, "dcgan": gan}
     results = evaluate(images, y, samplers, {"knn": KNeighborsClassifier(3)}, cv=CV2)
     folder = report(results, tmp_path / "rep", X=images, y=y, samplers=samplers)
     assert (folder / "samples_dcgan.png").read_bytes()[:4] == PNG and not (folder / "marginals.png").exists()
