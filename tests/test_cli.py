@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from ganaug.cli import main
+from ganaug.evaluation import BASELINES
 from ganaug.plugins import list_backends
 from ganaug.recipes import TASKS, load_recipe
 
@@ -148,7 +149,7 @@ def test_recipes_are_documented_and_valid(path):
     recipe = load_recipe(path)
     assert recipe["task"] in TASKS
     names = recipe.get("samplers", []) + [recipe.get("backend", "ctgan")]
-    known = set(list_backends()) | {"none", "ros", "smote", "borderline", "adasyn"}
+    known = set(list_backends()) | set(BASELINES)
     assert set(names) <= known
     tomllib.loads(text)
 
