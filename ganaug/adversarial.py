@@ -27,6 +27,7 @@ from ganaug.checkpoint import (
     warn_rollback,
     write_checkpoint,
 )
+from ganaug.encoders import Span
 from ganaug.losses import AdversarialLoss, get_loss
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
 from ganaug.training import ClassBatches, LossLog, non_finite, progress_bar
@@ -74,6 +75,7 @@ class AdversarialBackend(Backend):
 
     Options = AdversarialOptions
     pac = 1  # rows judged together by the critic (PacGAN); batches are multiples of it
+    flatten_images = True  # MLP nets see an image as a row of pixels; convolutional backends set False
 
     def make_loss(self) -> AdversarialLoss:
         """The adversarial loss; defaults to the non-saturating GAN loss."""
@@ -109,10 +111,21 @@ class AdversarialBackend(Backend):
         return None
 
     # ---- the loop ----------------------------------------------------------
+    def prepare(self, data: TrainingData) -> TrainingData:
+        """The data as the nets see it: images become rows of pixels for MLP backends."""
+        self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
+        if data.kind != "image" or not self.flatten_images:
+            return data
+        width = math.prod(self.sample_shape_)
+        pixels = (Span("pixels", "numeric", 0, width, "tanh"),)  # one tanh span: pixels in [-1, 1]
+        return TrainingData(data.X.reshape(len(data.X), width), data.y, data.n_classes, pixels, "image")
+
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
+        shape = tuple(data.X.shape[1:])
+        data = self.prepare(data)
+        self.sample_shape_ = shape
         self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
-        self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
@@ -227,8 +240,10 @@ class AdversarialBackend(Backend):
         return loss
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
+        shape = tuple(data.X.shape[1:])
+        data = self.prepare(data)
+        self.sample_shape_ = shape
         self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
-        self.sample_shape_ = tuple(data.X.shape[1:])
         return super().restore(data, state)
 
     # ---- sampling ------------------------------------------------------------
@@ -249,7 +264,8 @@ class AdversarialBackend(Backend):
             # noise drawn on the CPU generator: the same samples on any device
             z = torch.randn(size, self.options.noise_dim, generator=generator)
             cond = self.sample_condition(size, class_index, generator)
-            chunks.append(generator_net(z.to(self.device), cond.to(self.device)).float().cpu())
+            out = generator_net(z.to(self.device), cond.to(self.device)).float().cpu()
+            chunks.append(out.reshape(size, *self.sample_shape_))  # images: back to (C, S, S)
         generator_net.train()
         return torch.cat(chunks) if chunks else torch.zeros(0, *self.sample_shape_)
 

@@ -217,8 +217,10 @@ def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int | str,
     name = cls.name
     options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
     shape = spec.get("sample_shape") or [encoder.n_features_]
-    data = TrainingData(torch.zeros(0, *shape, device=device),
-                        torch.zeros(0, dtype=torch.long, device=device), spec["n_classes"], encoder.layout_)
+    kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
+    no_labels = torch.zeros(0, dtype=torch.long, device=device)
+    no_rows = torch.zeros(0, *shape, device=device)
+    data = TrainingData(no_rows, no_labels, spec["n_classes"], encoder.layout_, kind)
     prefix = f"backend{index}." if index != "" else ""
     state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
     model = cls(options, device)

@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 
 from ganaug.backend import Backend, TrainingData
 from ganaug.checkpoint import TrainingControl, fingerprint
+from ganaug.images import ImageEncoder
 from ganaug.options import build_options
 from ganaug.plugins import get_backend
 from ganaug.refine import REFINEMENTS, interpolate_towards_real
@@ -288,7 +289,9 @@ class GANOverSampler(BaseEstimator):
         options = self._options(backend_cls)
         self._seed_ = self._seed()
         device = resolve_device(self.device)
-        self.encoder_ = backend_cls(options, device).make_encoder(self._seed_)
+        # the host encodes images; each tabular backend picks its table encoding
+        self.encoder_ = ImageEncoder() if self.data_kind_ == "image" else \
+            backend_cls(options, device).make_encoder(self._seed_)
         encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
         grow = [c for c, n in self.sampling_strategy_.items() if n > 0]

@@ -21,6 +21,7 @@ class CGANBackend(MLPGANBackend):
     """Conditional GAN: one generator for all classes, the label fed to G and D."""
 
     name = "cgan"
+    data_kinds = ("tabular", "image")  # images: an MLP on the flattened pixels
     conditional = True
     Options = CGANOptions
     reference = "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014"

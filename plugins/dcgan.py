@@ -20,7 +20,6 @@ from ganaug import hookimpl
 from ganaug.adversarial import AdversarialBackend, AdversarialOptions
 from ganaug.augment import check_policy, diff_augment
 from ganaug.backend import TrainingData
-from ganaug.images import ImageEncoder
 from ganaug.losses import AdversarialLoss, get_loss
 from ganaug.nn import ImageGenerator, ProjectionCritic
 
@@ -55,9 +54,7 @@ class DCGANBackend(AdversarialBackend):
     conditional = True
     Options = DCGANOptions
     reference = "Radford et al., DCGAN, ICLR 2016; Zhao et al., DiffAugment, NeurIPS 2020"
-
-    def make_encoder(self, random_state: int) -> ImageEncoder:
-        return ImageEncoder()
+    flatten_images = False
 
     def make_loss(self) -> AdversarialLoss:
         return get_loss(self.options.loss)

@@ -21,6 +21,7 @@ class GANBackend(MLPGANBackend):
     """Generative Adversarial Nets: G and D are MLPs playing the minimax game."""
 
     name = "gan"
+    data_kinds = ("tabular", "image")  # images: an MLP on the flattened pixels
     conditional = False
     Options = GANOptions
     reference = "Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014"

@@ -30,6 +30,7 @@ class WGANBackend(MLPGANBackend):
     """Wasserstein GAN: a weight-clipped critic estimates the earth-mover distance."""
 
     name = "wgan"
+    data_kinds = ("tabular", "image")  # images: an MLP on the flattened pixels
     conditional = False
     Options = WGANOptions
     reference = "Arjovsky et al., Wasserstein GAN, ICML 2017"

@@ -37,6 +37,7 @@ class WGANGPBackend(MLPGANBackend):
     """WGAN-GP: Wasserstein loss, the critic kept 1-Lipschitz by a gradient penalty."""
 
     name = "wgan-gp"
+    data_kinds = ("tabular", "image")  # images: an MLP on the flattened pixels
     conditional = True
     Options = WGANGPOptions
     reference = "Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017"

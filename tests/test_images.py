@@ -5,7 +5,7 @@ import torch
 from ganaug import GANOverSampler
 from ganaug.augment import diff_augment
 from ganaug.images import ImageEncoder, check_images, is_image_array
-from ganaug.testing import tiny_images
+from ganaug.testing import tiny_images, tiny_table
 from ganaug.validation import InputError
 
 
@@ -46,10 +46,22 @@ def test_image_arrays_are_told_apart_from_tables():
     assert not is_image_array(np.zeros((4, 8))) and not is_image_array(np.zeros((4, 8, 8, 7)))
 
 
-def test_tabular_backend_on_images_points_to_dcgan():
+def test_tabular_only_backend_on_images_points_to_dcgan():
     images, y = tiny_images()
     with pytest.raises(InputError, match="not image data.*'dcgan'"):
-        GANOverSampler(backend="wgan-gp").fit_resample(images, y)
+        GANOverSampler(backend="ctgan").fit_resample(images, y)
+    with pytest.raises(InputError, match="not tabular data.*'wgan-gp'"):
+        GANOverSampler(backend="dcgan").fit_resample(*tiny_table())
+
+
+@pytest.mark.parametrize("backend", ["gan", "cgan", "wgan", "wgan-gp"])
+def test_mlp_backends_take_images_as_pixel_rows(backend, tmp_path):
+    images, y = tiny_images(channels=3)
+    sampler = GANOverSampler(backend=backend, epochs=2, batch_size=16, random_state=0)
+    X_res, _ = sampler.fit_resample(images, y)
+    assert X_res.shape[1:] == (8, 8, 3) and X_res.dtype == np.uint8
+    loaded = GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"))
+    np.testing.assert_array_equal(loaded.generate({"rare": 3})[0], sampler.generate({"rare": 3})[0])
 
 
 def test_diff_augment_keeps_shape_and_is_random():
