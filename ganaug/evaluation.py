@@ -128,8 +128,7 @@ def evaluate(
         accuracy, G-mean, macro-F1, minority F1 and recall, ROC AUC, PR AUC,
         per-class recall as ``class_recall[label]`` rows); plugin metrics by name.
     n_jobs : int, optional
-        Parallel (fold, sampler) tasks with joblib (so also on a Dask cluster
-        under ``joblib.parallel_backend("dask")``).
+        Parallel (fold, sampler) tasks with joblib.
     error_score : float or "raise", default=nan
         Score recorded when a sampler fails on a fold (ADASYN, for one, refuses
         some datasets), with a warning naming it; ``"raise"`` re-raises.
