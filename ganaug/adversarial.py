@@ -120,12 +120,15 @@ class AdversarialBackend(Backend):
         pixels = (Span("pixels", "numeric", 0, width, "tanh"),)  # one tanh span: pixels in [-1, 1]
         return TrainingData(data.X.reshape(len(data.X), width), data.y, data.n_classes, pixels, "image")
 
+    def _adopt(self, data: TrainingData) -> TrainingData:
+        """Prepared data; records the shapes and layout that building and sampling need."""
+        data = self.prepare(data)
+        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        return data
+
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
-        shape = tuple(data.X.shape[1:])
-        data = self.prepare(data)
-        self.sample_shape_ = shape
-        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        data = self._adopt(data)
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
@@ -240,11 +243,7 @@ class AdversarialBackend(Backend):
         return loss
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
-        shape = tuple(data.X.shape[1:])
-        data = self.prepare(data)
-        self.sample_shape_ = shape
-        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
-        return super().restore(data, state)
+        return super().restore(self._adopt(data), state)
 
     # ---- sampling ------------------------------------------------------------
     def sample_condition(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:

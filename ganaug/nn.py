@@ -156,21 +156,13 @@ class ConditionalCritic(nn.Module):
         return self.body(joint.reshape(joint.shape[0] // self.pac, -1)).squeeze(1)
 
 
-class EMA:
-    """Exponential moving average of a module's weights, for smoother sampling."""
-
-    def __init__(self, module: nn.Module, decay: float) -> None:
-        import copy
-
-        self.decay = decay
-        self.shadow = copy.deepcopy(module).eval().requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, module: nn.Module) -> None:
-        for avg, new in zip(self.shadow.parameters(), module.parameters()):
-            avg.lerp_(new, 1.0 - self.decay)
-        for avg, new in zip(self.shadow.buffers(), module.buffers()):
-            avg.copy_(new)
+@torch.no_grad()
+def update_ema(average: nn.Module, current: nn.Module, decay: float) -> None:
+    """Move ``average``'s weights towards ``current``'s (EMA); copy its buffers (batch-norm stats)."""
+    for avg, new in zip(average.parameters(), current.parameters()):
+        avg.lerp_(new, 1.0 - decay)
+    for avg, new in zip(average.buffers(), current.buffers()):
+        avg.copy_(new)
 
 
 # ---- image blocks ----------------------------------------------------------------

@@ -49,8 +49,7 @@ def save_sampler(sampler: GANOverSampler, path: str | Path) -> Path:
     tensors: dict[str, torch.Tensor] = {}
     models = _unique_models(sampler.backends_)
     for index, model in enumerate(models):
-        for key, value in model.state_dict().items():
-            tensors[f"backend{index}.{key}"] = value.detach().to("cpu", copy=True).contiguous()
+        tensors.update({f"backend{index}.{key}": value for key, value in _cpu_state(model).items()})
     tensors.update(_reference_tensors(sampler))
     config = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
@@ -64,7 +63,7 @@ def save_sampler(sampler: GANOverSampler, path: str | Path) -> Path:
         "models": [{"options": _jsonable(asdict(m.options)), "n_classes": _n_classes(sampler),
                     "sample_shape": list(getattr(m, "sample_shape_", (sampler.encoder_.n_features_,)))}
                    for m in models],
-        "model_of_class": [[json_scalar(label), models.index(m)] for label, m in _by_identity(sampler)],
+        "model_of_class": [[json_scalar(label), models.index(m)] for label, m in sampler.backends_.items()],
         "target_name": json_scalar(getattr(sampler, "target_name_", None)),
         "feature_names_in": None if not hasattr(sampler, "feature_names_in_")
         else [json_scalar(c) for c in sampler.feature_names_in_],
@@ -90,8 +89,9 @@ def _unique_models(backends: dict[Any, Backend]) -> list[Backend]:
     return list({id(m): m for m in backends.values()}.values())
 
 
-def _by_identity(sampler: GANOverSampler) -> list[tuple[Any, Backend]]:
-    return list(sampler.backends_.items())
+def _cpu_state(backend: Backend) -> dict[str, torch.Tensor]:
+    """The backend's tensors as contiguous CPU copies, as safetensors wants them."""
+    return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in backend.state_dict().items()}
 
 
 def _n_classes(sampler: GANOverSampler) -> int:
@@ -261,7 +261,7 @@ def save_backend(backend: Backend, path: str | Path) -> Path:
               "backend": backend.name, "options": _jsonable(asdict(backend.options)),
               "n_classes": backend.n_classes_, "layout": [_jsonable(asdict(s)) for s in backend.layout_],
               "sample_shape": list(getattr(backend, "sample_shape_", ()))}
-    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in backend.state_dict().items()}
+    tensors = _cpu_state(backend)
     return write_atomic(Path(path), tensors, {"ganaug": json.dumps(config)})
 
 

@@ -162,10 +162,10 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
                   **settings: Any) -> pd.DataFrame:
     """Cross-validated comparison of samplers on one dataset (or several); report to ``out``."""
     from ganaug.evaluation import default_classifiers, evaluate_datasets, make_classifiers, make_sampler
-    from ganaug.reporting import report
+    from ganaug.reporting import check_report_folder, report
 
     if out:  # refuse a used folder before spending minutes on the evaluation
-        _check_report_folder(out, force)
+        check_report_folder(out, force)
     names = _names(samplers)
     gan_settings = _given(settings, ("epochs", "batch_size", "device", "verbose"))
     chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
@@ -194,13 +194,6 @@ SUMMARY_METRICS = ("balanced_accuracy", "g_mean", "minority_f1", "roc_auc", "pr_
 
 def _names(value: list[str] | str) -> list[str]:
     return [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
-
-
-def _check_report_folder(out: str, force: bool) -> None:
-    folder = Path(out)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
-        raise UsageError(f"report folder {out!r} exists and is not empty; choose a new folder or "
-                         "pass --force to replace the report files in it.")
 
 
 MODEL_SUFFIXES = (".safetensors",)

@@ -70,12 +70,18 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
     return folder
 
 
-def _prepare(folder: Path, force: bool) -> Path:
+def check_report_folder(folder: str | Path, force: bool) -> None:
+    """Refuse a file, or a non-empty folder unless ``force`` (which replaces report files only)."""
+    folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"report path {str(folder)!r} is a file; give a folder name.")
     if folder.exists() and any(folder.iterdir()) and not force:
         raise UsageError(f"report folder {str(folder)!r} is not empty; choose a new folder or pass "
                          "--force (force=True) to replace the report files in it.")
+
+
+def _prepare(folder: Path, force: bool) -> Path:
+    check_report_folder(folder, force)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -151,20 +151,25 @@ class GANOverSampler(BaseEstimator):
         Parameters are those of :meth:`fit_resample`.
         """
         kind, data, _ = read_X(X)
-        y_arr = check_target(y, len(data))
+        return self._fit_checked(kind, data, X, y, check_target(y, len(data)), resume)
+
+    def _fit_checked(self, kind: str, data: Any, X: Any, y: Any, y_arr: np.ndarray,
+                     resume: bool) -> GANOverSampler:
+        """``fit`` on input already read by ``read_X`` and ``check_target``."""
         if self.refine not in REFINEMENTS:
             raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
         self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
         self.sampling_strategy_ = self._targets(y_arr)
-        check_classes_to_grow(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
+        to_grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
+        check_classes_to_grow(y_arr, to_grow)
         self.data_kind_ = kind
         self.target_name_ = getattr(y, "name", None)
         if kind == "tabular":
             self.n_features_in_ = data.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self._fit(data, y_idx, resume)
-        grown = np.isin(y_arr, [c for c, n in self.sampling_strategy_.items() if n > 0])
+        self._fit(data, y_idx, to_grow, resume)
+        grown = np.isin(y_arr, to_grow)
         # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
         self._reference_ = (data[grown].reset_index(drop=True), y_arr[grown]) \
             if self.refine == "interpolate" and kind == "tabular" else None
@@ -193,7 +198,7 @@ class GANOverSampler(BaseEstimator):
         """
         kind, data, restore_X = read_X(X)
         y_arr = check_target(y, len(data))
-        self.fit(data if kind == "image" or isinstance(X, pd.DataFrame) else X, y, resume)
+        self._fit_checked(kind, data, X, y, y_arr, resume)
         synthetic, y_new = self.generate(self.sampling_strategy_)
         self.sample_is_synthetic_ = np.r_[np.zeros(len(data), bool), np.ones(len(y_new), bool)]
         if kind == "image":
@@ -283,7 +288,7 @@ class GANOverSampler(BaseEstimator):
             raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
         return {label: int(n) for label, n in strategy.items()}
 
-    def _fit(self, data: Any, y_idx: np.ndarray, resume: bool = False) -> None:
+    def _fit(self, data: Any, y_idx: np.ndarray, grow: list[Any], resume: bool = False) -> None:
         backend_cls = self._backend_class(self.data_kind_)
         self._conditional_ = self._resolve_conditioning(backend_cls)
         options = self._options(backend_cls)
@@ -294,7 +299,6 @@ class GANOverSampler(BaseEstimator):
             backend_cls(options, device).make_encoder(self._seed_)
         encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
-        grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
         self.backends_ = {}
         with seeded(self._seed_, device):
             if self._conditional_ and grow:

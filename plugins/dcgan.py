@@ -21,7 +21,7 @@ from ganaug.adversarial import AdversarialBackend, AdversarialOptions
 from ganaug.augment import check_policy, diff_augment
 from ganaug.backend import TrainingData
 from ganaug.losses import AdversarialLoss, get_loss
-from ganaug.nn import ImageGenerator, ProjectionCritic
+from ganaug.nn import ImageGenerator, ProjectionCritic, update_ema
 
 
 @dataclass
@@ -77,10 +77,7 @@ class DCGANBackend(AdversarialBackend):
         # the step count comes from Adam's state, so it survives checkpoint and resume
         step = float(self.opt_g.state[next(self.generator.parameters())]["step"])
         decay = min(self.options.ema_decay, (1 + step) / (10 + step))
-        for average, current in zip(self.generator_ema.parameters(), self.generator.parameters()):
-            average.lerp_(current, 1.0 - decay)
-        for average, current in zip(self.generator_ema.buffers(), self.generator.buffers()):
-            average.copy_(current)  # batch-norm statistics
+        update_ema(self.generator_ema, self.generator, decay)
 
     def sampling_generator(self) -> torch.nn.Module:
         return self.generator_ema if self.options.ema_decay > 0 else self.generator
