@@ -11,6 +11,7 @@ Fréchet distance in that real-trained CNN's penultimate features.
 
     .venv/bin/python benchmarks/images.py                      # IR 10, 50, 100 x seeds 0, 1, 2
     .venv/bin/python benchmarks/images.py --irs 50 --seeds 0   # one cell
+    .venv/bin/python benchmarks/images.py --summarize a/images.csv b/images.csv   # merge parallel runs
 """
 
 from __future__ import annotations
@@ -152,11 +153,17 @@ def main() -> None:
     parser.add_argument("--methods", default="none,ros,smote,albumentations,dcgan")
     parser.add_argument("--steps", type=int, default=1500, help="generator steps of GAN backends")
     parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--summarize", nargs="+", metavar="CSV",
+                        help="only write images.md from these images.csv files of earlier (parallel) runs")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = run([float(v) for v in args.irs.split(",")], [int(v) for v in args.seeds.split(",")],
-                  args.methods.split(","), args.steps, out)
+    if args.summarize:
+        results = pd.concat([pd.read_csv(path) for path in args.summarize]).drop_duplicates(COLUMNS[:5])
+        results.to_csv(out / "images.csv", index=False)
+    else:
+        results = run([float(v) for v in args.irs.split(",")], [int(v) for v in args.seeds.split(",")],
+                      args.methods.split(","), args.steps, out)
     text = summary(results)
     (out / "images.md").write_text(text)
     print(text)

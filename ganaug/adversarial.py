@@ -1,4 +1,4 @@
-"""A shared adversarial training loop for tabular backends.
+"""A shared adversarial training loop for tabular and image backends.
 
 A backend subclasses :class:`AdversarialBackend`, declares its ``Options``
 (a subclass of :class:`AdversarialOptions`) and builds its networks; the loop
@@ -49,6 +49,7 @@ class AdversarialOptions:
     betas: tuple[float, float] = (0.5, 0.9)  # Adam's betas
     n_critic: int = 1  # critic steps per generator step
     class_balance: float = 0.5  # class c drawn with prob ~ n_c**class_balance (0 = uniform)
+    precision: Literal["auto", "float32", "bf16"] = "auto"  # auto: bf16 autocast for conv nets on CUDA
 
     def __post_init__(self) -> None:
         if self.epochs is not None and self.epochs < 1:
@@ -99,8 +100,16 @@ class AdversarialBackend(Backend):
         """Augmentation applied to real and fake samples before the critic (e.g. DiffAugment)."""
         return x
 
+    def before_step(self) -> None:
+        """Called before each round of critic steps and a generator step (e.g. a growth schedule)."""
+
     def after_generator_step(self) -> None:
         """Called after every generator optimiser step (e.g. to update an EMA copy)."""
+
+    def generator_steps_done(self) -> int:
+        """Generator optimiser steps taken so far; read from Adam's state, so it survives resume."""
+        state = self.opt_g.state.get(next(self.generator.parameters()), {})
+        return int(state.get("step", 0))
 
     def sampling_generator(self) -> nn.Module:
         """The generator that draws samples (an EMA copy, where a backend keeps one)."""
@@ -111,6 +120,18 @@ class AdversarialBackend(Backend):
         return None
 
     # ---- the loop ----------------------------------------------------------
+    def uses_bf16(self) -> bool:
+        """Whether training steps run under bf16 autocast (``precision``; auto: conv nets on CUDA)."""
+        if self.options.precision == "auto":
+            # MLPs on narrow tables gain little from bf16 and lose precision in numeric columns
+            return (self.device.type == "cuda" and not self.flatten_images
+                    and torch.cuda.is_bf16_supported())
+        return self.options.precision == "bf16"
+
+    def _autocast(self) -> torch.autocast:
+        # bf16 keeps float32's exponent range, so no loss scaling is needed (unlike float16)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.uses_bf16())
+
     def prepare(self, data: TrainingData) -> TrainingData:
         """The data as the nets see it: images become rows of pixels for MLP backends."""
         self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
@@ -138,6 +159,7 @@ class AdversarialBackend(Backend):
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
         steps = max(1, math.ceil(len(data.X) / self.batch_))
         epochs = opts.epochs or max(1, round(opts.steps / steps))
+        self.total_steps_ = epochs * steps  # generator steps of the whole run (for schedules)
         self._train_epochs(epochs, steps, self.control or TrainingControl())
         del self.data_, self.batches
         return self
@@ -150,6 +172,7 @@ class AdversarialBackend(Backend):
         while epoch < epochs:
             try:
                 for _ in range(steps):
+                    self.before_step()
                     for _ in range(self.options.n_critic):
                         log.add(critic=self._critic_step())
                     log.add(generator=self._generator_step())
@@ -216,13 +239,14 @@ class AdversarialBackend(Backend):
 
     def _critic_step(self) -> torch.Tensor:
         real, cond = self._real_batch()  # (b, d), (b, c)
-        with torch.no_grad():
-            fake = self.generator(self._noise(len(real)), cond)
-        real, fake = self.augment(real), self.augment(fake)
-        loss = self.loss.critic(self.critic(real, cond), self.critic(fake, cond))
-        penalty = self.loss.penalty(self.critic, real, fake, cond)
-        if penalty is not None:
-            loss = loss + penalty
+        with self._autocast():
+            with torch.no_grad():
+                fake = self.generator(self._noise(len(real)), cond)
+            real, fake = self.augment(real), self.augment(fake)
+            loss = self.loss.critic(self.critic(real, cond), self.critic(fake, cond))
+            penalty = self.loss.penalty(self.critic, real, fake, cond)
+            if penalty is not None:
+                loss = loss + penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -231,11 +255,12 @@ class AdversarialBackend(Backend):
 
     def _generator_step(self) -> torch.Tensor:
         _, cond = self._real_batch()  # conditions drawn like the real data's
-        fake, logits = self.generator.with_logits(self._noise(len(cond)), cond)
-        loss = self.loss.generator(self.critic(self.augment(fake), cond))
-        extra = self.generator_extra_loss(logits, cond)
-        if extra is not None:
-            loss = loss + extra
+        with self._autocast():
+            fake, logits = self.generator.with_logits(self._noise(len(cond)), cond)
+            loss = self.loss.generator(self.critic(self.augment(fake), cond))
+            extra = self.generator_extra_loss(logits, cond)
+            if extra is not None:
+                loss = loss + extra
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -253,6 +278,15 @@ class AdversarialBackend(Backend):
             return torch.zeros(n, 0)
         return one_hot(classes, self.n_classes_)
 
+    def sample_noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """Latent vectors ``(n, noise_dim)`` for sampling, drawn on the CPU ``generator``."""
+        return torch.randn(n, self.options.noise_dim, generator=generator)
+
+    def generate_batch(self, net: nn.Module, z: torch.Tensor, cond: torch.Tensor,
+                       generator: torch.Generator) -> torch.Tensor:
+        """One batch of samples from ``net`` (backends with noise inputs draw them from ``generator``)."""
+        return net(z, cond)
+
     @torch.no_grad()
     def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
         generator_net = self.sampling_generator()
@@ -261,9 +295,11 @@ class AdversarialBackend(Backend):
         for start in range(0, n, 65536):  # bounded memory for large requests
             size = min(65536, n - start)
             # noise drawn on the CPU generator: the same samples on any device
-            z = torch.randn(size, self.options.noise_dim, generator=generator)
+            z = self.sample_noise(size, generator)
             cond = self.sample_condition(size, class_index, generator)
-            out = generator_net(z.to(self.device), cond.to(self.device)).float().cpu()
+            with self._autocast():
+                out = self.generate_batch(generator_net, z.to(self.device), cond.to(self.device), generator)
+            out = out.float().cpu()
             chunks.append(out.reshape(size, *self.sample_shape_))  # images: back to (C, S, S)
         generator_net.train()
         return torch.cat(chunks) if chunks else torch.zeros(0, *self.sample_shape_)

@@ -100,8 +100,9 @@ class ImageEncoder:
         x = x.squeeze(1) if len(self.shape_) == 2 else x.permute(0, 2, 3, 1)
         values = x.numpy()
         if np.issubdtype(self.dtype_, np.integer):
-            values = np.clip(np.round(values), self.low_, self.high_)
-        return values.astype(self.dtype_)
+            values = np.round(values)
+        # clip after scaling too: float rounding can put a saturated pixel a hair outside the range
+        return np.clip(values, self.low_, self.high_).astype(self.dtype_)
 
     def get_state(self) -> dict[str, Any]:
         """JSON-able state (see :meth:`from_state`)."""

@@ -121,8 +121,9 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
     """
     pac = getattr(critic, "pac", 1)
     n = real.shape[0]
-    eps = torch.rand(n // pac, 1, 1, device=real.device).expand(-1, pac, 1).reshape(n, 1)
-    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)  # (n, d)
+    eps = torch.rand(n // pac, 1, 1, device=real.device).expand(-1, pac, 1)
+    eps = eps.reshape(n, *[1] * (real.ndim - 1))  # (n, 1) rows, (n, 1, 1, 1) images
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)  # like real
     scores = critic(mixed, cond)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     norms = grad.reshape(n // pac, -1).norm(dim=1)  # (n // pac,)

@@ -1,0 +1,157 @@
+"""``stylegan``: a class-conditional StyleGAN2 generator (Karras et al. 2019, 2020), small.
+
+- A mapping network turns ``[z, class embedding]`` into a style vector ``w``;
+  the class enters only there, as in StyleGAN2-ADA's conditional model.
+- The synthesis network starts from a learned 4x4 constant; every layer is a
+  modulated, demodulated 3x3 convolution driven by ``w``, followed by per-pixel
+  noise with a learned strength. RGB outputs of every resolution are summed
+  (the "skip" generator).
+- Style mixing regularisation: with probability ``mixing_prob`` a second
+  ``w`` of the same class takes over from a random layer on, so layers can't
+  rely on each other's styles.
+- Truncation in W: each class' average ``w`` is tracked during training, and
+  ``truncation=psi < 1`` pulls sampled styles towards it.
+
+The discriminator is the shared residual projection critic with spectral
+norm and the hinge loss; DiffAugment and EMA sampling come from ganaug.imagegan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ganaug import hookimpl
+from ganaug.imagegan import ImageGANBackend, ImageGANOptions
+from ganaug.nn import (
+    EqualizedLinear,
+    ModulatedConv2d,
+    NoiseInjection,
+    ProjectionCritic,
+    pixel_norm,
+    upsampling_steps,
+)
+
+
+@dataclass
+class StyleGANOptions(ImageGANOptions):
+    """Options of the ``stylegan`` backend (see ImageGANOptions for the shared fields)."""
+
+    style_dim: int = 64  # size of w
+    mapping_layers: int = 4
+    mixing_prob: float = 0.9  # style mixing regularisation; 0 turns it off
+    truncation: float = 1.0  # sampling: psi in w = w_avg[c] + psi (w - w_avg[c]); 1 = no truncation
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.style_dim < 1 or self.mapping_layers < 1:
+            raise ValueError("style_dim and mapping_layers must be >= 1")
+        if not 0.0 <= self.mixing_prob <= 1.0 or self.truncation < 0:
+            raise ValueError("mixing_prob must be in [0, 1] and truncation >= 0")
+
+
+class StyleLayer(nn.Module):
+    """Modulated 3x3 convolution, then noise, bias and leaky ReLU."""
+
+    def __init__(self, w_in: int, w_out: int, style_dim: int) -> None:
+        super().__init__()
+        self.conv = ModulatedConv2d(w_in, w_out, 3, style_dim)
+        self.noise = NoiseInjection()
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor, rng: torch.Generator | None) -> torch.Tensor:
+        return F.leaky_relu(self.noise(self.conv(x, w), rng), 0.2) * 2**0.5
+
+
+class StyleGenerator(nn.Module):
+    """``G(z, c)``: mapping network to ``w``, then synthesis from a constant with per-layer styles."""
+
+    def __init__(self, noise_dim: int, n_classes: int, channels: int, side: int, width: int,
+                 style_dim: int, mapping_layers: int, mixing_prob: float) -> None:
+        super().__init__()
+        steps = upsampling_steps(side)
+        widths = [width * 2 ** (steps - i) for i in range(steps + 1)]  # per resolution, 4x4 first
+        self.embed = EqualizedLinear(n_classes, noise_dim, gain=1.0)  # one-hot -> class embedding
+        dims = [2 * noise_dim] + [style_dim] * mapping_layers
+        self.mapping = nn.ModuleList(EqualizedLinear(a, b, lr_mul=0.01) for a, b in zip(dims, dims[1:]))
+        self.constant = nn.Parameter(torch.randn(1, widths[0], 4, 4))
+        self.layers = nn.ModuleList([StyleLayer(widths[0], widths[0], style_dim)])
+        self.to_rgb = nn.ModuleList([ModulatedConv2d(widths[0], channels, 1, style_dim, demodulate=False)])
+        for w_in, w_out in zip(widths, widths[1:]):
+            self.layers.extend([StyleLayer(w_in, w_out, style_dim), StyleLayer(w_out, w_out, style_dim)])
+            self.to_rgb.append(ModulatedConv2d(w_out, channels, 1, style_dim, demodulate=False))
+        self.mixing_prob = mixing_prob
+        # the running mean of w per class, for truncation; a buffer, so it is saved and EMA-copied
+        self.register_buffer("w_avg", torch.zeros(n_classes, style_dim))
+
+    def map(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # z: (n, noise_dim), cond: (n, k) -> w: (n, style_dim)
+        h = torch.cat([pixel_norm(z), pixel_norm(self.embed(cond))], dim=1)  # (n, 2 * noise_dim)
+        for layer in self.mapping:
+            h = F.leaky_relu(layer(h), 0.2) * 2**0.5
+        return h
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor, truncation: float = 1.0,
+                rng: torch.Generator | None = None) -> torch.Tensor:
+        # -> (n, C, side, side) in [-1, 1]
+        w = self.map(z, cond)
+        if self.training:
+            self._track_average(w, cond)
+        elif truncation != 1.0:
+            center = cond @ self.w_avg  # (n, style_dim): each sample's class average
+            w = center + truncation * (w - center)
+        styles = self._styles(w, z, cond)  # one (n, style_dim) per layer
+        x = self.constant.expand(len(z), -1, -1, -1)
+        x = self.layers[0](x, styles[0], rng)
+        rgb = self.to_rgb[0](x, styles[0])
+        for i, to_rgb in enumerate(self.to_rgb[1:]):
+            x = F.interpolate(x, scale_factor=2)
+            x = self.layers[2 * i + 1](x, styles[2 * i + 1], rng)
+            x = self.layers[2 * i + 2](x, styles[2 * i + 2], rng)
+            rgb = F.interpolate(rgb, scale_factor=2) + to_rgb(x, styles[2 * i + 2])
+        return torch.tanh(rgb)
+
+    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self(z, cond), None
+
+    @torch.no_grad()
+    def _track_average(self, w: torch.Tensor, cond: torch.Tensor, beta: float = 0.995) -> None:
+        counts = cond.sum(dim=0)  # (k,) samples of each class in the batch
+        seen = counts > 0
+        means = (cond.T @ w)[seen] / counts[seen, None]  # (k_seen, style_dim)
+        self.w_avg[seen] = self.w_avg[seen].lerp(means, 1 - beta)
+
+    def _styles(self, w: torch.Tensor, z: torch.Tensor, cond: torch.Tensor) -> list[torch.Tensor]:
+        n_layers = len(self.layers)
+        if not self.training or torch.rand(()) >= self.mixing_prob:
+            return [w] * n_layers
+        # style mixing: a second w of the same class drives the layers from a random cut on
+        other = self.map(torch.randn_like(z), cond)
+        cut = int(torch.randint(1, n_layers, ())) if n_layers > 1 else n_layers
+        return [w] * cut + [other] * (n_layers - cut)
+
+
+class StyleGANBackend(ImageGANBackend):
+    """Conditional StyleGAN2: mapping network, modulated convs, noise, style mixing, W truncation."""
+
+    name = "stylegan"
+    Options = StyleGANOptions
+    reference = "Karras et al., StyleGAN, CVPR 2019; StyleGAN2, CVPR 2020"
+
+    def networks(self, channels: int, side: int, n_classes: int) -> tuple[nn.Module, nn.Module]:
+        opts = self.options
+        generator = StyleGenerator(opts.noise_dim, n_classes, channels, side, opts.width,
+                                   opts.style_dim, opts.mapping_layers, opts.mixing_prob)
+        return generator, ProjectionCritic(n_classes, channels, side, opts.width, residual=True)
+
+    def generate_batch(self, net: nn.Module, z: torch.Tensor, cond: torch.Tensor,
+                       generator: torch.Generator) -> torch.Tensor:
+        # noise inputs from the sampling generator: the same images on every device
+        return net(z, cond, truncation=self.options.truncation, rng=generator)
+
+
+@hookimpl
+def register_backends(register):
+    register(StyleGANBackend)
