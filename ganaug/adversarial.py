@@ -27,6 +27,7 @@ from ganaug.checkpoint import (
     warn_rollback,
     write_checkpoint,
 )
+from ganaug.distributed import any_rank, data_parallel, is_distributed, is_main_process, rank
 from ganaug.encoders import Span
 from ganaug.losses import AdversarialLoss, get_loss
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
@@ -77,6 +78,7 @@ class AdversarialBackend(Backend):
     Options = AdversarialOptions
     pac = 1  # rows judged together by the critic (PacGAN); batches are multiples of it
     flatten_images = True  # MLP nets see an image as a row of pixels; convolutional backends set False
+    ddp_unused_parameters = False  # True where some parameters sit out some steps (progressive growing)
 
     def make_loss(self) -> AdversarialLoss:
         """The adversarial loss; defaults to the non-saturating GAN loss."""
@@ -155,13 +157,17 @@ class AdversarialBackend(Backend):
         self.loss = self.make_loss()
         self.opt_g, self.opt_d = self._optimizer(self.generator, opts.lr_generator), \
             self._optimizer(self.critic, opts.lr_critic)
+        self._parallel = None
+        if is_distributed():  # one generator trained by every process, gradients averaged by DDP
+            self._parallel = data_parallel(self.generator, self.critic, self.ddp_unused_parameters)
+            torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process
         self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
         steps = max(1, math.ceil(len(data.X) / self.batch_))
         epochs = opts.epochs or max(1, round(opts.steps / steps))
         self.total_steps_ = epochs * steps  # generator steps of the whole run (for schedules)
         self._train_epochs(epochs, steps, self.control or TrainingControl())
-        del self.data_, self.batches
+        del self.data_, self.batches, self._parallel
         return self
 
     def _train_epochs(self, epochs: int, steps: int, control: TrainingControl) -> None:
@@ -180,7 +186,9 @@ class AdversarialBackend(Backend):
                 raise self._interrupted(control, snapshot, epoch) from None
             losses = log.epoch_means()
             bad = non_finite(losses)
-            if bad:  # roll back to the last good state with half the learning rate
+            # roll back to the last good state with half the learning rate; all processes or none
+            if any_rank(bool(bad)):
+                bad = bad or ["a loss on another process"]
                 snapshot = self._roll_back(control, snapshot, epoch, bad)
                 epoch = snapshot.epoch
                 continue
@@ -189,7 +197,7 @@ class AdversarialBackend(Backend):
             bar.update(1)
             if epoch % every == 0 or epoch == epochs:
                 snapshot = take_snapshot(self, epoch, snapshot.lr_scale)
-                if control.path is not None:
+                if control.path is not None and is_main_process():
                     write_checkpoint(control.path, snapshot, control.fingerprint)
         bar.close()
 
@@ -220,7 +228,8 @@ class AdversarialBackend(Backend):
         if control.path is None:
             return TrainingInterrupted(f"{where}; nothing was saved (give checkpoint=PATH, or use "
                                        "`ganaug train`, to keep progress).")
-        write_checkpoint(control.path, snapshot, control.fingerprint)
+        if is_main_process():
+            write_checkpoint(control.path, snapshot, control.fingerprint)
         return TrainingInterrupted(
             f"{where}; saved the state after epoch {snapshot.epoch} to {control.path}. Run the same "
             "command with --resume (Python: resume=True) to continue from there.")
@@ -243,8 +252,9 @@ class AdversarialBackend(Backend):
             with torch.no_grad():
                 fake = self.generator(self._noise(len(real)), cond)
             real, fake = self.augment(real), self.augment(fake)
-            loss = self.loss.critic(self.critic(real, cond), self.critic(fake, cond))
-            penalty = self.loss.penalty(self.critic, real, fake, cond)
+            critic = self._parallel[1] if self._parallel else self.critic
+            loss = self.loss.critic(critic(real, cond), critic(fake, cond))
+            penalty = self.loss.penalty(critic, real, fake, cond)
             if penalty is not None:
                 loss = loss + penalty
         self.opt_d.zero_grad(set_to_none=True)
@@ -256,8 +266,9 @@ class AdversarialBackend(Backend):
     def _generator_step(self) -> torch.Tensor:
         _, cond = self._real_batch()  # conditions drawn like the real data's
         with self._autocast():
-            fake, logits = self.generator.with_logits(self._noise(len(cond)), cond)
-            loss = self.loss.generator(self.critic(self.augment(fake), cond))
+            generator, critic = self._parallel or (self.generator.with_logits, self.critic)
+            fake, logits = generator(self._noise(len(cond)), cond)
+            loss = self.loss.generator(critic(self.augment(fake), cond))
             extra = self.generator_extra_loss(logits, cond)
             if extra is not None:
                 loss = loss + extra

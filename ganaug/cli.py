@@ -77,10 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="epochs between checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint of an interrupted run")
     p.add_argument("--force", action="store_true", help="overwrite the model file / start a new run")
+    p.add_argument("--distributed", action="store_true",
+                   help="train one generator in every torchrun process with DDP (automatic under torchrun)")
     _common(p)
     p.set_defaults(handler=lambda a: recipes.train(**_settings(
         a, "data", "target", "output", "backend", "sampling_strategy", "checkpoint", "checkpoint_every",
-        "resume", "force")))
+        "resume", "force", "distributed")))
 
     p = sub.add_parser("sample", help="draw synthetic rows from a saved model into a new table")
     p.add_argument("model", help="model file written by `ganaug train` or GANOverSampler.save")
@@ -90,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-state", dest="random_state", type=int, help="seed of this draw")
     p.add_argument("--device", default="auto")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--batch-rows", dest="batch_rows", type=int, default=100_000,
+                   help="rows drawn and written at a time; bounds memory (default 100000)")
     p.set_defaults(handler=lambda a: recipes.sample(
-        a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force))
+        a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")

@@ -91,7 +91,7 @@ def evaluate(
     X: Any,
     y: Any,
     samplers: Iterable[str] | Mapping[str, Any] = ("none", "smote", "wgan-gp"),
-    classifiers: Mapping[str, Any] | None = None,
+    classifiers: Iterable[str] | Mapping[str, Any] | None = None,
     cv: Any = None,
     metrics: Iterable[str | Callable] | None = None,
     n_jobs: int | None = None,
@@ -118,8 +118,10 @@ def evaluate(
         Names of baselines (``none``, ``ros``, ``smote``, ``borderline``,
         ``adasyn``; ``albumentations`` for images) or backends, or objects
         with ``fit_resample`` (None = no resampling).
-    classifiers : ``{name: estimator}``, optional
-        Any scikit-learn classifiers. Defaults to :func:`default_classifiers`.
+    classifiers : ``{name: estimator}`` or names, optional
+        Any scikit-learn classifiers, or names of built-in ones (``logreg``,
+        ``forest``, ``knn``, ``svc``, ``tree``, ``hgb``). Defaults to
+        :func:`default_classifiers`.
     cv : splitter, optional
         Defaults to stratified 5-fold repeated twice, seeded by ``random_state``
         (fewer folds when the smallest class has fewer than 5 rows).
@@ -128,7 +130,8 @@ def evaluate(
         accuracy, G-mean, macro-F1, minority F1 and recall, ROC AUC, PR AUC,
         per-class recall as ``class_recall[label]`` rows); plugin metrics by name.
     n_jobs : int, optional
-        Parallel (fold, sampler) tasks with joblib.
+        Parallel (fold, sampler) tasks with joblib. Under
+        ``joblib.parallel_backend("dask")`` the tasks run on a Dask cluster.
     error_score : float or "raise", default=nan
         Score recorded when a sampler fails on a fold (ADASYN, for one, refuses
         some datasets), with a warning naming it; ``"raise"`` re-raises.
@@ -147,6 +150,8 @@ def evaluate(
     y_arr = check_target(y, len(frame))
     if not isinstance(samplers, Mapping):
         samplers = {name: make_sampler(name, random_state) for name in samplers}
+    if classifiers is not None and not isinstance(classifiers, Mapping):
+        classifiers = make_classifiers(classifiers, random_state)
     classifiers = dict(classifiers or default_classifiers(random_state))
     chosen_metrics = get_metrics(metrics)
     cv = cv or default_cv(y_arr, random_state)

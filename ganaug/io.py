@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -54,6 +55,39 @@ def check_output(output: str | Path, inputs: list[str | Path], force: bool,
     if output.exists() and not force:
         raise UsageError(f"output {str(output)!r} already exists; pass --force to overwrite it.")
     return output
+
+
+def write_table_batches(frames: Iterable[pd.DataFrame], output: Path) -> int:
+    """Write a stream of same-columned tables as one CSV/Parquet file, atomically; returns the rows.
+
+    Only one batch is in memory at a time: CSV batches are appended,
+    Parquet batches become row groups.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    os.close(handle)
+    rows, writer = 0, None
+    try:
+        for frame in frames:
+            if output.suffix.lower() == ".csv":
+                frame.to_csv(tmp, index=False, mode="a" if rows else "w", header=not rows)
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                batch = pa.Table.from_pandas(frame, preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, batch.schema)
+                writer.write_table(batch)
+            rows += len(frame)
+        if writer is not None:
+            writer.close()
+        os.replace(tmp, output)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return rows
 
 
 def write_table(frame: pd.DataFrame, output: Path) -> None:

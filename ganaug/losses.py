@@ -119,7 +119,7 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
 
     One mixing weight per pack of rows, so PacGAN critics see coherent packs.
     """
-    pac = getattr(critic, "pac", 1)
+    pac = getattr(getattr(critic, "module", critic), "pac", 1)  # a DDP wrapper holds the critic as .module
     n = real.shape[0]
     eps = torch.rand(n // pac, 1, 1, device=real.device).expand(-1, pac, 1)
     eps = eps.reshape(n, *[1] * (real.ndim - 1))  # (n, 1) rows, (n, 1, 1, 1) images

@@ -17,7 +17,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from ganaug.datasets import load_dataset, load_imbalanced
 from ganaug.evaluation import evaluate, summarize
-from ganaug.io import UsageError, check_output, read_table, split_target, write_table
+from ganaug.io import UsageError, check_output, read_table, split_target, write_table, write_table_batches
 from ganaug.sampler import GANOverSampler
 
 TASKS = ("demo", "resample", "evaluate", "train", "sample", "resample_images")
@@ -26,7 +26,7 @@ RUNNER_KEYS = {
     "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
     "verbose", "refine", "output", "out", "force", "folds", "n_jobs", "datasets", "repeats",
     "metrics", "metric", "model", "checkpoint", "checkpoint_every", "resume", "counts", "per_class",
-    "images",
+    "images", "batch_rows", "distributed",
 }
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
@@ -202,12 +202,21 @@ MODEL_SUFFIXES = (".safetensors",)
 def train(output: str | None = None, data: str | None = None, target: str | None = None,
           dataset: str | None = None, backend: str = "wgan-gp", checkpoint: str | None = None,
           resume: bool = False, force: bool = False, options: dict | None = None,
-          **settings: Any) -> GANOverSampler:
+          distributed: bool = False, **settings: Any) -> GANOverSampler:
     """Train a sampler and save it to ``output`` (.safetensors) for ``sample`` to reuse.
 
     Progress is checkpointed to ``checkpoint`` (default ``OUTPUT.ckpt.safetensors``);
     Ctrl-C or a crash keeps it, ``resume`` continues from it, success removes it.
+    ``distributed`` (automatic under torchrun) trains one generator with DDP in
+    every process torchrun started; rank 0 writes the files.
     """
+    from ganaug.distributed import init_distributed, is_main_process, launched_by_torchrun
+
+    if distributed or launched_by_torchrun():
+        try:
+            init_distributed()
+        except RuntimeError as err:
+            raise UsageError(str(err)) from None
     if output is None:
         raise UsageError("train needs a model file: -o model.safetensors (or output = \"...\").")
     out_path = check_output(output, [data] if data else [], force, MODEL_SUFFIXES)
@@ -218,6 +227,8 @@ def train(output: str | None = None, data: str | None = None, target: str | None
     X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
     sampler = make_oversampler(backend, options, checkpoint=str(ckpt), **settings)
     sampler.fit(X, y, resume=resume)
+    if not is_main_process():
+        return sampler
     sampler.save(out_path)
     for stale in ckpt.parent.glob(f"{ckpt.stem}*{ckpt.suffix}"):  # per-class files too
         stale.unlink()
@@ -229,19 +240,22 @@ def train(output: str | None = None, data: str | None = None, target: str | None
 
 def sample(model: str | None = None, output: str | None = None, counts: dict | str | None = None,
            per_class: int | None = None, random_state: int | None = None, device: str = "auto",
-           force: bool = False, **_: Any) -> pd.DataFrame:
-    """Draw synthetic rows from a saved model and write them (with their label) to ``output``."""
+           force: bool = False, batch_rows: int = 100_000, **_: Any) -> int:
+    """Stream synthetic rows from a saved model, with their label, to ``output``; returns the row count.
+
+    Rows are drawn and written ``batch_rows`` at a time, so memory stays
+    bounded however many rows are asked for.
+    """
     if model is None or output is None:
         raise UsageError("sample needs a model and an output: ganaug sample model.safetensors -o out.csv")
     out_path = check_output(output, [model], force)
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
-    X_new, y_new = sampler.generate(wanted, random_state=random_state)
-    table = X_new.assign(**{str(sampler.target_name_ or "label"): y_new})
-    write_table(table, out_path)
-    print(f"wrote {len(table)} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) "
-          f"to {out_path}")
-    return table
+    target = str(sampler.target_name_ or "label")
+    batches = (X.assign(**{target: y}) for X, y in sampler.generate_batches(wanted, batch_rows, random_state))
+    rows = write_table_batches(batches, out_path)
+    print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
+    return rows
 
 
 def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int | None) -> dict:

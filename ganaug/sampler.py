@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
@@ -224,10 +225,72 @@ class GANOverSampler(BaseEstimator):
             Decoded rows, columns and dtypes as in the training data.
         y_synthetic : ndarray
         """
+        seed = self._draw_seed(random_state)
+        return self._draw(class_counts, torch.Generator().manual_seed(seed), seed)
+
+    def generate_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
+                         random_state: int | None = None) -> Iterator[tuple[Any, np.ndarray]]:
+        """Yield synthetic rows in batches, so that millions of them need little memory.
+
+        Parameters
+        ----------
+        class_counts : dict
+            ``{class label: number of rows}``.
+        batch_size : int, default=100_000
+            Most rows per batch; a batch holds one class.
+        random_state : int, optional
+            Seed; default: the fit's seed. The same seed and ``batch_size``
+            give the same batches.
+
+        Yields
+        ------
+        (X_batch, y_batch)
+            Like :meth:`generate`'s result, ``len(y_batch) <= batch_size``.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        seed = self._draw_seed(random_state)
+        generator = torch.Generator().manual_seed(seed)
+        batch = 0
+        for label, n in class_counts.items():
+            for start in range(0, int(n), batch_size):
+                yield self._draw({label: min(batch_size, int(n) - start)}, generator, seed + batch)
+                batch += 1
+
+    def generate_to(self, path: str | Path, class_counts: dict[Any, int], batch_size: int = 100_000,
+                    random_state: int | None = None) -> Path:
+        """Stream synthetic rows, with their label column, to a new CSV or Parquet file.
+
+        Peak memory is set by ``batch_size``, not by the number of rows. The
+        file is written under a temporary name and renamed when complete; an
+        existing file is never overwritten.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from ganaug.io import check_output, write_table_batches
+
+        if getattr(self, "data_kind_", "tabular") == "image":
+            raise InputError("generate_to writes tables; for images use generate_batches, or "
+                             "`ganaug resample-images` for a folder of image files.")
+        if sum(int(n) for n in class_counts.values()) < 1:
+            raise ValueError("class_counts asks for no rows; give at least one class a count > 0.")
+        output = check_output(path, [], force=False)
+        target = str(self.target_name_ or "label")
+        batches = (X.assign(**{target: y}) for X, y in self.generate_batches(class_counts, batch_size,
+                                                                             random_state))
+        write_table_batches(batches, output)
+        return output
+
+    def _draw_seed(self, random_state: int | None) -> int:
         if not hasattr(self, "encoder_"):
             raise RuntimeError("this GANOverSampler is not fitted yet: call fit_resample first.")
-        seed = self._seed_ if random_state is None else int(random_state)
-        generator = torch.Generator().manual_seed(seed)
+        return self._seed_ if random_state is None else int(random_state)
+
+    def _draw(self, class_counts: dict[Any, int], generator: torch.Generator,
+              seed: int) -> tuple[Any, np.ndarray]:
         blocks, labels = [], []
         for label, n in class_counts.items():
             if n <= 0:

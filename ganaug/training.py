@@ -19,6 +19,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         If a CUDA device is asked for and none is available.
     """
     if isinstance(device, str) and device == "auto":
+        from ganaug.distributed import is_distributed, local_device
+
+        if torch.cuda.is_available() and is_distributed():
+            return local_device()  # one GPU per process under torchrun
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)

@@ -64,6 +64,9 @@ class BigGANGenerator(nn.Module):
         widths = [width * 2 ** (steps - i) for i in range(steps + 1)]
         self.chunk = noise_dim // (steps + 1)  # latent values per resolution; the remainder is unused
         self.shared = nn.Linear(n_classes, shared_dim, bias=False)  # one-hot -> shared class embedding
+        # N(0, 1) like an nn.Embedding: with Linear's small default init z drowned out the class (a digit
+        # classifier agreed with 4% of sample labels after 500 steps, 39% with this init)
+        nn.init.normal_(self.shared.weight)
         self.project = spectral(nn.Linear(self.chunk, widths[0] * 16))
         cond_dim = shared_dim + self.chunk
         self.blocks = nn.ModuleList(ResidualUpBlock(a, b, cond_dim) for a, b in zip(widths, widths[1:]))

@@ -131,6 +131,7 @@ class ProGANBackend(ImageGANBackend):
     name = "progan"
     Options = ProGANOptions
     reference = "Karras et al., Progressive Growing of GANs, ICLR 2018"
+    ddp_unused_parameters = True  # layers of resolutions not yet grown get no gradients
 
     def networks(self, channels: int, side: int, n_classes: int) -> tuple[nn.Module, nn.Module]:
         opts = self.options

@@ -62,7 +62,7 @@ def test_biggan_rejects_a_latent_too_short_to_split():
 
 def test_stylegan_truncation_pulls_styles_to_the_class_average():
     torch.manual_seed(0)
-    gen = StyleGenerator(8, 2, 1, 8, 4, style_dim=6, mapping_layers=2, mixing_prob=0.0)
+    gen = StyleGenerator(8, 2, 1, 8, 4, style_dim=6, mapping_layers=2, mixing_prob=0.0, mapping_lr_mul=0.01)
     z, cond = torch.randn(5, 8), F.one_hot(torch.zeros(5, dtype=torch.long), 2).float()
     gen(z, cond)  # training mode: tracks the class-0 average of w
     assert gen.w_avg[0].abs().sum() > 0 and gen.w_avg[1].abs().sum() == 0
@@ -74,7 +74,7 @@ def test_stylegan_truncation_pulls_styles_to_the_class_average():
 
 def test_stylegan_style_mixing_switches_styles_at_a_layer():
     torch.manual_seed(0)
-    gen = StyleGenerator(8, 2, 1, 16, 4, style_dim=6, mapping_layers=2, mixing_prob=1.0)
+    gen = StyleGenerator(8, 2, 1, 16, 4, style_dim=6, mapping_layers=2, mixing_prob=1.0, mapping_lr_mul=0.01)
     z, cond = torch.randn(3, 8), F.one_hot(torch.ones(3, dtype=torch.long), 2).float()
     styles = gen._styles(gen.map(z, cond), z, cond)
     assert len(styles) == 5 and styles[0] is not styles[-1]

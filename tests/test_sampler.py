@@ -9,6 +9,7 @@ from sklearn.model_selection import cross_validate
 
 from ganaug import GANOverSampler
 from ganaug.options import OptionsError
+from ganaug.testing import tiny_table
 from ganaug.validation import InputError
 
 
@@ -229,3 +230,30 @@ def test_refine_interpolate_keeps_rows_between_real_and_generated(table, fast):
 def test_refine_rejects_unknown(table, fast):
     with pytest.raises(ValueError, match="refine="):
         GANOverSampler(**fast, refine="magic").fit_resample(*table)
+
+
+def test_generate_batches_stream_bounded_batches_reproducibly():
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend="cgan", epochs=2, random_state=0).fit(X, y)
+    batches = list(sampler.generate_batches({"minor": 25, "rare": 10}, batch_size=8))
+    assert [len(b[1]) for b in batches] == [8, 8, 8, 1, 8, 2]  # one class per batch
+    again = list(sampler.generate_batches({"minor": 25, "rare": 10}, batch_size=8))
+    pd.testing.assert_frame_equal(batches[3][0], again[3][0])
+    assert set(batches[0][0].columns) == set(X.columns) and set(batches[-1][1]) == {"rare"}
+    with pytest.raises(ValueError, match="batch_size"):
+        next(sampler.generate_batches({"minor": 2}, batch_size=0))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_generate_to_streams_a_file_and_never_overwrites(tmp_path, suffix):
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend="cgan", epochs=2, random_state=0).fit(X, y)
+    path = sampler.generate_to(tmp_path / f"big{suffix}", {"minor": 250, "rare": 40}, batch_size=64)
+    table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    assert table["label"].value_counts().to_dict() == {"minor": 250, "rare": 40}
+    assert list(table.columns) == [*X.columns, "label"] and table.notna().all().all()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+    with pytest.raises(Exception, match="already exists"):
+        sampler.generate_to(path, {"minor": 5})
+    with pytest.raises(ValueError, match="no rows"):
+        sampler.generate_to(tmp_path / "empty.csv", {"minor": 0})
