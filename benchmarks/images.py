@@ -134,6 +134,7 @@ def summary(results: pd.DataFrame) -> str:
     labelled = results[results["classifier"] != "-"]
     for ir, part in labelled.groupby("ir"):
         table = part.groupby(["method", "metric"])["value"].mean().unstack("metric")
+        table["seeds"] = part.groupby("method")["seed"].nunique()  # merged runs may differ in seeds
         table = table.reindex(list(dict.fromkeys(part["method"])))
         heading = f"### IR {ir:g} (mean over seeds and the four classifiers)"
         blocks.append(f"{heading}\n\n{markdown_table(table)}\n")

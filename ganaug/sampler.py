@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from imblearn.utils import check_sampling_strategy
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
@@ -36,7 +37,7 @@ class ModeCollapseWarning(UserWarning):
 
 
 _PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
-           "device", "random_state", "verbose", "refine", "checkpoint", "checkpoint_every")
+           "device", "random_state", "verbose", "refine", "checkpoint", "checkpoint_every", "n_jobs")
 
 
 class GANOverSampler(BaseEstimator):
@@ -78,6 +79,11 @@ class GANOverSampler(BaseEstimator):
         (``name.class<i>.suffix``). None: no files are written.
     checkpoint_every : int, optional
         Epochs between checkpoints; default about 20 per run.
+    n_jobs : int, optional
+        With per-class generators on the CPU: how many to train at once, in
+        worker processes (joblib), each with ``threads // n_jobs`` torch
+        threads; -1 uses every core. None or 1 trains them one after another.
+        The result does not depend on it: each class has its own seed.
     **backend_options
         Fields of the backend's ``Options`` dataclass (e.g. ``lr=1e-4``).
 
@@ -113,6 +119,7 @@ class GANOverSampler(BaseEstimator):
         refine: str | None = "interpolate",
         checkpoint: str | Path | None = None,
         checkpoint_every: int | None = None,
+        n_jobs: int | None = None,
         **backend_options: Any,
     ) -> None:
         self.backend = backend
@@ -126,6 +133,7 @@ class GANOverSampler(BaseEstimator):
         self.refine = refine
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
+        self.n_jobs = n_jobs
         self._backend_option_names = sorted(backend_options)
         for key, value in backend_options.items():
             setattr(self, key, value)
@@ -363,18 +371,33 @@ class GANOverSampler(BaseEstimator):
         encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
         self.backends_ = {}
-        with seeded(self._seed_, device):
-            if self._conditional_ and grow:
+        if self._conditional_ and grow:
+            with seeded(self._seed_, device):
                 model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_),
                                     self._control(None, resume))
-                self.backends_ = dict.fromkeys(grow, model)
-            for label in [] if self._conditional_ else grow:
-                index = int(np.searchsorted(self.classes_, label))
-                rows = labels == index
-                only_class = torch.zeros(int(rows.sum()), dtype=torch.long)
-                self.backends_[label] = self._train(
-                    backend_cls, options, device, encoded[rows], only_class, 1, self._control(index, resume))
+            self.backends_ = dict.fromkeys(grow, model)
+        elif grow:
+            self.backends_ = self._train_per_class(backend_cls, options, device, encoded, labels, grow, resume)
         self._check_diversity(encoded, labels)
+
+    def _train_per_class(self, backend_cls, options, device, encoded: torch.Tensor, labels: torch.Tensor,
+                         grow: list[Any], resume: bool) -> dict[Any, Backend]:
+        """One generator per class to grow, each with its own seed; in worker processes if n_jobs."""
+        jobs = []
+        for label in grow:
+            index = int(np.searchsorted(self.classes_, label))
+            rows = labels == index
+            only_class = torch.zeros(int(rows.sum()), dtype=torch.long)
+            jobs.append((backend_cls, options, device, encoded[rows], only_class, 1,
+                         self._control(index, resume), self._seed_ + index))
+        workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
+        if workers == 1 or len(jobs) == 1:
+            return {label: self._train(*job) for label, job in zip(grow, jobs)}
+        # processes, not threads: small nets leave torch's intra-op threads idle
+        threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
+        trained = Parallel(n_jobs=min(workers, len(jobs)))(
+            delayed(self._train)(*job, threads=threads) for job in jobs)
+        return dict(zip(grow, trained))
 
     def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
         """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
@@ -404,7 +427,13 @@ class GANOverSampler(BaseEstimator):
             path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
         return TrainingControl(path, self.checkpoint_every, resume)
 
-    def _train(self, backend_cls, options, device, X, y, n_classes, control: TrainingControl) -> Backend:
+    def _train(self, backend_cls, options, device, X, y, n_classes, control: TrainingControl,
+               seed: int | None = None, threads: int | None = None) -> Backend:
+        if seed is not None:  # per-class models: seeded one by one, so workers give the same models
+            with seeded(seed, device):
+                return self._train(backend_cls, options, device, X, y, n_classes, control, threads=threads)
+        if threads is not None:  # in a worker process: share the cores with the other workers
+            torch.set_num_threads(threads)
         if self.verbose:
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         backend_cls.name, len(X), X.shape[1], device)

@@ -257,3 +257,18 @@ def test_generate_to_streams_a_file_and_never_overwrites(tmp_path, suffix):
         sampler.generate_to(path, {"minor": 5})
     with pytest.raises(ValueError, match="no rows"):
         sampler.generate_to(tmp_path / "empty.csv", {"minor": 0})
+
+
+def test_per_class_generators_train_in_worker_processes_with_the_same_result():
+    X, y = tiny_table()
+    settings = {"backend": "gan", "epochs": 2, "batch_size": 16, "random_state": 0}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # workers get 1 thread each too, so the float results are bit-equal
+    try:
+        one, _ = GANOverSampler(**settings).fit_resample(X, y)
+        parallel = GANOverSampler(**settings, n_jobs=2)
+        two, _ = parallel.fit_resample(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    pd.testing.assert_frame_equal(one, two)
+    assert len({id(m) for m in parallel.backends_.values()}) == 2 and parallel.get_params()["n_jobs"] == 2
