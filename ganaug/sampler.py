@@ -377,7 +377,8 @@ class GANOverSampler(BaseEstimator):
                                     self._control(None, resume))
             self.backends_ = dict.fromkeys(grow, model)
         elif grow:
-            self.backends_ = self._train_per_class(backend_cls, options, device, encoded, labels, grow, resume)
+            self.backends_ = self._train_per_class(backend_cls, options, device, encoded, labels, grow,
+                                                   resume)
         self._check_diversity(encoded, labels)
 
     def _train_per_class(self, backend_cls, options, device, encoded: torch.Tensor, labels: torch.Tensor,
