@@ -55,6 +55,21 @@ def time_per_class(X, y, n_jobs: int | None) -> float:
     return time.perf_counter() - start
 
 
+def scaling(backend: str, sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> None:
+    """Fit time against rows (same steps), and the share of it spent encoding the table."""
+    from ganaug.plugins import get_backend
+
+    cls = get_backend(backend)
+    for n in sizes:
+        X, y = make_table(n)
+        start = time.perf_counter()
+        cls(cls.Options(), torch.device("cpu")).make_encoder(0).fit(X).transform(X)
+        encode = time.perf_counter() - start
+        fit = time_ganaug(X, y, backend)
+        print(f"{backend}, {n:>7,} rows: fit_resample {fit:.1f} s, of which encoding {encode:.2f} s "
+              f"({encode / fit:.1%})", flush=True)
+
+
 def sampling_rate(X, y, n: int = 200_000) -> float:
     sampler = GANOverSampler(random_state=0)
     sampler.fit_resample(X, y)
@@ -69,6 +84,7 @@ def main() -> None:
     parser.add_argument("--backends", default="ctgan")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--per-class", action="store_true", help="also time per-class training with n_jobs=2")
+    parser.add_argument("--scaling", action="store_true", help="also time 1k, 10k and 100k rows")
     args = parser.parse_args()
     X, y = make_table()
     print(f"table: {X.shape[0]} rows x {X.shape[1]} columns, {int(y.sum())} minority; "
@@ -82,6 +98,9 @@ def main() -> None:
         ratio = f", {peer / ours:.1f}x faster than the ctgan package" if peer else ""
         print(f"ganaug {backend} fit_resample (defaults): median {ours:.1f} s{ratio}")
     print(f"ganaug sampling: {sampling_rate(X, y):,.0f} decoded rows/s")
+    if args.scaling:
+        for backend in args.backends.split(","):
+            scaling(backend)
     if args.per_class:
         serial = statistics.median(time_per_class(X, y, None) for _ in range(args.repeats))
         parallel = statistics.median(time_per_class(X, y, 2) for _ in range(args.repeats))
