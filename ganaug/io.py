@@ -92,15 +92,4 @@ def write_table_batches(frames: Iterable[pd.DataFrame], output: Path) -> int:
 
 def write_table(frame: pd.DataFrame, output: Path) -> None:
     """Write atomically: a temporary file in the same folder, then a rename."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        if output.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_table_batches([frame], output)

@@ -343,13 +343,13 @@ def orthogonal_penalty(module: nn.Module) -> torch.Tensor:
     Only the off-diagonal of the filters' Gram matrix is penalised, so
     filters are pushed apart without fixing their norms (Brock et al. 2019).
     """
-    total = torch.zeros(())
+    total = None
     for conv in (m for m in module.modules() if isinstance(m, nn.Conv2d)):
         weight = conv.weight.flatten(1)  # (out, in * k * k)
         gram = weight @ weight.T  # (out, out)
-        off_diagonal = gram * (1 - torch.eye(len(gram), device=gram.device))
-        total = total.to(gram.device) + off_diagonal.pow(2).sum()
-    return total
+        term = (gram * (1 - torch.eye(len(gram), device=gram.device))).pow(2).sum()
+        total = term if total is None else total + term
+    return torch.zeros(()) if total is None else total
 
 
 def truncated_normal(shape: tuple[int, ...], threshold: float, generator: torch.Generator) -> torch.Tensor:

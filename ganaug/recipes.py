@@ -251,9 +251,7 @@ def sample(model: str | None = None, output: str | None = None, counts: dict | s
     out_path = check_output(output, [model], force)
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
-    target = str(sampler.target_name_ or "label")
-    batches = (X.assign(**{target: y}) for X, y in sampler.generate_batches(wanted, batch_rows, random_state))
-    rows = write_table_batches(batches, out_path)
+    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state), out_path)
     print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
     return rows
 

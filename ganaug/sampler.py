@@ -254,6 +254,7 @@ class GANOverSampler(BaseEstimator):
         ------
         (X_batch, y_batch)
             Like :meth:`generate`'s result, ``len(y_batch) <= batch_size``.
+            When no rows are asked for, one empty batch (it still has the columns).
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -264,6 +265,15 @@ class GANOverSampler(BaseEstimator):
             for start in range(0, int(n), batch_size):
                 yield self._draw({label: min(batch_size, int(n) - start)}, generator, seed + batch)
                 batch += 1
+        if batch == 0:
+            yield self._draw({}, generator, seed)
+
+    def labelled_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
+                         random_state: int | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`generate_batches` as tables with the label column appended (named as in ``fit``)."""
+        target = str(self.target_name_ or "label")
+        for X, y in self.generate_batches(class_counts, batch_size, random_state):
+            yield X.assign(**{target: y})
 
     def generate_to(self, path: str | Path, class_counts: dict[Any, int], batch_size: int = 100_000,
                     random_state: int | None = None) -> Path:
@@ -286,10 +296,7 @@ class GANOverSampler(BaseEstimator):
         if sum(int(n) for n in class_counts.values()) < 1:
             raise ValueError("class_counts asks for no rows; give at least one class a count > 0.")
         output = check_output(path, [], force=False)
-        target = str(self.target_name_ or "label")
-        batches = (X.assign(**{target: y}) for X, y in self.generate_batches(class_counts, batch_size,
-                                                                             random_state))
-        write_table_batches(batches, output)
+        write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output)
         return output
 
     def _draw_seed(self, random_state: int | None) -> int:

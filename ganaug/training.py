@@ -9,6 +9,8 @@ from typing import Any
 
 import torch
 
+from ganaug.distributed import is_distributed, local_device
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; explicit devices are checked.
@@ -19,8 +21,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         If a CUDA device is asked for and none is available.
     """
     if isinstance(device, str) and device == "auto":
-        from ganaug.distributed import is_distributed, local_device
-
         if torch.cuda.is_available() and is_distributed():
             return local_device()  # one GPU per process under torchrun
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -222,3 +222,10 @@ def test_train_refuses_to_clobber_an_earlier_checkpoint(csv, tmp_path, capsys):
     assert main(["train", str(csv), "--target", "label", "-o", str(model), *FAST]) == 2
     assert "--resume" in capsys.readouterr().err
     assert (tmp_path / "model.ckpt.safetensors").read_bytes() == b"earlier run"
+
+
+def test_sample_of_zero_rows_writes_the_header_only(csv, tmp_path):
+    model, out = tmp_path / "model.safetensors", tmp_path / "none.csv"
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), "--backend", "cgan", *FAST]) == 0
+    assert main(["sample", str(model), "-o", str(out), "--counts", "rare=0"]) == 0
+    assert out.read_text().splitlines() == ["height,count,colour,grade,flag,label"]
