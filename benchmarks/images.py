@@ -32,6 +32,7 @@ from sklearn.svm import SVC
 
 from ganaug import GANOverSampler
 from ganaug.augmentation import AlbumentationsOverSampler
+from ganaug.datasets import describe_digits
 from ganaug.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
 from ganaug.reporting import markdown_table
 
@@ -67,7 +68,9 @@ def resample(method: str, X: np.ndarray, y: np.ndarray, seed: int, steps: int) -
     if method == "albumentations":
         X_res, y_res = AlbumentationsOverSampler(random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
-    sampler = GANOverSampler(backend=method, random_state=seed, steps=steps)
+    # text-gan: each training digit described by its thickness and slant ("a thin seven leaning right")
+    texts = {"texts": describe_digits(X, y)} if method == "text-gan" else {}
+    sampler = GANOverSampler(backend=method, random_state=seed, steps=steps, **texts)
     X_res, y_res = sampler.fit_resample(X, y)
     return X_res, y_res, sampler
 

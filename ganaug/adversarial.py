@@ -8,6 +8,7 @@ here alternates ``n_critic`` critic steps with one generator step.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,6 +80,7 @@ class AdversarialBackend(Backend):
     pac = 1  # rows judged together by the critic (PacGAN); batches are multiples of it
     flatten_images = True  # MLP nets see an image as a row of pixels; convolutional backends set False
     ddp_unused_parameters = False  # True where some parameters sit out some steps (progressive growing)
+    supports_distributed = True  # False where the steps call the nets directly, not through DDP wrappers
 
     def make_loss(self) -> AdversarialLoss:
         """The adversarial loss; defaults to the non-saturating GAN loss."""
@@ -158,6 +160,9 @@ class AdversarialBackend(Backend):
         self.opt_g, self.opt_d = self._optimizer(self.generator, opts.lr_generator), \
             self._optimizer(self.critic, opts.lr_critic)
         self._parallel = None
+        if is_distributed() and not self.supports_distributed:
+            raise RuntimeError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
+                               "run it in a single process.")
         if is_distributed():  # one generator trained by every process, gradients averaged by DDP
             self._parallel = data_parallel(self.generator, self.critic, self.ddp_unused_parameters)
             torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process
@@ -298,8 +303,14 @@ class AdversarialBackend(Backend):
         """One batch of samples from ``net`` (backends with noise inputs draw them from ``generator``)."""
         return net(z, cond)
 
-    @torch.no_grad()
     def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
+        return self.sample_conditioned(
+            n, lambda size: self.sample_condition(size, class_index, generator), generator)
+
+    @torch.no_grad()
+    def sample_conditioned(self, n: int, conditions: Callable[[int], torch.Tensor],
+                           generator: torch.Generator) -> torch.Tensor:
+        """``n`` samples in chunks; ``conditions(size)`` gives each chunk's ``(size, c)`` conditions."""
         generator_net = self.sampling_generator()
         generator_net.eval()
         chunks = []
@@ -307,7 +318,7 @@ class AdversarialBackend(Backend):
             size = min(65536, n - start)
             # noise drawn on the CPU generator: the same samples on any device
             z = self.sample_noise(size, generator)
-            cond = self.sample_condition(size, class_index, generator)
+            cond = conditions(size)
             with self._autocast():
                 out = self.generate_batch(generator_net, z.to(self.device), cond.to(self.device), generator)
             out = out.float().cpu()

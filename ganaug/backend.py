@@ -32,6 +32,14 @@ class TrainingData:
         How the ``d`` encoded columns group into original columns (tabular).
     kind : str
         ``"tabular"`` or ``"image"``.
+    labels : tuple
+        The user's class label of each class index (empty when loading a saved model).
+    source : int or None
+        Class index that translation backends start from (see ``Backend.pairs_with_source``).
+    rows : torch.Tensor or None
+        ``(n,)`` positions of these rows in the user's ``X``, for options given per input row.
+    n_input_rows : int
+        Number of rows in the user's ``X``.
     """
 
     X: torch.Tensor
@@ -39,6 +47,10 @@ class TrainingData:
     n_classes: int
     layout: tuple[Span, ...]
     kind: str = "tabular"
+    labels: tuple = ()
+    source: int | None = None
+    rows: torch.Tensor | None = None
+    n_input_rows: int = 0
 
 
 class Backend:
@@ -63,6 +75,12 @@ class Backend:
         Dataclass of the backend's hyper-parameters.
     reference : str
         The paper the backend implements, for the backend table.
+    pairs_with_source : bool
+        True for backends that learn a relation between a source class and
+        the class they grow (CycleGAN, CoGAN). Their ``Options`` have a
+        ``source_class`` field; the host resolves it (default: the largest
+        class) into ``TrainingData.source``, and a per-class model is
+        trained on its class (index 0) and the source class (index 1).
     """
 
     name: ClassVar[str]
@@ -72,6 +90,8 @@ class Backend:
     reference: ClassVar[str] = ""
     # tensor attributes (not modules) that sampling needs; saved with the weights
     state_tensors: ClassVar[tuple[str, ...]] = ()
+    pairs_with_source: ClassVar[bool] = False
+    text_conditioned: ClassVar[bool] = False  # sample_described() draws from new descriptions
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
         self.options = options
@@ -97,6 +117,11 @@ class Backend:
         same seed gives the same samples on any device.
         """
         raise NotImplementedError
+
+    def sample_described(self, n: int, class_index: int, description: Any,
+                         generator: torch.Generator) -> torch.Tensor:
+        """Like :meth:`sample`, conditioned on a new ``description`` (text-conditioned backends)."""
+        raise NotImplementedError(f"backend {self.name!r} is not text-conditioned")
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """The optimisers, by name (saved in training checkpoints)."""

@@ -103,3 +103,41 @@ def load_long_tailed_digits(ratio: float = 50.0, random_state: int = 0) -> tuple
         keep += list(rows[: max(2, int(round(len(rows) * (1 / ratio) ** (place / 9))))])
     keep = np.sort(np.array(keep))
     return images[keep], pd.Series(digits.target[keep], name="digit")
+
+
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def describe_digits(images: np.ndarray, labels: Any) -> list[str]:
+    """Short descriptions of digit images, e.g. ``"a bold seven leaning right"``, for ``text-gan``.
+
+    Within each digit the third of images with the least ink is ``thin`` and
+    the third with the most is ``bold``; the slant (how far the upper half's
+    centre of ink lies right of the lower half's) splits them the same way
+    into ``leaning left``, upright and ``leaning right``. The words thus
+    describe what varies within a class, which a class label alone cannot.
+    """
+    images = np.asarray(images, dtype=np.float64).reshape(len(images), *np.shape(images)[1:3])
+    labels = np.asarray(labels)
+    ink = images.sum(axis=(1, 2))
+    columns = np.arange(images.shape[2])
+    half = images.shape[1] // 2
+
+    def centre(part: np.ndarray) -> np.ndarray:  # (n, h, w) -> (n,) mean column of the ink
+        mass = part.sum(axis=(1, 2)) + 1e-9
+        return (part.sum(axis=1) * columns).sum(axis=1) / mass
+
+    slant = centre(images[:, :half]) - centre(images[:, half:])
+    texts = []
+    for i, label in enumerate(labels):
+        same = labels == label
+        thickness = _tertile(ink[i], ink[same], ("thin ", "", "bold "))
+        lean = _tertile(slant[i], slant[same], (" leaning left", "", " leaning right"))
+        name = DIGIT_NAMES[int(label)] if str(label).isdigit() and int(label) < 10 else str(label)
+        texts.append(f"a {thickness}{name}{lean}")
+    return texts
+
+
+def _tertile(value: float, values: np.ndarray, words: tuple[str, str, str]) -> str:
+    low, high = np.quantile(values, [1 / 3, 2 / 3])
+    return words[0] if value < low else words[2] if value > high else words[1]

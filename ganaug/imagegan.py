@@ -68,7 +68,10 @@ class ImageGANBackend(AdversarialBackend):
 
     def build(self, data: TrainingData) -> None:
         channels, side = data.X.shape[1], data.X.shape[-1]  # X: (n, C, S, S)
-        generator, critic = self.networks(channels, side, data.n_classes)
+        self.install(*self.networks(channels, side, data.n_classes))
+
+    def install(self, generator: nn.Module, critic: nn.Module) -> None:
+        """Adopt ``generator`` and ``critic`` on the device, and start G's EMA copy."""
         self.generator, self.critic = generator.to(self.device), critic.to(self.device)
         if self._channels_last():
             self.generator.to(memory_format=torch.channels_last)
@@ -78,9 +81,11 @@ class ImageGANBackend(AdversarialBackend):
 
     def _channels_last(self) -> bool:
         # NHWC lets cuDNN use tensor-core kernels for bf16 convolutions; on CPU it gains nothing here
-        return self.device.type == "cuda"
+        return self.device.type == "cuda" and len(self.sample_shape_) == 3
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4:  # rows of a table (backends that take both kinds): no image augmentation
+            return x
         x = diff_augment(x, self.options.diffaugment)
         return x.contiguous(memory_format=torch.channels_last) if self._channels_last() else x
 

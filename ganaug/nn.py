@@ -460,3 +460,147 @@ class NoiseInjection(nn.Module):
         else:
             noise = torch.randn(n, 1, h, w, generator=rng).to(x.device, x.dtype)
         return x + self.strength * noise
+
+
+# ---- translation and coupled networks (CycleGAN, CoGAN) ------------------------------
+class ResidualConvBlock(nn.Module):
+    """conv3 -> instance norm -> ReLU -> conv3 -> instance norm, added to the input (CycleGAN)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1), nn.InstanceNorm2d(channels, affine=True), nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1), nn.InstanceNorm2d(channels, affine=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)  # (n, c, s, s)
+
+
+class ImageTranslator(nn.Module):
+    """``T(x, c)``: an image and a target class -> an image of the same shape (CycleGAN's generator).
+
+    The condition vector is broadcast to extra input channels (as in
+    StarGAN), so one network translates towards any class. Encoder: a 3x3
+    conv and up to two stride-2 convs; ``blocks`` residual blocks; decoder:
+    upsample + conv back to the input side, then tanh.
+    """
+
+    def __init__(self, channels: int, cond_dim: int, side: int, width: int, blocks: int = 2) -> None:
+        super().__init__()
+        down = min(2, upsampling_steps(side))  # 8x8 -> 4x4; 32x32 -> 8x8
+
+        def conv(w_in: int, w_out: int, stride: int = 1) -> list[nn.Module]:
+            return [nn.Conv2d(w_in, w_out, 3, stride=stride, padding=1),
+                    nn.InstanceNorm2d(w_out, affine=True), nn.ReLU()]
+
+        layers, w = conv(channels + cond_dim, width), width
+        for _ in range(down):
+            layers, w = layers + conv(w, 2 * w, stride=2), 2 * w
+        layers += [ResidualConvBlock(w) for _ in range(blocks)]
+        for _ in range(down):
+            layers, w = layers + [nn.Upsample(scale_factor=2), *conv(w, w // 2)], w // 2
+        self.net = nn.Sequential(*layers, nn.Conv2d(w, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, C, s, s), cond: (n, k) -> (n, C, s, s) in [-1, 1]
+        maps = cond[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+        return torch.tanh(self.net(torch.cat([x, maps.to(x.dtype)], dim=1)))
+
+
+def route(branches: nn.ModuleList, x: torch.Tensor, domains: torch.Tensor) -> torch.Tensor:
+    """Apply ``branches[d]`` to the rows of ``x`` whose domain is ``d`` (CoGAN's per-domain layers)."""
+    out = None
+    for d in domains.unique().tolist():
+        rows = torch.nonzero(domains == d).squeeze(1)
+        part = branches[d](x[rows])
+        out = part.new_zeros(len(x), *part.shape[1:]) if out is None else out
+        out = out.index_copy(0, rows, part)  # out of place, so gradients reach every branch
+    return out
+
+
+class CoupledImageGenerator(nn.Module):
+    """CoGAN's generators: one trunk shared by every domain, the last layers per domain.
+
+    The trunk (noise -> 4x4 -> every upsampling block) is the shared
+    high-level structure; each domain's head (two 3x3 convs at full
+    resolution) renders its own details. ``cond`` is a one-hot of the domain.
+    """
+
+    def __init__(self, noise_dim: int, n_domains: int, channels: int, side: int, width: int) -> None:
+        super().__init__()
+        steps = upsampling_steps(side)
+        widths = [width * 2 ** (steps - i) for i in range(steps + 1)]  # e.g. 64, 32 for 8x8
+        self.project = nn.Sequential(nn.Linear(noise_dim, widths[0] * 16), nn.BatchNorm1d(widths[0] * 16),
+                                     nn.ReLU())
+        trunk: list[nn.Module] = []
+        for w_in, w_out in zip(widths, widths[1:]):
+            trunk += [nn.Upsample(scale_factor=2), nn.Conv2d(w_in, w_out, 3, padding=1),
+                      nn.BatchNorm2d(w_out), nn.ReLU()]
+        self.trunk = nn.Sequential(*trunk)
+        w = widths[-1]
+        self.heads = nn.ModuleList(nn.Sequential(
+            nn.Conv2d(w, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(), nn.Conv2d(w, channels, 3, padding=1),
+            nn.Tanh()) for _ in range(n_domains))
+        self.width0 = widths[0]
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # z: (n, z_dim), cond: (n, k) one-hot -> (n, C, side, side)
+        h = self.trunk(self.project(z).view(-1, self.width0, 4, 4))
+        return route(self.heads, h, cond.argmax(dim=1))
+
+    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self(z, cond), None
+
+
+class CoupledImageCritic(nn.Module):
+    """CoGAN's discriminators: one first layer per domain, every later layer shared (spectral norm)."""
+
+    def __init__(self, n_domains: int, channels: int, side: int, width: int) -> None:
+        super().__init__()
+        steps = upsampling_steps(side)
+        widths = [width * 2**i for i in range(steps + 1)]
+        self.stems = nn.ModuleList(nn.Sequential(spectral(nn.Conv2d(channels, widths[0], 3, padding=1)),
+                                                 nn.LeakyReLU(0.2)) for _ in range(n_domains))
+        shared: list[nn.Module] = []
+        for w_in, w_out in zip(widths, widths[1:]):
+            shared += [spectral(nn.Conv2d(w_in, w_out, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+        self.shared = nn.Sequential(*shared)
+        self.score = spectral(nn.Linear(widths[-1], 1))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, C, side, side), cond: (n, k) one-hot -> (n,)
+        phi = self.shared(route(self.stems, x, cond.argmax(dim=1))).sum(dim=(2, 3))  # (n, w)
+        return self.score(phi).squeeze(1)
+
+
+class CoupledMLPGenerator(nn.Module):
+    """CoGAN's generators for tables: shared hidden layers, one output layer per domain."""
+
+    def __init__(self, noise_dim: int, n_domains: int, hidden: Sequence[int], width: int,
+                 head: nn.Module) -> None:
+        super().__init__()
+        self.trunk = nn.Sequential(mlp(noise_dim, hidden[:-1], hidden[-1]), nn.LeakyReLU(0.2))
+        self.heads = nn.ModuleList(nn.Linear(hidden[-1], width) for _ in range(n_domains))
+        self.head = head
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.with_logits(z, cond)[0]
+
+    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # z: (n, z_dim), cond: (n, k) one-hot -> ((n, d) rows, (n, d) logits)
+        logits = route(self.heads, self.trunk(z), cond.argmax(dim=1))
+        return self.head(logits), logits
+
+
+class CoupledMLPCritic(nn.Module):
+    """CoGAN's discriminators for tables: one first layer per domain, later layers shared."""
+
+    def __init__(self, width: int, n_domains: int, hidden: Sequence[int]) -> None:
+        super().__init__()
+        self.stems = nn.ModuleList(nn.Sequential(spectral(nn.Linear(width, hidden[0])), nn.LeakyReLU(0.2))
+                                   for _ in range(n_domains))
+        self.shared = mlp(hidden[0], hidden[1:], 1, spectral=True)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, d), cond: (n, k) one-hot -> (n,)
+        return self.shared(route(self.stems, x, cond.argmax(dim=1))).squeeze(1)

@@ -215,9 +215,9 @@ class GANOverSampler(BaseEstimator):
         merged = pd.concat([data.reset_index(drop=True), synthetic], ignore_index=True)
         return restore_X(merged), restore_target(y, y_arr, y_new)
 
-    def generate(self, class_counts: dict[Any, int],
-                 random_state: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-        """Draw synthetic rows from the fitted sampler.
+    def generate(self, class_counts: dict[Any, int], random_state: int | None = None,
+                 descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
+        """Draw synthetic rows (or images) from the fitted sampler.
 
         Parameters
         ----------
@@ -226,6 +226,12 @@ class GANOverSampler(BaseEstimator):
         random_state : int, optional
             Seed of this draw; default: the fit's seed (so ``fit_resample``'s
             synthetic rows are ``generate(sampling_strategy_)``).
+        descriptions : dict, optional
+            Text-conditioned backends (``"text-gan"``) only: ``{class label:
+            description}``, a new text (or a list of texts, used in turn, or
+            an embedding vector) to draw that class' samples from, e.g.
+            ``{7: "a thin seven"}``. Classes not named draw from their
+            training texts.
 
         Returns
         -------
@@ -234,7 +240,7 @@ class GANOverSampler(BaseEstimator):
         y_synthetic : ndarray
         """
         seed = self._draw_seed(random_state)
-        return self._draw(class_counts, torch.Generator().manual_seed(seed), seed)
+        return self._draw(class_counts, torch.Generator().manual_seed(seed), seed, descriptions or {})
 
     def generate_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
                          random_state: int | None = None) -> Iterator[tuple[Any, np.ndarray]]:
@@ -305,8 +311,9 @@ class GANOverSampler(BaseEstimator):
         return self._seed_ if random_state is None else int(random_state)
 
     def _draw(self, class_counts: dict[Any, int], generator: torch.Generator,
-              seed: int) -> tuple[Any, np.ndarray]:
+              seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
         blocks, labels = [], []
+        self._check_descriptions(descriptions or {})
         for label, n in class_counts.items():
             if n <= 0:
                 continue
@@ -314,7 +321,12 @@ class GANOverSampler(BaseEstimator):
                 raise ValueError(f"class {label!r} has no trained generator; "
                                  f"trained classes: {list(self.backends_)}.")
             index = int(np.searchsorted(self.classes_, label)) if self._conditional_ else 0
-            blocks.append(self.backends_[label].sample(int(n), index, generator).numpy())
+            model = self.backends_[label]
+            if descriptions and label in descriptions:
+                drawn = model.sample_described(int(n), index, descriptions[label], generator)
+            else:
+                drawn = model.sample(int(n), index, generator)
+            blocks.append(drawn.numpy())
             labels.append(np.full(int(n), label, dtype=self.classes_.dtype))
         width = self.encoder_.n_features_
         encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
@@ -323,6 +335,19 @@ class GANOverSampler(BaseEstimator):
         if self.refine == "interpolate" and getattr(self, "_reference_", None) is not None:
             synthetic = self._interpolate(synthetic, y_new, *self._reference_, seed)
         return synthetic, y_new
+
+    def _check_descriptions(self, descriptions: dict[Any, Any]) -> None:
+        if not descriptions:
+            return
+        model = next(iter(self.backends_.values()), None)
+        if model is None or not model.text_conditioned:
+            name = getattr(model, "name", self.backend)
+            raise ValueError(f"descriptions=... needs a text-conditioned backend; {name!r} is not. "
+                             "Train with backend='text-gan' and texts=...")
+        unknown = [label for label in descriptions if label not in self.backends_]
+        if unknown:
+            raise ValueError(f"descriptions name classes without a trained generator: {unknown}; "
+                             f"trained classes: {list(self.backends_)}.")
 
     def save(self, path: str | Path) -> Path:
         """Save the fitted sampler to one ``.safetensors`` file (weights + JSON configuration).
@@ -377,27 +402,56 @@ class GANOverSampler(BaseEstimator):
             backend_cls(options, device).make_encoder(self._seed_)
         encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
+        source = self._source_index(backend_cls, options, labels, grow)
         self.backends_ = {}
         if self._conditional_ and grow:
+            fields = {"labels": tuple(self.classes_), "source": source, "rows": torch.arange(len(labels)),
+                      "n_input_rows": len(labels)}
             with seeded(self._seed_, device):
                 model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_),
-                                    self._control(None, resume))
+                                    self._control(None, resume), fields)
             self.backends_ = dict.fromkeys(grow, model)
         elif grow:
             self.backends_ = self._train_per_class(backend_cls, options, device, encoded, labels, grow,
-                                                   resume)
+                                                   source, resume)
         self._check_diversity(encoded, labels)
 
+    def _source_index(self, backend_cls, options, labels: torch.Tensor, grow: list[Any]) -> int | None:
+        """The class index a pairing backend translates from: ``source_class``, else the largest class."""
+        if not backend_cls.pairs_with_source:
+            return None
+        label = options.source_class
+        if label is None:
+            index = int(torch.bincount(labels).argmax())
+        elif label in list(self.classes_):
+            index = list(self.classes_).index(label)
+        else:
+            raise InputError(f"source_class={label!r} is not a class of y; the classes are "
+                             f"{list(self.classes_)}.")
+        if self.classes_[index] in grow:
+            raise InputError(
+                f"backend {backend_cls.name!r} grows classes from the source class "
+                f"{self.classes_[index]!r}, which the sampling strategy also asks to grow. Pick another "
+                "source_class=..., or a sampling_strategy that leaves the source class as it is.")
+        return index
+
     def _train_per_class(self, backend_cls, options, device, encoded: torch.Tensor, labels: torch.Tensor,
-                         grow: list[Any], resume: bool) -> dict[Any, Backend]:
-        """One generator per class to grow, each with its own seed; in worker processes if n_jobs."""
+                         grow: list[Any], source: int | None, resume: bool) -> dict[Any, Backend]:
+        """One generator per class to grow, each with its own seed; in worker processes if n_jobs.
+
+        A pairing backend's model sees its class as index 0 and the source class as index 1.
+        """
         jobs = []
         for label in grow:
             index = int(np.searchsorted(self.classes_, label))
-            rows = labels == index
-            only_class = torch.zeros(int(rows.sum()), dtype=torch.long)
-            jobs.append((backend_cls, options, device, encoded[rows], only_class, 1,
-                         self._control(index, resume), self._seed_ + index))
+            rows = (labels == index) | (labels == source) if source is not None else labels == index
+            positions = torch.nonzero(rows).squeeze(1)
+            y_pair = (labels[rows] == source).long() if source is not None else labels[rows] * 0
+            fields = {"labels": (label,) if source is None else (label, self.classes_[source]),
+                      "source": None if source is None else 1, "rows": positions,
+                      "n_input_rows": len(labels)}
+            jobs.append((backend_cls, options, device, encoded[rows], y_pair, 1 if source is None else 2,
+                         self._control(index, resume), fields, self._seed_ + index))
         workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
         if workers == 1 or len(jobs) == 1:
             return {label: self._train(*job) for label, job in zip(grow, jobs)}
@@ -436,16 +490,18 @@ class GANOverSampler(BaseEstimator):
         return TrainingControl(path, self.checkpoint_every, resume)
 
     def _train(self, backend_cls, options, device, X, y, n_classes, control: TrainingControl,
-               seed: int | None = None, threads: int | None = None) -> Backend:
+               fields: dict[str, Any], seed: int | None = None, threads: int | None = None) -> Backend:
         if seed is not None:  # per-class models: seeded one by one, so workers give the same models
             with seeded(seed, device):
-                return self._train(backend_cls, options, device, X, y, n_classes, control, threads=threads)
+                return self._train(backend_cls, options, device, X, y, n_classes, control, fields,
+                                   threads=threads)
         if threads is not None:  # in a worker process: share the cores with the other workers
             torch.set_num_threads(threads)
         if self.verbose:
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         backend_cls.name, len(X), X.shape[1], device)
-        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_, self.data_kind_)
+        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_, self.data_kind_,
+                            **fields)
         control.fingerprint = fingerprint(backend_cls.name, asdict(options), self._seed_, X, y, n_classes)
         backend = backend_cls(options, device, progress=self.verbose)
         backend.control = control

@@ -54,23 +54,27 @@ class ClassBatches:
 
     A class of ``n_c`` rows is drawn with probability proportional to
     ``n_c ** balance``: 1 keeps the data's frequencies, 0 makes every class
-    equally likely; rows within a class are drawn uniformly.
+    equally likely; rows within a class are drawn uniformly. An ``exclude``d
+    class is never drawn unless asked for by name.
     """
 
-    def __init__(self, y: torch.Tensor, n_classes: int, balance: float) -> None:
+    def __init__(self, y: torch.Tensor, n_classes: int, balance: float, exclude: int | None = None) -> None:
         y = y.cpu()
         self.counts = torch.bincount(y, minlength=n_classes)  # (k,)
         weights = torch.where(self.counts > 0, self.counts.double() ** balance, 0.0)
+        if exclude is not None:
+            weights[exclude] = 0.0
         self.class_probs = weights / weights.sum()  # (k,)
         self.order = torch.argsort(y, stable=True)  # row indices grouped by class
         self.starts = torch.cumsum(self.counts, 0) - self.counts  # (k,) first slot per class
 
-    def sample(self, batch_size: int,
-               classes: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample(self, batch_size: int, classes: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(row_indices, class_indices)``, each ``(batch_size,)`` int64 on CPU."""
         if classes is None:
-            classes = torch.multinomial(self.class_probs, batch_size, replacement=True)
-        offsets = (torch.rand(batch_size) * self.counts[classes]).long()  # uniform within class
+            classes = torch.multinomial(self.class_probs, batch_size, replacement=True, generator=generator)
+        # uniform within the class
+        offsets = (torch.rand(batch_size, generator=generator) * self.counts[classes]).long()
         return self.order[self.starts[classes] + offsets], classes
 
 

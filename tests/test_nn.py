@@ -8,9 +8,14 @@ import torch.nn.functional as F
 
 from ganaug.nn import (
     ConditionalBatchNorm2d,
+    CoupledImageCritic,
+    CoupledImageGenerator,
+    CoupledMLPCritic,
+    CoupledMLPGenerator,
     EqualizedConv2d,
     EqualizedLinear,
     ImageGenerator,
+    ImageTranslator,
     ModulatedConv2d,
     NoiseInjection,
     ProjectionCritic,
@@ -18,6 +23,7 @@ from ganaug.nn import (
     minibatch_stddev,
     orthogonal_penalty,
     pixel_norm,
+    route,
     truncated_normal,
 )
 
@@ -117,3 +123,39 @@ def test_noise_injection_is_reproducible_with_a_generator():
     x = torch.zeros(2, 1, 3, 3)
     first = layer(x, torch.Generator().manual_seed(3))
     assert torch.equal(first, layer(x, torch.Generator().manual_seed(3))) and first.std() > 0
+
+
+def test_route_sends_each_row_through_its_domain_branch_with_gradients():
+    branches = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.Linear(2, 3)])
+    x, domains = torch.randn(5, 2), torch.tensor([1, 0, 1, 1, 0])
+    out = route(branches, x, domains)
+    torch.testing.assert_close(out[0], branches[1](x[0]))
+    torch.testing.assert_close(out[1], branches[0](x[1]))
+    out.sum().backward()
+    assert all(b.weight.grad is not None and b.weight.grad.abs().sum() > 0 for b in branches)
+
+
+def test_translator_keeps_the_image_shape_and_reads_the_condition():
+    torch.manual_seed(0)
+    for side, channels in ((8, 1), (32, 3)):
+        net = ImageTranslator(channels, 4, side, width=8).eval()
+        x = torch.randn(2, channels, side, side)
+        first, second = torch.eye(4)[[0, 0]], torch.eye(4)[[2, 2]]
+        out = net(x, first)
+        assert out.shape == x.shape and out.abs().max() <= 1
+        assert not torch.allclose(out, net(x, second)), "the target class has no effect"
+
+
+def test_coupled_generators_share_the_trunk_and_differ_by_head():
+    torch.manual_seed(0)
+    generator = CoupledImageGenerator(16, 3, 1, 8, width=8).eval()
+    z = torch.randn(4, 16)
+    images = generator(z, torch.eye(3)[[0, 0, 2, 2]])
+    assert images.shape == (4, 1, 8, 8)
+    # the same z through two heads: the same trunk features, other pixels
+    assert not torch.allclose(generator(z[:1], torch.eye(3)[[0]]), generator(z[:1], torch.eye(3)[[1]]))
+    assert CoupledImageCritic(3, 1, 8, width=8)(images, torch.eye(3)[[0, 1, 2, 0]]).shape == (4,)
+    table = CoupledMLPGenerator(16, 2, (32, 32), 5, torch.nn.Identity())
+    rows, logits = table.with_logits(z, torch.eye(2)[[0, 1, 1, 0]])
+    assert rows.shape == logits.shape == (4, 5)
+    assert CoupledMLPCritic(5, 2, (32, 32))(rows, torch.eye(2)[[0, 1, 1, 0]]).shape == (4,)

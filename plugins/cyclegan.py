@@ -1,0 +1,166 @@
+"""``cyclegan``: grow a class by translating samples of a source class into it (Zhu et al. 2017).
+
+Two translators, G: source -> class and F: class -> source, and two
+discriminators, one judging "a real sample of this class" and one "a real
+source sample". Besides the adversarial losses, a cycle-consistency loss
+(F(G(a)) = a, G(F(b)) = b) and an identity loss (G(b) = b, F(a) = a) keep
+each translation close to the sample it started from. As an oversampler
+every new sample of a rare class starts from a real sample of the source
+class (default: the largest), so the variety of the large class carries
+over into the rare one.
+
+One pair of translators serves every class to grow: the target class is a
+one-hot input (broadcast to extra channels for images, as in StarGAN), and
+with two classes this is exactly CycleGAN. ``conditioning="per-class"``
+trains one plain two-domain CycleGAN per class instead. Images use
+convolutional encoder / residual / decoder translators and projection
+discriminators with DiffAugment; tables use MLP translators with the
+tabular output head (the cycle loss is L1 on the encoded row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from ganaug import hookimpl
+from ganaug.backend import TrainingData
+from ganaug.imagegan import ImageGANBackend, ImageGANOptions
+from ganaug.nn import (
+    ConditionalCritic,
+    ConditionalGenerator,
+    ImageTranslator,
+    ProjectionCritic,
+    TabularHead,
+    mlp,
+    one_hot,
+)
+from ganaug.training import ClassBatches
+
+
+@dataclass
+class CycleGANOptions(ImageGANOptions):
+    """Options of the ``cyclegan`` backend (see ImageGANOptions for the shared fields)."""
+
+    source_class: object = None  # the class whose samples are translated; None: the largest class
+    loss: Literal["least-squares", "hinge", "non-saturating"] = "least-squares"  # LSGAN, as in the paper
+    betas: tuple[float, float] = (0.5, 0.999)
+    cycle_weight: float = 10.0  # lambda of ||F(G(a)) - a||_1 + ||G(F(b)) - b||_1
+    identity_weight: float = 5.0  # weight of ||G(b) - b||_1 + ||F(a) - a||_1 (half the cycle weight)
+    residual_blocks: int = 2  # residual blocks between the image translators' encoder and decoder
+    max_source_rows: int = 2048  # translations start from at most this many source samples (saved)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.cycle_weight < 0 or self.identity_weight < 0:
+            raise ValueError("cycle_weight and identity_weight must be >= 0")
+        if self.residual_blocks < 0 or self.max_source_rows < 1:
+            raise ValueError("residual_blocks must be >= 0 and max_source_rows >= 1")
+
+
+class CycleGANBackend(ImageGANBackend):
+    """Class-conditional CycleGAN: translators source <-> class, cycle and identity losses."""
+
+    name = "cyclegan"
+    data_kinds = ("image", "tabular")
+    Options = CycleGANOptions
+    reference = "Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent GANs, ICCV 2017"
+    pairs_with_source = True
+    supports_distributed = False
+    state_tensors = ("source_pool",)
+
+    def build(self, data: TrainingData) -> None:
+        k = data.n_classes
+        if data.kind == "image":
+            channels, side = data.X.shape[1], data.X.shape[-1]  # X: (n, C, S, S)
+            width = self.options.width
+            to_class, to_source = (ImageTranslator(channels, k, side, width, self.options.residual_blocks)
+                                   for _ in range(2))
+            judge_class, judge_source = (ProjectionCritic(c, channels, side, width) for c in (k, 1))
+        else:
+            d, opts = data.X.shape[1], self.options
+            to_class, to_source = (ConditionalGenerator(mlp(d + k, opts.generator_dims, d),
+                                                        TabularHead(data.layout)) for _ in range(2))
+            judge_class, judge_source = (ConditionalCritic(mlp(d + c, opts.critic_dims, 1, spectral=True))
+                                         for c in (k, 1))
+        self.install(nn.ModuleDict({"to_class": to_class, "to_source": to_source}),
+                     nn.ModuleDict({"class": judge_class, "source": judge_source}))
+        self.source_pool = self._source_rows(data)
+        if len(data.X):  # training: target rows of every class but the source
+            self.targets = ClassBatches(data.y, k, self.options.class_balance, exclude=data.source)
+
+    def _source_rows(self, data: TrainingData) -> torch.Tensor:
+        """Up to ``max_source_rows`` source samples, the starting points of every translation."""
+        if not len(data.X):  # loading a saved model: the pool comes with the weights
+            return torch.zeros(0, *data.X.shape[1:], device=self.device)
+        if data.source is None:
+            raise ValueError("cyclegan needs a source class (TrainingData.source); GANOverSampler sets it.")
+        rows = torch.nonzero(data.y == data.source).squeeze(1)
+        keep = torch.randperm(len(rows))[: self.options.max_source_rows].to(rows.device)
+        return data.X[rows[keep]]
+
+    # ---- training -------------------------------------------------------------
+    def _pair_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(a, b, cond)``: source samples, samples of the classes to reach, and those classes' one-hots."""
+        rows, classes = self.targets.sample(self.batch_)
+        sources = torch.randint(len(self.source_pool), (self.batch_,), device=self.device)
+        b = self.data_.X[rows.to(self.device)]
+        return self.source_pool[sources], b, one_hot(classes.to(self.device), self.n_classes_)
+
+    def _critic_step(self) -> torch.Tensor:
+        a, b, cond = self._pair_batch()  # (n, ...), (n, ...), (n, k)
+        source = torch.ones(len(a), 1, device=self.device)  # the source critic has one "class"
+        with self._autocast():
+            with torch.no_grad():
+                fake_b, fake_a = self.generator["to_class"](a, cond), self.generator["to_source"](b, cond)
+            judge_class, judge_source = self.critic["class"], self.critic["source"]
+            loss = (self.loss.critic(judge_class(self.augment(b), cond),
+                                     judge_class(self.augment(fake_b), cond))
+                    + self.loss.critic(judge_source(self.augment(a), source),
+                                       judge_source(self.augment(fake_a), source)))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return loss
+
+    def _generator_step(self) -> torch.Tensor:
+        a, b, cond = self._pair_batch()
+        source = torch.ones(len(a), 1, device=self.device)
+        to_class, to_source = self.generator["to_class"], self.generator["to_source"]
+        opts = self.options
+        with self._autocast():
+            fake_b, fake_a = to_class(a, cond), to_source(b, cond)
+            adversarial = (self.loss.generator(self.critic["class"](self.augment(fake_b), cond))
+                           + self.loss.generator(self.critic["source"](self.augment(fake_a), source)))
+            cycle = (to_source(fake_b, cond) - a).abs().mean() + (to_class(fake_a, cond) - b).abs().mean()
+            loss = adversarial + opts.cycle_weight * cycle
+            if opts.identity_weight:
+                identity = (to_class(b, cond) - b).abs().mean() + (to_source(a, cond) - a).abs().mean()
+                loss = loss + opts.identity_weight * identity
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.after_generator_step()
+        return loss
+
+    def fit(self, data: TrainingData) -> CycleGANBackend:
+        super().fit(data)
+        del self.targets
+        return self
+
+    # ---- sampling: translate random source samples ------------------------------
+    def sampling_generator(self) -> nn.Module:
+        return super().sampling_generator()["to_class"]
+
+    def sample_noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        # the "noise" of a translation is the source sample it starts from
+        picks = torch.randint(len(self.source_pool), (n,), generator=generator)
+        return self.source_pool[picks.to(self.source_pool.device)].cpu()
+
+
+@hookimpl
+def register_backends(register):
+    register(CycleGANBackend)
