@@ -51,6 +51,7 @@ class CoGANBackend(ImageGANBackend):
     Options = CoGANOptions
     reference = "Liu & Tuzel, Coupled Generative Adversarial Networks, NeurIPS 2016"
     pairs_with_source = True
+    ddp_unused_parameters = True  # a batch may lack a class, whose head and stem then get no gradient
 
     def networks(self, channels: int, side: int, n_classes: int) -> tuple[nn.Module, nn.Module]:
         opts = self.options

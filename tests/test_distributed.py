@@ -82,7 +82,7 @@ def _torchrun(tmp_path, *args, nproc=2):
     return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("backend", ["wgan-gp", "ctgan", "dcgan", "progan"])
+@pytest.mark.parametrize("backend", ["wgan-gp", "ctgan", "dcgan", "progan", "cogan"])
 def test_ddp_keeps_one_generator_in_step_across_processes(tmp_path, backend):
     script = tmp_path / "ddp_fit.py"
     script.write_text(DDP_SCRIPT)

@@ -68,3 +68,12 @@ def test_cogan_shares_the_trunk_and_keeps_a_head_per_class():
     sampler.fit_resample(images, y)
     generator = sampler.backends_["minor"].generator
     assert len(generator.heads) == 3 and len(sampler.backends_["minor"].critic.stems) == 3
+
+
+def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
+    import ganaug.adversarial
+
+    monkeypatch.setattr(ganaug.adversarial, "is_distributed", lambda: True)
+    X, y = tiny_table()
+    with pytest.raises(RuntimeError, match="does not support distributed"):
+        GANOverSampler(backend="cyclegan", epochs=1, device="cpu").fit(X, y)
