@@ -113,22 +113,6 @@ class Hinge(AdversarialLoss):
         return -fake.mean()
 
 
-class LeastSquares(AdversarialLoss):
-    """Mao et al. 2017 (LSGAN), CycleGAN's loss: squared distance of scores to 1 (real) and 0 (fake).
-
-    Fakes far on the right side of the boundary still get gradients, which
-    steadies translation networks that start close to the identity.
-    """
-
-    name = "least-squares"
-
-    def critic(self, real, fake):
-        return 0.5 * ((real - 1.0).pow(2).mean() + fake.pow(2).mean())
-
-    def generator(self, fake):
-        return (fake - 1.0).pow(2).mean()
-
-
 def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
                      fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
     """Mean of (||grad_x critic(x_hat)|| - 1)^2 on random interpolates x_hat.
@@ -147,7 +131,7 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
 
 
 LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
-    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge, LeastSquares)
+    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge)
 }
 
 

@@ -3,8 +3,8 @@
 Two translators, G: source -> class and F: class -> source, and two
 discriminators, one judging "a real sample of this class" and one "a real
 source sample". Besides the adversarial losses, a cycle-consistency loss
-(F(G(a)) = a, G(F(b)) = b) and an identity loss (G(b) = b, F(a) = a) keep
-each translation close to the sample it started from. As an oversampler
+(F(G(a)) = a, G(F(b)) = b) and an optional identity loss (G(b) = b, F(a) = a)
+tie each translation to the sample it started from. As an oversampler
 every new sample of a rare class starts from a real sample of the source
 class (default: the largest), so the variety of the large class carries
 over into the rare one.
@@ -46,10 +46,15 @@ class CycleGANOptions(ImageGANOptions):
     """Options of the ``cyclegan`` backend (see ImageGANOptions for the shared fields)."""
 
     source_class: object = None  # the class whose samples are translated; None: the largest class
-    loss: Literal["least-squares", "hinge", "non-saturating"] = "least-squares"  # LSGAN, as in the paper
+    loss: Literal["hinge", "non-saturating"] = "hinge"
     betas: tuple[float, float] = (0.5, 0.999)
-    cycle_weight: float = 10.0  # lambda of ||F(G(a)) - a||_1 + ||G(F(b)) - b||_1
-    identity_weight: float = 5.0  # weight of ||G(b) - b||_1 + ||F(a) - a||_1 (half the cycle weight)
+    # The paper's weights (cycle 10, identity 5) suit style changes; turning one digit into another is
+    # a change of shape, and they kept the samples source-shaped. Long-tailed digits, IR 50, seed 0,
+    # balanced accuracy of SVC/kNN/logreg: 0.774 at 10/5 (least squares), 0.855 at 1/0, 0.878 at 0.5/0
+    # with the hinge loss (0.871 with the paper's least-squares loss, which the example plugin
+    # examples/ganaug-lsgan registers); at 0.1 the translators collapsed (0.830).
+    cycle_weight: float = 0.5  # lambda of ||F(G(a)) - a||_1 + ||G(F(b)) - b||_1
+    identity_weight: float = 0.0  # weight of ||G(b) - b||_1 + ||F(a) - a||_1 (the paper: half the cycle's)
     residual_blocks: int = 2  # residual blocks between the image translators' encoder and decoder
     max_source_rows: int = 2048  # translations start from at most this many source samples (saved)
 

@@ -30,13 +30,6 @@ def test_wasserstein_and_hinge_values():
     assert get_loss("hinge").critic(REAL, FAKE).item() == pytest.approx(1.5)
 
 
-def test_least_squares_values():
-    # critic: 0.5 * (mean((2-1)^2, (0-1)^2) + mean((-1)^2, 1^2)) = 0.5 * (1 + 1) = 1
-    assert get_loss("least-squares").critic(REAL, FAKE).item() == pytest.approx(1.0)
-    # generator: mean((-1-1)^2, (1-1)^2) = 2
-    assert get_loss("least-squares").generator(FAKE).item() == pytest.approx(2.0)
-
-
 def test_weight_clipping():
     critic = nn.Linear(3, 1)
     nn.init.constant_(critic.weight, 5.0)
@@ -58,8 +51,7 @@ def test_gradient_penalty_of_a_unit_slope_critic_is_zero():
 def test_unknown_loss_lists_known():
     with pytest.raises(ValueError, match="hinge"):
         get_loss("nope")
-    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge",
-                           "least-squares"}
+    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge"}
 
 
 def test_segment_log_softmax_matches_per_group():
