@@ -28,7 +28,7 @@ from ganaug.checkpoint import (
     warn_rollback,
     write_checkpoint,
 )
-from ganaug.distributed import any_rank, data_parallel, is_distributed, is_main_process, rank
+from ganaug.distributed import WithLogits, any_rank, data_parallel, is_distributed, is_main_process, rank
 from ganaug.encoders import Span
 from ganaug.losses import AdversarialLoss, get_loss
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
@@ -52,6 +52,7 @@ class AdversarialOptions:
     n_critic: int = 1  # critic steps per generator step
     class_balance: float = 0.5  # class c drawn with prob ~ n_c**class_balance (0 = uniform)
     precision: Literal["auto", "float32", "bf16"] = "auto"  # auto: bf16 autocast for conv nets on CUDA
+    compile: bool = False  # torch.compile G and D for the training steps (slow first steps; for long runs)
 
     def __post_init__(self) -> None:
         if self.epochs is not None and self.epochs < 1:
@@ -159,13 +160,7 @@ class AdversarialBackend(Backend):
         self.loss = self.make_loss()
         self.opt_g, self.opt_d = self._optimizer(self.generator, opts.lr_generator), \
             self._optimizer(self.critic, opts.lr_critic)
-        self._parallel = None
-        if is_distributed() and not self.supports_distributed:
-            raise RuntimeError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
-                               "run it in a single process.")
-        if is_distributed():  # one generator trained by every process, gradients averaged by DDP
-            self._parallel = data_parallel(self.generator, self.critic, self.ddp_unused_parameters)
-            torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process
+        self._parallel = self._training_nets()
         self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
         steps = max(1, math.ceil(len(data.X) / self.batch_))
@@ -174,6 +169,23 @@ class AdversarialBackend(Backend):
         self._train_epochs(epochs, steps, self.control or TrainingControl())
         del self.data_, self.batches, self._parallel
         return self
+
+    def _training_nets(self) -> tuple[nn.Module, nn.Module] | None:
+        """``(generator.with_logits, critic)`` as the steps call them, when not the modules themselves.
+
+        Under torchrun: DDP wrappers (one generator trained by every process,
+        gradients averaged). With ``compile=True``: torch.compile'd wrappers,
+        which share the modules' parameters.
+        """
+        if is_distributed() and not self.supports_distributed:
+            raise RuntimeError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
+                               "run it in a single process.")
+        if is_distributed():
+            torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process
+            return data_parallel(self.generator, self.critic, self.ddp_unused_parameters)
+        if self.options.compile:
+            return torch.compile(WithLogits(self.generator)), torch.compile(self.critic)
+        return None
 
     def _train_epochs(self, epochs: int, steps: int, control: TrainingControl) -> None:
         """Epochs of ``steps`` steps, with snapshots every few epochs (see ganaug.checkpoint)."""
@@ -259,7 +271,8 @@ class AdversarialBackend(Backend):
             real, fake = self.augment(real), self.augment(fake)
             critic = self._parallel[1] if self._parallel else self.critic
             loss = self.loss.critic(critic(real, cond), critic(fake, cond))
-            penalty = self.loss.penalty(critic, real, fake, cond)
+            # compiled graphs have no double backward, so the gradient penalty runs the critic uncompiled
+            penalty = self.loss.penalty(critic if is_distributed() else self.critic, real, fake, cond)
             if penalty is not None:
                 loss = loss + penalty
         self.opt_d.zero_grad(set_to_none=True)

@@ -75,7 +75,7 @@ def any_rank(flag: bool) -> bool:
     return bool(tensor.item())
 
 
-class _WithLogits(nn.Module):
+class WithLogits(nn.Module):
     """Exposes ``generator.with_logits`` as ``forward``, which is what DDP wraps and synchronises."""
 
     def __init__(self, generator: nn.Module) -> None:
@@ -98,5 +98,5 @@ def data_parallel(generator: nn.Module, critic: nn.Module,
     device = next(critic.parameters()).device
     settings = {"device_ids": None if device.type == "cpu" else [device],
                 "find_unused_parameters": unused_parameters}
-    return (DistributedDataParallel(_WithLogits(generator), **settings),
+    return (DistributedDataParallel(WithLogits(generator), **settings),
             DistributedDataParallel(critic, **settings))

@@ -108,6 +108,12 @@ class CycleGANBackend(ImageGANBackend):
         return data.X[rows[keep]]
 
     # ---- training -------------------------------------------------------------
+    def _training_nets(self) -> None:
+        if self.options.compile:
+            raise ValueError("cyclegan does not support compile=True yet: its steps call four networks "
+                             "directly. Leave compile=False.")
+        return super()._training_nets()
+
     def _pair_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(a, b, cond)``: source samples, samples of the classes to reach, and those classes' one-hots."""
         rows, classes = self.targets.sample(self.batch_)

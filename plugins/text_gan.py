@@ -196,9 +196,10 @@ class TextGANBackend(ImageGANBackend):
             with torch.no_grad():
                 fake = self.generator(self._noise(len(real)), cond)
             real, fake = self.augment(real), self.augment(fake)
+            critic = self._parallel[1] if self._parallel else self.critic  # compiled with compile=True
             # GAN-CLS: a real sample with a wrong text counts as fake, as much as a generated one
-            negatives = torch.cat([self.critic(fake, cond), self.critic(real, wrong)])
-            loss = self.loss.critic(self.critic(real, cond), negatives)
+            negatives = torch.cat([critic(fake, cond), critic(real, wrong)])
+            loss = self.loss.critic(critic(real, cond), negatives)
             penalty = self.loss.penalty(self.critic, real, fake, cond)
             if penalty is not None:
                 loss = loss + penalty

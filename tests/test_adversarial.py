@@ -1,0 +1,33 @@
+"""The shared adversarial loop's options that no conformance check covers: compile."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganaug import GANOverSampler
+from ganaug.testing import tiny_table
+
+
+def test_compile_trains_through_compiled_nets_with_an_eager_gradient_penalty(monkeypatch):
+    compiled = []
+    real_compile = torch.compile
+
+    def spy(module, *args, **kwargs):
+        compiled.append(type(module).__name__)
+        return real_compile(module, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "compile", spy)
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend="wgan-gp", compile=True, epochs=2, batch_size=20, random_state=0,
+                             device="cpu")
+    X_res, _ = sampler.fit_resample(X, y)
+    assert compiled == ["WithLogits", "ConditionalCritic"]
+    model = next(iter(sampler.backends_.values()))
+    assert all(np.isfinite(v) for epoch in model.history_ for v in epoch.values())
+    assert np.isfinite(X_res["height"]).all()
+
+
+def test_cyclegan_refuses_compile():
+    X, y = tiny_table()
+    with pytest.raises(ValueError, match="compile=True"):
+        GANOverSampler(backend="cyclegan", compile=True, epochs=1, device="cpu").fit(X, y)
