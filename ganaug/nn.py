@@ -36,7 +36,8 @@ def mlp(
     wrap = nn.utils.parametrizations.spectral_norm if spectral else (lambda m: m)
     layers: list[nn.Module] = []
     for width in hidden:
-        layers += [wrap(nn.Linear(in_dim, width)), nn.LeakyReLU(slope)]
+        # in place: one activation buffer less per layer (sampling millions of rows is memory-bound)
+        layers += [wrap(nn.Linear(in_dim, width)), nn.LeakyReLU(slope, inplace=True)]
         if dropout:
             layers.append(nn.Dropout(dropout))
         in_dim = width

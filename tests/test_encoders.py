@@ -64,3 +64,15 @@ def test_mixture_finds_separated_modes():
     assert np.allclose(sorted(fits[0]["means"]), [0, 20], atol=0.5)
     assert np.allclose(fits[0]["weights"].sum(), 1.0)
     assert np.allclose(sorted(fits[1]["means"]), [0, 1, 2], atol=1e-6)
+
+
+def test_quantile_decoding_equals_the_transformers_inverse():
+    from sklearn.preprocessing import QuantileTransformer
+
+    rng = np.random.default_rng(0)
+    values = np.r_[rng.exponential(size=500), np.zeros(100)]  # skewed, with repeated quantiles
+    fitted = QuantileTransformer(n_quantiles=200).fit(values[:, None])
+    block = rng.uniform(-1.05, 1.05, (1000, 1)).astype(np.float32)
+    expected = fitted.inverse_transform(np.clip((block.astype(np.float64) + 1) / 2, 0, 1)).ravel()
+    decoded = TabularEncoder(numeric="quantile")._decode_quantile({"quantiles": fitted}, block)
+    np.testing.assert_allclose(decoded, expected, rtol=0, atol=1e-9)
