@@ -5,8 +5,9 @@ training image described by ganaug.datasets.describe_digits ("a thin seven
 leaning right"). Then, per digit, it draws samples from four descriptions
 ("a thin D", "a bold D", "a D leaning left", "a D leaning right") and measures
 what they should change: ink (pixel sum) for thin vs bold, slant for left vs
-right. A logistic regression trained on all real digits reports how many
-samples it reads as the asked digit. Writes a grid of the four descriptions
+right; the training images described with those words are the reference.
+A logistic regression trained on all real digits reports how many samples it
+reads as the asked digit. Writes a grid of the four descriptions
 per digit to <out>/text_digits.png and the table to <out>/text_digits.md.
 
     .venv/bin/python benchmarks/text_digits.py                  # IR 10, seed 0
@@ -62,8 +63,9 @@ def main() -> None:
     digits = load_digits()
     reader = LogisticRegression(max_iter=3000).fit(digits.images.reshape(len(digits.images), -1) * 255 / 16,
                                                    digits.target)
+    texts = np.array(describe_digits(images, labels))
     rows, grid_images, grid_labels = [], [], []
-    for digit in sorted(set(labels)):
+    for digit in sorted(sampler.backends_):  # the grown digits (not the largest)
         drawn = {}
         for template in DESCRIPTIONS:
             text = template.format(DIGIT_NAMES[digit])
@@ -75,8 +77,16 @@ def main() -> None:
         thin, bold, left, right = (template.format(DIGIT_NAMES[digit]) for template in DESCRIPTIONS)
         every = np.concatenate(list(drawn.values()))
         read = reader.predict(every.reshape(len(every), -1).astype(np.float64))
-        rows.append({"digit": digit, "train images": int((labels == digit).sum()),
-                     "ink bold / thin": ink[bold] / ink[thin], "slant right - left": lean[right] - lean[left],
+        real = images[(labels == digit).to_numpy()]
+        said = texts[(labels == digit).to_numpy()]
+        described = {w: real[np.char.find(said, w) >= 0] for w in ("thin", "bold", "left", "right")}
+        real_ink = {w: described[w].reshape(len(described[w]), -1).sum(1).mean() for w in ("thin", "bold")}
+        real_lean = {w: slant(described[w]).mean() for w in ("left", "right")}
+        rows.append({"digit": digit, "train images": len(real),
+                     "ink bold / thin": ink[bold] / ink[thin],
+                     "real: ink bold / thin": real_ink["bold"] / real_ink["thin"],
+                     "slant right - left": lean[right] - lean[left],
+                     "real: slant right - left": real_lean["right"] - real_lean["left"],
                      "read as the digit": float((read == digit).mean())})
     table = pd.DataFrame(rows).set_index("digit")
     grid = sample_grid(np.concatenate(grid_images), np.array(grid_labels),
@@ -84,8 +94,10 @@ def main() -> None:
     grid.savefig(out / "text_digits.png", dpi=100)
     text = (f"IR {args.ir:g}, seed {args.seed}, {args.steps} steps, fit {fit_seconds:.0f} s; "
             f"{args.per_description} samples per description.\n\n{markdown_table(table)}\n\n"
-            f"mean: ink bold / thin {table['ink bold / thin'].mean():.2f}, slant right - left "
-            f"{table['slant right - left'].mean():.2f} px, read as the digit "
+            f"mean: ink bold / thin {table['ink bold / thin'].mean():.2f} (real "
+            f"{table['real: ink bold / thin'].mean():.2f}), slant right - left "
+            f"{table['slant right - left'].mean():.2f} px "
+            f"(real {table['real: slant right - left'].mean():.2f}), read as the digit "
             f"{table['read as the digit'].mean():.3f}\n")
     (out / "text_digits.md").write_text(text)
     print(text)

@@ -108,7 +108,7 @@ class CycleGANBackend(ImageGANBackend):
         return data.X[rows[keep]]
 
     # ---- training -------------------------------------------------------------
-    def _training_nets(self) -> None:
+    def _training_nets(self) -> tuple[nn.Module, nn.Module] | None:
         if self.options.compile:
             raise ValueError("cyclegan does not support compile=True yet: its steps call four networks "
                              "directly. Leave compile=False.")
