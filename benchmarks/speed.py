@@ -31,9 +31,9 @@ def make_table(n: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     return X, y
 
 
-def time_ganaug(X, y, backend: str) -> float:
+def time_ganaug(X, y, backend: str, **options) -> float:
     start = time.perf_counter()
-    GANOverSampler(backend=backend, random_state=0).fit_resample(X, y)
+    GANOverSampler(backend=backend, random_state=0, **options).fit_resample(X, y)
     return time.perf_counter() - start
 
 
@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--per-class", action="store_true", help="also time per-class training with n_jobs=2")
     parser.add_argument("--scaling", action="store_true", help="also time 1k, 10k and 100k rows")
+    parser.add_argument("--compile", action="store_true", help="also time each backend with compile=True")
     args = parser.parse_args()
     X, y = make_table()
     print(f"table: {X.shape[0]} rows x {X.shape[1]} columns, {int(y.sum())} minority; "
@@ -97,6 +98,11 @@ def main() -> None:
         ours = statistics.median(time_ganaug(X, y, backend) for _ in range(args.repeats))
         ratio = f", {peer / ours:.1f}x faster than the ctgan package" if peer else ""
         print(f"ganaug {backend} fit_resample (defaults): median {ours:.1f} s{ratio}")
+        if args.compile:
+            runs = [time_ganaug(X, y, backend, compile=True) for _ in range(args.repeats)]
+            compiled = statistics.median(runs)
+            print(f"ganaug {backend} with compile=True: median {compiled:.1f} s "
+                  f"({ours / compiled:.2f}x eager)")
     print(f"ganaug sampling: {sampling_rate(X, y):,.0f} decoded rows/s")
     if args.scaling:
         for backend in args.backends.split(","):
