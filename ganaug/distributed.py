@@ -12,6 +12,7 @@ checkpoints and model files. The backend is NCCL on GPUs and gloo on CPUs.
 
 from __future__ import annotations
 
+import atexit
 import os
 
 import torch
@@ -44,6 +45,14 @@ def init_distributed() -> None:
     if torch.cuda.is_available():
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    # leave the group before the interpreter tears down: exiting with gloo's threads still running
+    # could abort a process that had finished its work ("terminate called without an active exception")
+    atexit.register(_leave_group)
+
+
+def _leave_group() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def is_distributed() -> bool:
