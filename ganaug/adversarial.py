@@ -124,6 +124,11 @@ class AdversarialBackend(Backend):
         """The generator that draws samples (an EMA copy, where a backend keeps one)."""
         return self.generator
 
+    def fake_scores(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                    cond: torch.Tensor) -> torch.Tensor:
+        """The critic's scores that its loss counts as fake (text-gan adds real samples with wrong texts)."""
+        return critic(fake, cond)
+
     def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
         """Extra generator loss on G's pre-activation outputs (e.g. CTGAN's condition cross-entropy)."""
         return None
@@ -274,7 +279,7 @@ class AdversarialBackend(Backend):
                 fake = self.generator(self._noise(len(real)), cond)
             real, fake = self.augment(real), self.augment(fake)
             critic = self._parallel[1] if self._parallel else self.critic
-            loss = self.loss.critic(critic(real, cond), critic(fake, cond))
+            loss = self.loss.critic(critic(real, cond), self.fake_scores(critic, real, fake, cond))
             # compiled graphs have no double backward, so the gradient penalty runs the critic uncompiled
             penalty = self.loss.penalty(critic if is_distributed() else self.critic, real, fake, cond)
             if penalty is not None:
@@ -322,12 +327,13 @@ class AdversarialBackend(Backend):
 
     def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
         return self.sample_conditioned(
-            n, lambda size: self.sample_condition(size, class_index, generator), generator)
+            n, lambda start, size: self.sample_condition(size, class_index, generator), generator)
 
     @torch.no_grad()
-    def sample_conditioned(self, n: int, conditions: Callable[[int], torch.Tensor],
+    def sample_conditioned(self, n: int, conditions: Callable[[int, int], torch.Tensor],
                            generator: torch.Generator) -> torch.Tensor:
-        """``n`` samples in chunks; ``conditions(size)`` gives each chunk's ``(size, c)`` conditions."""
+        """``n`` samples in chunks; ``conditions(start, size)`` gives the ``(size, c)`` conditions
+        of the chunk of samples ``start`` to ``start + size``."""
         generator_net = self.sampling_generator()
         generator_net.eval()
         chunks = []
@@ -335,7 +341,7 @@ class AdversarialBackend(Backend):
             size = min(SAMPLE_CHUNK, n - start)
             # noise drawn on the CPU generator: the same samples on any device
             z = self.sample_noise(size, generator)
-            cond = conditions(size)
+            cond = conditions(start, size)
             with self._autocast():
                 out = self.generate_batch(generator_net, z.to(self.device), cond.to(self.device), generator)
             out = out.float().cpu()

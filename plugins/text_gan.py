@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from ganaug import hookimpl
 from ganaug.backend import TrainingData
@@ -187,26 +188,13 @@ class TextGANBackend(ImageGANBackend):
         picks = rows if self.per_row_ else self._bank_rows(classes)
         return self._conditions(self.bank[picks.to(self.device)], classes)
 
-    def _critic_step(self) -> torch.Tensor:
-        real, cond = self._real_batch()  # (b, ...), (b, e + k)
-        e = self.text_dim_
+    def fake_scores(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                    cond: torch.Tensor) -> torch.Tensor:
+        # GAN-CLS: a real sample with a wrong (random) text but its own class counts as fake, as much
+        # as a generated one
         wrong_text = self.bank[torch.randint(len(self.bank), (len(cond),), device=self.device)]
-        wrong = torch.cat([wrong_text, cond[:, e:]], dim=1)  # a random text with the real class
-        with self._autocast():
-            with torch.no_grad():
-                fake = self.generator(self._noise(len(real)), cond)
-            real, fake = self.augment(real), self.augment(fake)
-            critic = self._parallel[1] if self._parallel else self.critic  # compiled with compile=True
-            # GAN-CLS: a real sample with a wrong text counts as fake, as much as a generated one
-            negatives = torch.cat([critic(fake, cond), critic(real, wrong)])
-            loss = self.loss.critic(critic(real, cond), negatives)
-            penalty = self.loss.penalty(self.critic, real, fake, cond)
-            if penalty is not None:
-                loss = loss + penalty
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
-        return loss
+        wrong = torch.cat([wrong_text, cond[:, self.text_dim_:]], dim=1)
+        return torch.cat([critic(fake, cond), critic(real, wrong)])
 
     def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
         # GAN-INT: the mid-point of this text and another text of the same class
@@ -231,13 +219,7 @@ class TextGANBackend(ImageGANBackend):
         entries = [description] if one else list(description)
         text = self.embed(entries)[torch.arange(n) % len(entries)]  # several descriptions: used in turn
         cond = self._conditions(text, torch.full((n,), class_index, dtype=torch.long))
-        done = [0]
-
-        def next_conditions(size: int) -> torch.Tensor:  # sampling runs in chunks
-            done[0] += size
-            return cond[done[0] - size : done[0]]
-
-        return self.sample_conditioned(n, next_conditions, generator)
+        return self.sample_conditioned(n, lambda start, size: cond[start : start + size], generator)
 
 
 def _groups_by_class(given: Mapping, labels: tuple) -> list[tuple]:
