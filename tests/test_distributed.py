@@ -1,6 +1,7 @@
 """Scale-out paths, without timing anything: DDP training under torchrun, sweeps on Dask."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -75,10 +76,18 @@ if rank() == 0:
 """
 
 
+def _free_port() -> int:
+    # a fresh port per launch: every launch from this test process reusing one port let a run meet
+    # the previous run's lingering store, and a rank now and then aborted
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _torchrun(tmp_path, *args, nproc=2):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
-               "--master-port", str(29500 + os.getpid() % 1000), *args]
+               "--master-port", str(_free_port()), *args]
     return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
 
 
