@@ -11,6 +11,7 @@ Fréchet distance in that real-trained CNN's penultimate features.
 
     .venv/bin/python benchmarks/images.py                      # IR 10, 50, 100 x seeds 0, 1, 2
     .venv/bin/python benchmarks/images.py --irs 50 --seeds 0   # one cell
+    .venv/bin/python benchmarks/images.py --irs 50 --methods cyclegan+augment   # refine="augment"
     .venv/bin/python benchmarks/images.py --summarize a/images.csv b/images.csv   # merge parallel runs
 """
 
@@ -68,9 +69,11 @@ def resample(method: str, X: np.ndarray, y: np.ndarray, seed: int, steps: int) -
     if method == "albumentations":
         X_res, y_res = AlbumentationsOverSampler(random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
+    # "cyclegan+augment": the backend with refine="augment" (random transforms of its images)
+    backend, _, refine = method.partition("+")
     # text-gan: each training digit described by its thickness and slant ("a thin seven leaning right")
-    texts = {"texts": describe_digits(X, y)} if method == "text-gan" else {}
-    sampler = GANOverSampler(backend=method, random_state=seed, steps=steps, **texts)
+    texts = {"texts": describe_digits(X, y)} if backend == "text-gan" else {}
+    sampler = GANOverSampler(backend=backend, random_state=seed, steps=steps, refine=refine or None, **texts)
     X_res, y_res = sampler.fit_resample(X, y)
     return X_res, y_res, sampler
 

@@ -7,6 +7,7 @@ column. Reports median wall seconds and the ratio, plus ganaug's sampling
 throughput in decoded rows per second.
 
     .venv-bench/bin/python benchmarks/speed.py [--repeats 3]
+    .venv-bench/bin/python benchmarks/speed.py --keel   # per KEEL dev-suite dataset (first CV fold)
 """
 
 from __future__ import annotations
@@ -70,6 +71,43 @@ def scaling(backend: str, sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> 
               f"({encode / fit:.1%})", flush=True)
 
 
+def keel_speed(datasets: list[str], repeats: int) -> None:
+    """Per KEEL dataset: the first training fold of benchmarks/tabular.py's CV, fitted by the ctgan
+    package (defaults) and by ganaug's default fit_resample; median seconds and the ratio."""
+    from sklearn.model_selection import StratifiedKFold
+    from tabular import CTGANPackageSampler
+
+    from ganaug.datasets import load_keel
+    from ganaug.reporting import markdown_table
+
+    GANOverSampler(steps=1).fit_resample(*make_table(100))  # one-time imports (torch._dynamo) off the clock
+    rows = {}
+    for name in datasets:
+        X, y = load_keel(name)
+        train, _ = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+        X, y = X.iloc[train].reset_index(drop=True), np.asarray(y)[train]
+        peer = timed(CTGANPackageSampler(random_state=0), X, y, 1)
+        ours = timed(GANOverSampler(random_state=0), X, y, repeats)
+        rows[name] = {"rows": len(X), "ctgan package s": peer, "ganaug default s": ours,
+                      "x faster": peer / ours}
+        print(f"{name}: {len(X)} rows, ctgan package {peer:.1f} s, ganaug {ours:.2f} s, "
+              f"{peer / ours:.1f}x faster", flush=True)
+    table = pd.DataFrame(rows).T
+    table.loc["**min**"] = table.min()
+    table["rows"] = table["rows"].astype(int)
+    print(markdown_table(table, 2))
+
+
+def timed(sampler, X, y, repeats: int) -> float:
+    """Median seconds of ``sampler.fit_resample(X, y)``."""
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sampler.fit_resample(X, y)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
 def sampling_rate(X, y, n: int = 200_000) -> float:
     sampler = GANOverSampler(random_state=0)
     sampler.fit_resample(X, y)
@@ -86,7 +124,14 @@ def main() -> None:
     parser.add_argument("--per-class", action="store_true", help="also time per-class training with n_jobs=2")
     parser.add_argument("--scaling", action="store_true", help="also time 1k, 10k and 100k rows")
     parser.add_argument("--compile", action="store_true", help="also time each backend with compile=True")
+    parser.add_argument("--keel", action="store_true",
+                        help="only time the ctgan package and the default on each KEEL dev-suite dataset")
     args = parser.parse_args()
+    if args.keel:
+        from tabular import DEV_SUITE
+
+        keel_speed(list(DEV_SUITE), args.repeats)
+        return
     X, y = make_table()
     print(f"table: {X.shape[0]} rows x {X.shape[1]} columns, {int(y.sum())} minority; "
           f"torch threads: {torch.get_num_threads()}")

@@ -33,6 +33,7 @@ from ganaug.reporting import markdown_table, report
 DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
              "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
 METRICS = ("g_mean", "minority_f1", "roc_auc")
+PEER = "ctgan-package"
 
 
 class CTGANPackageSampler:
@@ -90,7 +91,7 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
     for label, backend, options in map(parse_variant, variants):
         chosen[label] = make_sampler(backend, seed, **options)
     if ctgan_peer:
-        chosen["ctgan-package"] = CTGANPackageSampler(random_state=seed)
+        chosen[PEER] = CTGANPackageSampler(random_state=seed)
     frames = []
     for name in datasets:  # one dataset at a time, so a long run keeps what it has measured
         start = time.perf_counter()
@@ -118,7 +119,22 @@ def summary_tables(results: pd.DataFrame) -> str:
     fit = results[results["metric"] == "fit_seconds"].groupby("sampler")["value"].median()
     fit = fit.reindex(list(dict.fromkeys(results["sampler"]))).rename("median seconds").to_frame()
     blocks.append(f"### median sampler fit seconds per fold\n\n{markdown_table(fit, 2)}\n")
+    if PEER in set(results["sampler"]):
+        table = markdown_table(speedups(results), 1)
+        blocks.append(f"### fit speed per dataset against the ctgan package\n\n{table}\n")
     return "\n".join(blocks)
+
+
+def speedups(results: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset: the ctgan package's median fit seconds per fold, and how many times faster each GAN is."""
+    fits = results[results["metric"] == "fit_seconds"]
+    seconds = fits.groupby(["dataset", "sampler"])["value"].median().unstack()
+    peer = seconds.pop(PEER)
+    gans = [s for s in seconds.columns if seconds[s].median() > 0.1]  # the samplers that train a model
+    table = seconds[gans].rdiv(peer, axis=0).add_suffix(" (x faster)")
+    table.insert(0, f"{PEER} s/fold", peer)
+    table.loc["**min**"] = table.min()
+    return table
 
 
 def main() -> None:

@@ -79,6 +79,21 @@ class AlbumentationsOverSampler(BaseEstimator):
         return np.concatenate([images, added.astype(images.dtype)]), restore_target(y, y_arr, y_new)
 
 
+def augment_images(images: np.ndarray, random_state: int | None = None, transform: Any = None) -> np.ndarray:
+    """Each image of ``images`` (n, H, W) or (n, H, W, C) through a random transform; same shape and dtype.
+
+    ``transform`` defaults to :func:`default_transform` seeded with ``random_state``.
+    """
+    try:
+        transform = transform or default_transform(random_state)
+    except ImportError as err:
+        raise ImportError("refine='augment' transforms images with albumentations: "
+                          "pip install 'ganaug[images]'") from err
+    if not len(images):
+        return images
+    return np.stack([_augment(transform, image) for image in images]).astype(images.dtype, copy=False)
+
+
 def _augment(transform: Any, image: np.ndarray) -> np.ndarray:
     # albumentations works on (H, W, C); grey images get a channel axis for the call
     grey = image.ndim == 2

@@ -144,7 +144,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option (repeatable), e.g. --option lr_generator=1e-4")
     p.add_argument("--refine", type=recipes.parse_value, default="unset",
-                   help="'interpolate' (default) or none: raw generator samples")
+                   help="'interpolate' (default; tables), 'augment' (images: random transforms "
+                   "of the synthetic images) or none: raw generator samples")
     p.add_argument("-v", "--verbose", action="store_true")
 
 

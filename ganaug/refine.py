@@ -6,6 +6,12 @@ The GAN chooses the direction and reach; the real neighbour anchors the
 sample to where that class actually lives. On small minorities, where a GAN
 cannot learn the class support well, this keeps SMOTE's locality while the
 directions still come from the learned distribution.
+
+``augment`` (images): each synthetic image gets a random label-preserving
+transform (``ganaug.augmentation.default_transform``: small shifts,
+rotations and scales, mild elastic warps, brightness and contrast). The GAN
+adds new shapes, the transforms add the poses a handful of real images
+cannot show; see ``ganaug.augmentation.augment_images``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ganaug.encoders import is_categorical
 
-REFINEMENTS = (None, "interpolate")
+REFINEMENTS = (None, "interpolate", "augment")
 
 
 BRUTE_FORCE_ROWS = 4096  # up to this many real rows, one matrix product beats a tree search

@@ -17,6 +17,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
+from ganaug.augmentation import augment_images
 from ganaug.backend import Backend, TrainingData
 from ganaug.checkpoint import TrainingControl, fingerprint
 from ganaug.images import ImageEncoder
@@ -65,12 +66,15 @@ class GANOverSampler(BaseEstimator):
         Same seed, same output on CPU.
     verbose : bool, default=False
         Show progress bars and log what is trained.
-    refine : {"interpolate", None}, default="interpolate"
-        ``"interpolate"`` moves each synthetic row a uniform random fraction of
-        the way from its nearest real row of the same class (GAN-guided
-        interpolation; see ``ganaug.refine``), which measurably helps
-        downstream classifiers on small minorities. ``None`` returns the
-        generator's samples untouched (to study a GAN itself).
+    refine : {"interpolate", "augment", None}, default="interpolate"
+        ``"interpolate"`` (tables) moves each synthetic row a uniform random
+        fraction of the way from its nearest real row of the same class
+        (GAN-guided interpolation; see ``ganaug.refine``), which measurably
+        helps downstream classifiers on small minorities; images are left as
+        drawn. ``"augment"`` (images) gives each synthetic image a random
+        label-preserving transform (shifts, rotations, scales, elastic warps,
+        brightness; needs albumentations). ``None`` returns the generator's
+        samples untouched (to study a GAN itself).
     checkpoint : str or Path, optional
         Training checkpoint file, written atomically every ``checkpoint_every``
         epochs and when training is interrupted (Ctrl-C); ``fit_resample(X, y,
@@ -166,7 +170,11 @@ class GANOverSampler(BaseEstimator):
                      resume: bool) -> GANOverSampler:
         """``fit`` on input already read by ``read_X`` and ``check_target``."""
         if self.refine not in REFINEMENTS:
-            raise ValueError(f"refine={self.refine!r}: use None or 'interpolate'.")
+            raise ValueError(f"refine={self.refine!r}: use None, 'interpolate' (tables) "
+                             "or 'augment' (images).")
+        if self.refine == "augment" and kind != "image":
+            raise InputError("refine='augment' transforms synthetic images; for tables use "
+                             "refine='interpolate' or refine=None.")
         self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
         self.sampling_strategy_ = self._targets(y_arr)
         to_grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
@@ -334,6 +342,8 @@ class GANOverSampler(BaseEstimator):
         synthetic = self.encoder_.inverse_transform(encoded)
         if self.refine == "interpolate" and getattr(self, "_reference_", None) is not None:
             synthetic = self._interpolate(synthetic, y_new, *self._reference_, seed)
+        if self.refine == "augment" and self.data_kind_ == "image":
+            synthetic = augment_images(synthetic, random_state=seed)
         return synthetic, y_new
 
     def _check_descriptions(self, descriptions: dict[Any, Any]) -> None:

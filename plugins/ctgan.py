@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialBackend, AdversarialOptions
+from ganaug.adversarial import AdversarialBackend, AdversarialOptions, adam
 from ganaug.backend import TrainingData
 from ganaug.encoders import TabularEncoder
 from ganaug.losses import AdversarialLoss, get_loss
@@ -142,8 +142,7 @@ class CTGANBackend(AdversarialBackend):
 
     def _optimizer(self, module, lr):
         decay = self.options.weight_decay if module is self.generator else 0.0
-        return torch.optim.Adam(module.parameters(), lr=lr, betas=self.options.betas,
-                                weight_decay=decay)
+        return adam(module, lr, self.options.betas, weight_decay=decay)
 
 
 @hookimpl

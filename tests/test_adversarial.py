@@ -31,3 +31,11 @@ def test_cyclegan_refuses_compile():
     X, y = tiny_table()
     with pytest.raises(ValueError, match="compile=True"):
         GANOverSampler(backend="cyclegan", compile=True, epochs=1, device="cpu").fit(X, y)
+
+
+@pytest.mark.parametrize("backend", ["wgan-gp", "ctgan"])
+def test_optimisers_use_the_fused_adam_kernel_on_the_cpu(backend):
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend=backend, epochs=1, random_state=0).fit(X, y)
+    model = next(iter(sampler.backends_.values()))
+    assert model.opt_g.defaults["fused"] and model.opt_d.defaults["fused"]
