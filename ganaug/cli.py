@@ -94,8 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--batch-rows", dest="batch_rows", type=int, default=100_000,
                    help="rows drawn and written at a time; bounds memory (default 100000)")
+    p.add_argument("--description", dest="descriptions", action="append", metavar="LABEL=TEXT",
+                   help="text-gan models: draw LABEL's rows from a new text (repeatable), "
+                   "e.g. --description 7='a thin seven'")
     p.set_defaults(handler=lambda a: recipes.sample(
-        a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows))
+        a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows,
+        a.descriptions))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")

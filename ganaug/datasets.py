@@ -134,7 +134,9 @@ def describe_digits(images: np.ndarray, labels: Any) -> list[str]:
         thickness = _tertile(ink[i], ink[same], ("thin ", "", "bold "))
         lean = _tertile(slant[i], slant[same], (" leaning left", "", " leaning right"))
         name = DIGIT_NAMES[int(label)] if str(label).isdigit() and int(label) < 10 else str(label)
-        texts.append(f"a {thickness}{name}{lean}")
+        words = f"{thickness}{name}{lean}"
+        article = "an" if words[0] in "aeio" and not words.startswith("one") else "a"  # "an eight", "a one"
+        texts.append(f"{article} {words}")
     return texts
 
 

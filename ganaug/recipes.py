@@ -240,25 +240,50 @@ def train(output: str | None = None, data: str | None = None, target: str | None
 
 def sample(model: str | None = None, output: str | None = None, counts: dict | str | None = None,
            per_class: int | None = None, random_state: int | None = None, device: str = "auto",
-           force: bool = False, batch_rows: int = 100_000, **_: Any) -> int:
+           force: bool = False, batch_rows: int = 100_000, descriptions: dict | list | None = None,
+           **_: Any) -> int:
     """Stream synthetic rows from a saved model, with their label, to ``output``; returns the row count.
 
     Rows are drawn and written ``batch_rows`` at a time, so memory stays
-    bounded however many rows are asked for.
+    bounded however many rows are asked for. ``descriptions`` (text-gan
+    models): ``{label: text}``, or ``["label=text", ...]`` as the command line gives them.
     """
     if model is None or output is None:
         raise UsageError("sample needs a model and an output: ganaug sample model.safetensors -o out.csv")
     out_path = check_output(output, [model], force)
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
-    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state), out_path)
+    texts = _descriptions(sampler, descriptions)
+    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state, texts), out_path)
     print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
     return rows
 
 
+def _descriptions(sampler: GANOverSampler, descriptions: dict | list | None) -> dict:
+    """``{label: text}`` from ``["label=text", ...]`` or a dict, labels matched to the model's as text."""
+    if not descriptions:
+        return {}
+    if not isinstance(descriptions, dict):
+        bad = [item for item in descriptions if "=" not in item]
+        if bad:
+            raise UsageError(f"--description takes LABEL=TEXT, e.g. --description 7='a thin seven'; "
+                             f"got {bad}")
+        descriptions = dict(item.split("=", 1) for item in descriptions)
+    trained = _trained_labels(sampler, descriptions)
+    return {trained[str(k)]: text for k, text in descriptions.items()}
+
+
+def _trained_labels(sampler: GANOverSampler, asked: dict) -> dict:
+    """``{label as text: label}`` of the model's classes; a usage error if ``asked`` names another."""
+    trained = {str(label): label for label in sampler.backends_}
+    unknown = [k for k in asked if str(k) not in trained]
+    if unknown:
+        raise UsageError(f"the model has no generator for {unknown}; it can draw: {', '.join(trained)}.")
+    return trained
+
+
 def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int | None) -> dict:
     """``{label: n}`` from ``label=n,...`` text or a dict; default: the fitted strategy."""
-    trained = {str(label): label for label in sampler.backends_}
     if per_class is not None:
         return dict.fromkeys(sampler.backends_, per_class)
     if counts is None:
@@ -268,9 +293,7 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
             if "=" in counts else None
         if counts is None:
             raise UsageError("--counts takes label=n pairs, e.g. --counts minority=500,rare=100")
-    unknown = [k for k in counts if str(k) not in trained]
-    if unknown:
-        raise UsageError(f"the model has no generator for {unknown}; it can draw: {', '.join(trained)}.")
+    trained = _trained_labels(sampler, counts)
     try:
         return {trained[str(k)]: int(v) for k, v in counts.items()}
     except ValueError as err:

@@ -251,7 +251,8 @@ class GANOverSampler(BaseEstimator):
         return self._draw(class_counts, torch.Generator().manual_seed(seed), seed, descriptions or {})
 
     def generate_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
-                         random_state: int | None = None) -> Iterator[tuple[Any, np.ndarray]]:
+                         random_state: int | None = None,
+                         descriptions: dict[Any, Any] | None = None) -> Iterator[tuple[Any, np.ndarray]]:
         """Yield synthetic rows in batches, so that millions of them need little memory.
 
         Parameters
@@ -263,6 +264,9 @@ class GANOverSampler(BaseEstimator):
         random_state : int, optional
             Seed; default: the fit's seed. The same seed and ``batch_size``
             give the same batches.
+        descriptions : dict, optional
+            As in :meth:`generate` (text-conditioned backends); a list of
+            texts is used in turn within each batch.
 
         Yields
         ------
@@ -277,16 +281,18 @@ class GANOverSampler(BaseEstimator):
         batch = 0
         for label, n in class_counts.items():
             for start in range(0, int(n), batch_size):
-                yield self._draw({label: min(batch_size, int(n) - start)}, generator, seed + batch)
+                yield self._draw({label: min(batch_size, int(n) - start)}, generator, seed + batch,
+                                 descriptions)
                 batch += 1
         if batch == 0:
             yield self._draw({}, generator, seed)
 
     def labelled_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
-                         random_state: int | None = None) -> Iterator[pd.DataFrame]:
+                         random_state: int | None = None,
+                         descriptions: dict[Any, Any] | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`generate_batches` as tables with the label column appended (named as in ``fit``)."""
         target = str(self.target_name_ or "label")
-        for X, y in self.generate_batches(class_counts, batch_size, random_state):
+        for X, y in self.generate_batches(class_counts, batch_size, random_state, descriptions):
             yield X.assign(**{target: y})
 
     def generate_to(self, path: str | Path, class_counts: dict[Any, int], batch_size: int = 100_000,

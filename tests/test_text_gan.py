@@ -36,7 +36,10 @@ def test_text_encoder_is_deterministic_and_separates_words():
 def test_describe_digits_names_thickness_and_slant():
     images, y = load_long_tailed_digits(10, 0)
     texts = describe_digits(images, y)
-    assert len(texts) == len(images) and all(t.startswith("a ") for t in texts)
+    assert len(texts) == len(images) and all(t.startswith(("a ", "an eight")) for t in texts)
+    eights = [texts[i] for i in np.flatnonzero(y.to_numpy() == 8)]
+    assert "an eight" in eights and all(t in ("an eight", "a thin eight", "a bold eight")
+                                        for t in (e.split(" leaning")[0] for e in eights))
     ink = images.reshape(len(images), -1).sum(1)
     sevens = np.flatnonzero(y.to_numpy() == 7)
     thin = [i for i in sevens if "thin" in texts[i]]
@@ -85,3 +88,24 @@ def test_own_embeddings_and_bad_texts():
         GANOverSampler(backend="text-gan", texts={"nope": "x"}, epochs=1).fit_resample(X, y)
     with pytest.raises(ValueError, match="text-conditioned"):
         GANOverSampler(backend="wgan", epochs=1).fit(X, y).generate({"rare": 1}, descriptions={"rare": "x"})
+
+
+def test_sample_command_draws_from_a_new_description(tmp_path, capsys):
+    from ganaug.cli import main
+
+    X, y, texts = described_table(120)
+    sampler = GANOverSampler(backend="text-gan", texts=texts, epochs=1, batch_size=32, refine=None,
+                             random_state=0, device="cpu").fit(X, y)
+    model = sampler.save(tmp_path / "m.safetensors")
+    out = tmp_path / "high.csv"
+    assert main(["sample", str(model), "-o", str(out), "--counts", "rare=5", "--random-state", "3",
+                 "--description", "rare=a high rare row"]) == 0
+    expected, _ = sampler.generate({"rare": 5}, random_state=3, descriptions={"rare": "a high rare row"})
+    plain, _ = sampler.generate({"rare": 5}, random_state=3)
+    written = pd.read_csv(out)
+    np.testing.assert_allclose(written[["a", "b"]], expected[["a", "b"]], rtol=1e-5)
+    assert not np.allclose(written[["a", "b"]], plain[["a", "b"]])
+    assert main(["sample", str(model), "-o", str(tmp_path / "x.csv"), "--description", "rare"]) == 2
+    assert "LABEL=TEXT" in capsys.readouterr().err
+    assert main(["sample", str(model), "-o", str(tmp_path / "y.csv"), "--description", "other=a row"]) == 2
+    assert "no generator for ['other']" in capsys.readouterr().err
