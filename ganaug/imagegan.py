@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import torch
 from torch import nn
@@ -28,6 +28,11 @@ from ganaug.nn import update_ema
 @dataclass
 class ImageGANOptions(AdversarialOptions):
     """Options shared by the convolutional image backends (see AdversarialOptions for the rest)."""
+
+    # inherited from the MLP backends' options but meaningless for conv nets: refused with this reason
+    unused_options: ClassVar[dict[str, str]] = {
+        name: "it sets MLP layer widths; the convolutional nets are sized by 'width' (channels)."
+        for name in ("generator_dims", "critic_dims")}
 
     steps: int = 1500  # generator steps when epochs is None
     batch_size: int = 64

@@ -19,9 +19,12 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
     types name the expected type. Range checks live in each dataclass'
     ``__post_init__``, whose ``ValueError`` is re-raised with the backend name.
     """
-    fields = {f.name: f for f in dataclasses.fields(options_cls)}
+    unused = getattr(options_cls, "unused_options", {})
+    fields = {f.name: f for f in dataclasses.fields(options_cls) if f.name not in unused}
     hints = typing.get_type_hints(options_cls)
     for key, value in values.items():
+        if key in unused:
+            raise OptionsError(f"backend {backend_name!r} does not use option {key!r}: {unused[key]}")
         if key not in fields:
             raise OptionsError(_unknown_message(key, sorted(fields), backend_name))
         values[key] = _check_type(key, value, hints[key], backend_name)
@@ -32,8 +35,9 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
 
 
 def options_help(options_cls: type) -> dict[str, Any]:
-    """Return ``{name: default}`` of an ``Options`` dataclass."""
-    return {f.name: f.default for f in dataclasses.fields(options_cls)}
+    """Return ``{name: default}`` of an ``Options`` dataclass, without the options it inherits but ignores."""
+    unused = getattr(options_cls, "unused_options", {})
+    return {f.name: f.default for f in dataclasses.fields(options_cls) if f.name not in unused}
 
 
 def _unknown_message(key: str, valid: list[str], backend_name: str) -> str:

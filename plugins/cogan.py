@@ -19,6 +19,7 @@ tabular output head.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from torch import nn
 
@@ -37,6 +38,8 @@ from ganaug.nn import (
 @dataclass
 class CoGANOptions(ImageGANOptions):
     """Options of the ``cogan`` backend (see ImageGANOptions for the shared fields)."""
+
+    unused_options: ClassVar[dict[str, str]] = {}  # generator_dims, critic_dims: its nets for tables
 
     source_class: object = None  # per-class models: the domain each class is coupled with; None: the largest
     generator_dims: tuple[int, ...] = (128, 128)  # tables: G's shared layers (the last feeds the heads)

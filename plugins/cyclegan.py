@@ -21,7 +21,7 @@ tabular output head (the cycle loss is L1 on the encoded row).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import torch
 from torch import nn
@@ -44,6 +44,8 @@ from ganaug.training import ClassBatches
 @dataclass
 class CycleGANOptions(ImageGANOptions):
     """Options of the ``cyclegan`` backend (see ImageGANOptions for the shared fields)."""
+
+    unused_options: ClassVar[dict[str, str]] = {}  # generator_dims, critic_dims: its nets for tables
 
     source_class: object = None  # the class whose samples are translated; None: the largest class
     loss: Literal["hinge", "non-saturating"] = "hinge"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -50,6 +50,8 @@ from ganaug.training import ClassBatches
 @dataclass
 class TextGANOptions(ImageGANOptions):
     """Options of the ``text-gan`` backend (see ImageGANOptions for the shared fields)."""
+
+    unused_options: ClassVar[dict[str, str]] = {}  # generator_dims, critic_dims: its nets for tables
 
     texts: object = None  # one text per row of X, or {class: text or list of texts}; None: class names
     text_embeddings: object = None  # instead of texts: one vector per row, or {class: vector or vectors}

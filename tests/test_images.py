@@ -64,6 +64,16 @@ def test_mlp_backends_take_images_as_pixel_rows(backend, tmp_path):
     np.testing.assert_array_equal(loaded.generate({"rare": 3})[0], sampler.generate({"rare": 3})[0])
 
 
+def test_conv_backends_refuse_the_mlp_width_options_they_would_ignore():
+    from ganaug.options import OptionsError, options_help
+    from ganaug.plugins import get_backend
+
+    with pytest.raises(OptionsError, match="'dcgan' does not use option 'generator_dims'.*'width'"):
+        GANOverSampler(backend="dcgan", generator_dims=(8,)).fit_resample(*tiny_images())
+    assert "critic_dims" not in options_help(get_backend("progan").Options)
+    assert "critic_dims" in options_help(get_backend("cyclegan").Options)  # its table nets are MLPs
+
+
 def test_diff_augment_keeps_shape_and_is_random():
     torch.manual_seed(0)
     x = torch.rand(6, 3, 16, 16) * 2 - 1
