@@ -215,7 +215,9 @@ def _registered(name: str) -> type[Backend]:
 def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int | str,
                    tensors: dict[str, torch.Tensor], encoder: Any, device: torch.device) -> Backend:
     name = cls.name
-    options = build_options(cls.Options, {k: _tuple_lists(v) for k, v in spec["options"].items()}, name)
+    unused = getattr(cls.Options, "unused_options", {})  # files hold every field, the ignored ones too
+    saved = {k: _tuple_lists(v) for k, v in spec["options"].items() if k not in unused}
+    options = build_options(cls.Options, saved, name)
     shape = spec.get("sample_shape") or [encoder.n_features_]
     kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
     no_labels = torch.zeros(0, dtype=torch.long, device=device)
