@@ -12,6 +12,7 @@ Fréchet distance in that real-trained CNN's penultimate features.
     .venv/bin/python benchmarks/images.py                      # IR 10, 50, 100 x seeds 0, 1, 2
     .venv/bin/python benchmarks/images.py --irs 50 --seeds 0   # one cell
     .venv/bin/python benchmarks/images.py --irs 50 --methods cyclegan+augment   # refine="augment"
+    .venv/bin/python benchmarks/images.py --irs 50 --methods albumentations,mixed   # MixedOverSampler
     .venv/bin/python benchmarks/images.py --summarize a/images.csv b/images.csv   # merge parallel runs
 """
 
@@ -34,6 +35,7 @@ from sklearn.svm import SVC
 from ganaug import GANOverSampler
 from ganaug.augmentation import AlbumentationsOverSampler
 from ganaug.datasets import describe_digits
+from ganaug.hybrid import MixedOverSampler
 from ganaug.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
 from ganaug.reporting import markdown_table
 
@@ -68,6 +70,10 @@ def resample(method: str, X: np.ndarray, y: np.ndarray, seed: int, steps: int) -
         return X_res.reshape(-1, 8, 8).astype(np.uint8), y_res, None
     if method == "albumentations":
         X_res, y_res = AlbumentationsOverSampler(random_state=seed).fit_resample(X, y)
+        return X_res, y_res, None
+    if method == "mixed":  # a quarter of the new images from cyclegan (refine="augment"), the rest classical
+        gan = GANOverSampler(backend="cyclegan", refine="augment", steps=steps)
+        X_res, y_res = MixedOverSampler(gan=gan, random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
     # "cyclegan+augment": the backend with refine="augment" (random transforms of its images)
     backend, _, refine = method.partition("+")

@@ -47,6 +47,9 @@ def check_images(X: Any) -> np.ndarray:
         raise InputError(f"images must be uint8 or float arrays, not {images.dtype}.")
     if len(images) == 0:
         raise InputError("no images given.")
+    if images.ndim not in (3, 4):
+        raise InputError(f"images must be an (n, H, W) or (n, H, W, C) array, got shape {images.shape}; "
+                         "for a table use GANOverSampler, which takes tables too.")
     height, width = images.shape[1:3]
     if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
         raise InputError(f"images are {height}x{width}; ganaug's image backends take sides from "
