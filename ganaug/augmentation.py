@@ -60,13 +60,7 @@ class AlbumentationsOverSampler(BaseEstimator):
         except ImportError as err:
             raise ImportError("the albumentations baseline needs albumentations: "
                               "pip install 'ganaug[images]'") from err
-        images = check_images(X)
-        y_arr = check_target(y, len(images))
-        try:
-            strategy = check_sampling_strategy(self.sampling_strategy, y_arr, "over-sampling")
-        except ValueError as err:
-            raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
-        self.sampling_strategy_ = {label: int(n) for label, n in strategy.items()}
+        images, y_arr, self.sampling_strategy_ = check_image_task(X, y, self.sampling_strategy)
         rng = np.random.default_rng(self.random_state)
         new_images, new_labels = [], []
         for label, n in self.sampling_strategy_.items():
@@ -77,6 +71,17 @@ class AlbumentationsOverSampler(BaseEstimator):
         self.sample_is_synthetic_ = np.r_[np.zeros(len(images), bool), np.ones(len(added), bool)]
         y_new = np.asarray(new_labels, dtype=y_arr.dtype)
         return np.concatenate([images, added.astype(images.dtype)]), restore_target(y, y_arr, y_new)
+
+
+def check_image_task(X: Any, y: Any, sampling_strategy: Any) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(images, labels, {class: images to add})`` of an image oversampling call, or a clear InputError."""
+    images = check_images(X)
+    y_arr = check_target(y, len(images))
+    try:
+        strategy = check_sampling_strategy(sampling_strategy, y_arr, "over-sampling")
+    except ValueError as err:
+        raise InputError(f"sampling_strategy={sampling_strategy!r}: {err}") from None
+    return images, y_arr, {label: int(n) for label, n in strategy.items()}
 
 
 def augment_images(images: np.ndarray, random_state: int | None = None, transform: Any = None) -> np.ndarray:

@@ -13,13 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from imblearn.utils import check_sampling_strategy
 from sklearn.base import BaseEstimator, clone
 
-from ganaug.augmentation import AlbumentationsOverSampler
-from ganaug.images import check_images
+from ganaug.augmentation import AlbumentationsOverSampler, check_image_task
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import InputError, check_target, restore_target
+from ganaug.validation import InputError, restore_target
 
 
 class MixedOverSampler(BaseEstimator):
@@ -62,13 +60,7 @@ class MixedOverSampler(BaseEstimator):
         """Return the images with GAN and augmented ones appended (originals first, same dtype)."""
         if not 0.0 <= self.gan_fraction <= 1.0:
             raise InputError(f"gan_fraction={self.gan_fraction!r}: use a share between 0 and 1.")
-        images = check_images(X)
-        y_arr = check_target(y, len(images))
-        try:
-            strategy = check_sampling_strategy(self.sampling_strategy, y_arr, "over-sampling")
-        except ValueError as err:
-            raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
-        self.sampling_strategy_ = {label: int(n) for label, n in strategy.items()}
+        images, y_arr, self.sampling_strategy_ = check_image_task(X, y, self.sampling_strategy)
         from_gan = {c: int(round(self.gan_fraction * n)) for c, n in self.sampling_strategy_.items()}
         gan_images, gan_labels = self._from_gan(images, y_arr, from_gan)
         aug_images, aug_labels = self._augmented(images, y_arr, from_gan)
