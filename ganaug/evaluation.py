@@ -62,7 +62,8 @@ def make_classifiers(names: Iterable[str], random_state: int = 0) -> dict[str, A
 
 def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
     """A sampler by name: a baseline (``none``, ``ros``, ``smote``, ``borderline``,
-    ``adasyn``) or any registered ganaug backend."""
+    ``adasyn``, ``albumentations``), ``mixed`` (images: a quarter ``cyclegan``,
+    the rest albumentations; ``options`` go to the GAN) or any registered ganaug backend."""
     baselines = {
         "none": lambda: None,
         "ros": lambda: RandomOverSampler(random_state=random_state),
@@ -70,14 +71,15 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
         "borderline": lambda: BorderlineSMOTE(random_state=random_state),
         "adasyn": lambda: ADASYN(random_state=random_state),
         "albumentations": lambda: _albumentations(random_state),
+        "mixed": lambda: _mixed(random_state, options),
     }
     if name in baselines:
         return baselines[name]()
     if name in list_backends():
         return GANOverSampler(backend=name, random_state=random_state, **options)
     raise ValueError(
-        f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}) "
-        f"or a backend ({', '.join(list_backends())})."
+        f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}), 'mixed' (images: GAN "
+        f"plus albumentations) or a backend ({', '.join(list_backends())})."
     )
 
 
@@ -85,6 +87,13 @@ def _albumentations(random_state: int) -> Any:
     from ganaug.augmentation import AlbumentationsOverSampler
 
     return AlbumentationsOverSampler(random_state=random_state)
+
+
+def _mixed(random_state: int, options: dict[str, Any]) -> Any:
+    from ganaug.hybrid import MixedOverSampler
+
+    gan = GANOverSampler(backend="cyclegan", refine="augment", **options)
+    return MixedOverSampler(gan=gan, random_state=random_state)
 
 
 def evaluate(

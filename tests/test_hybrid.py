@@ -46,3 +46,12 @@ def test_bad_share_and_tables_are_clear_errors():
     table = pd.DataFrame({"a": np.arange(20.0)})
     with pytest.raises(InputError, match=r"\(n, H, W\) or \(n, H, W, C\) array, got shape \(20, 1\)"):
         MixedOverSampler().fit_resample(table, np.r_[np.zeros(16, int), np.ones(4, int)])
+
+
+def test_evaluate_knows_the_mix_by_name():
+    from ganaug.evaluation import make_sampler
+
+    sampler = make_sampler("mixed", 3, steps=5)
+    assert isinstance(sampler, MixedOverSampler) and sampler.random_state == 3
+    assert sampler.gan.backend == "cyclegan" and sampler.gan.refine == "augment"
+    assert sampler.gan.get_params()["steps"] == 5
