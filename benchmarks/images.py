@@ -35,7 +35,7 @@ from sklearn.svm import SVC
 from ganaug import GANOverSampler
 from ganaug.augmentation import AlbumentationsOverSampler
 from ganaug.datasets import describe_digits
-from ganaug.hybrid import MixedOverSampler
+from ganaug.hybrid import MixedOverSampler, default_gan
 from ganaug.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
 from ganaug.reporting import markdown_table
 
@@ -72,8 +72,7 @@ def resample(method: str, X: np.ndarray, y: np.ndarray, seed: int, steps: int) -
         X_res, y_res = AlbumentationsOverSampler(random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
     if method == "mixed":  # a quarter of the new images from cyclegan (refine="augment"), the rest classical
-        gan = GANOverSampler(backend="cyclegan", refine="augment", steps=steps)
-        X_res, y_res = MixedOverSampler(gan=gan, random_state=seed).fit_resample(X, y)
+        X_res, y_res = MixedOverSampler(gan=default_gan(steps=steps), random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
     # "cyclegan+augment": the backend with refine="augment" (random transforms of its images)
     backend, _, refine = method.partition("+")

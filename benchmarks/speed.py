@@ -32,10 +32,9 @@ def make_table(n: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     return X, y
 
 
-def time_ganaug(X, y, backend: str, **options) -> float:
-    start = time.perf_counter()
-    GANOverSampler(backend=backend, random_state=0, **options).fit_resample(X, y)
-    return time.perf_counter() - start
+def time_ganaug(X, y, backend: str, repeats: int = 1, **options) -> float:
+    """Median seconds of ganaug's fit_resample with ``backend`` (its defaults, plus ``options``)."""
+    return timed(GANOverSampler(backend=backend, random_state=0, **options), X, y, repeats)
 
 
 def time_ctgan_package(X, y) -> float:
@@ -140,12 +139,11 @@ def main() -> None:
         peer = statistics.median(time_ctgan_package(X, y) for _ in range(args.repeats))
         print(f"ctgan package (defaults, 300 epochs): median {peer:.1f} s")
     for backend in args.backends.split(","):
-        ours = statistics.median(time_ganaug(X, y, backend) for _ in range(args.repeats))
+        ours = time_ganaug(X, y, backend, args.repeats)
         ratio = f", {peer / ours:.1f}x faster than the ctgan package" if peer else ""
         print(f"ganaug {backend} fit_resample (defaults): median {ours:.1f} s{ratio}")
         if args.compile:
-            runs = [time_ganaug(X, y, backend, compile=True) for _ in range(args.repeats)]
-            compiled = statistics.median(runs)
+            compiled = time_ganaug(X, y, backend, args.repeats, compile=True)
             print(f"ganaug {backend} with compile=True: median {compiled:.1f} s "
                   f"({ours / compiled:.2f}x eager)")
     print(f"ganaug sampling: {sampling_rate(X, y):,.0f} decoded rows/s")

@@ -19,7 +19,11 @@ from ganaug.validation import InputError, check_target, restore_target
 
 def default_transform(random_state: int | None = None) -> Any:
     """Shifts, rotations and scales, mild elastic warps, brightness and contrast."""
-    import albumentations as A
+    try:
+        import albumentations as A
+    except ImportError as err:
+        raise ImportError("image augmentation (the albumentations baseline, MixedOverSampler, "
+                          "refine='augment') needs albumentations: pip install 'ganaug[images]'") from err
 
     return A.Compose([
         A.Affine(translate_percent=(-0.1, 0.1), rotate=(-15, 15), scale=(0.9, 1.1), p=1.0),
@@ -55,11 +59,7 @@ class AlbumentationsOverSampler(BaseEstimator):
 
     def fit_resample(self, X: Any, y: Any) -> tuple[np.ndarray, Any]:
         """Return the images with augmented ones appended (originals first, same dtype)."""
-        try:
-            transform = self.transform or default_transform(self.random_state)
-        except ImportError as err:
-            raise ImportError("the albumentations baseline needs albumentations: "
-                              "pip install 'ganaug[images]'") from err
+        transform = self.transform or default_transform(self.random_state)
         images, y_arr, self.sampling_strategy_ = check_image_task(X, y, self.sampling_strategy)
         rng = np.random.default_rng(self.random_state)
         new_images, new_labels = [], []
@@ -89,11 +89,7 @@ def augment_images(images: np.ndarray, random_state: int | None = None, transfor
 
     ``transform`` defaults to :func:`default_transform` seeded with ``random_state``.
     """
-    try:
-        transform = transform or default_transform(random_state)
-    except ImportError as err:
-        raise ImportError("refine='augment' transforms images with albumentations: "
-                          "pip install 'ganaug[images]'") from err
+    transform = transform or default_transform(random_state)
     if not len(images):
         return images
     return np.stack([_augment(transform, image) for image in images]).astype(images.dtype, copy=False)

@@ -90,10 +90,9 @@ def _albumentations(random_state: int) -> Any:
 
 
 def _mixed(random_state: int, options: dict[str, Any]) -> Any:
-    from ganaug.hybrid import MixedOverSampler
+    from ganaug.hybrid import MixedOverSampler, default_gan
 
-    gan = GANOverSampler(backend="cyclegan", refine="augment", **options)
-    return MixedOverSampler(gan=gan, random_state=random_state)
+    return MixedOverSampler(gan=default_gan(**options), random_state=random_state)
 
 
 def evaluate(

@@ -10,6 +10,7 @@ either alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,11 @@ from ganaug.sampler import GANOverSampler
 from ganaug.validation import InputError, restore_target
 
 
+def default_gan(**options: Any) -> GANOverSampler:
+    """The GAN part of the mix unless you pass your own: ``cyclegan`` with ``refine="augment"``."""
+    return GANOverSampler(backend="cyclegan", refine="augment", **options)
+
+
 class MixedOverSampler(BaseEstimator):
     """Grow image classes with GAN samples and augmented real images, ``gan_fraction`` of them from the GAN.
 
@@ -27,7 +33,7 @@ class MixedOverSampler(BaseEstimator):
     ----------
     gan : GANOverSampler, optional
         The GAN part, cloned and trained on all of ``(X, y)``; default
-        ``GANOverSampler(backend="cyclegan", refine="augment")``.
+        :func:`default_gan` (``cyclegan`` with ``refine="augment"``).
     augmenter : AlbumentationsOverSampler, optional
         The classical part, cloned; default ``AlbumentationsOverSampler()``.
     gan_fraction : float, default=0.25
@@ -76,8 +82,7 @@ class MixedOverSampler(BaseEstimator):
         counts = {c: n for c, n in counts.items() if n > 0}
         if not counts:
             return images[:0], y[:0]
-        default = GANOverSampler(backend="cyclegan", refine="augment")
-        self.gan_ = self._configured(self.gan, default, self.sampling_strategy).fit(images, y)
+        self.gan_ = self._configured(self.gan, default_gan, self.sampling_strategy).fit(images, y)
         return self.gan_.generate(counts)
 
     def _augmented(self, images: np.ndarray, y: np.ndarray, from_gan: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -86,13 +91,13 @@ class MixedOverSampler(BaseEstimator):
             return images[:0], y[:0]
         present = dict(zip(*np.unique(y, return_counts=True)))
         targets = {c: int(present[c] + n) for c, n in rest.items()}  # imbalanced-learn's dict: counts after
-        augmenter = self._configured(self.augmenter, AlbumentationsOverSampler(), targets)
+        augmenter = self._configured(self.augmenter, AlbumentationsOverSampler, targets)
         X_res, y_res = augmenter.fit_resample(images, y)
         return X_res[len(images):], np.asarray(y_res)[len(images):]
 
-    def _configured(self, part: Any, default: Any, strategy: Any) -> Any:
-        """A clone of ``part`` (or ``default``) with this sampler's strategy and seed."""
-        part = clone(part) if part is not None else default
+    def _configured(self, part: Any, make_default: Callable[[], Any], strategy: Any) -> Any:
+        """A clone of ``part`` (or ``make_default()``) with this sampler's strategy and seed."""
+        part = clone(part) if part is not None else make_default()
         if self.random_state is not None:
             part.set_params(random_state=self.random_state)
         return part.set_params(sampling_strategy=strategy)

@@ -2,17 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ganaug import GANOverSampler
 from ganaug.testing import tiny_images
 from ganaug.validation import InputError
 
 pytest.importorskip("albumentations")
 
-from ganaug.hybrid import MixedOverSampler  # noqa: E402
+from ganaug.hybrid import MixedOverSampler, default_gan  # noqa: E402
 
 
 def fast_gan():
-    return GANOverSampler(backend="cyclegan", refine="augment", steps=5, batch_size=8)
+    return default_gan(steps=5, batch_size=8)
 
 
 def test_mixes_gan_and_augmented_images_in_the_asked_share():
