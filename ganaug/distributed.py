@@ -13,7 +13,9 @@ checkpoints and model files. The backend is NCCL on GPUs and gloo on CPUs.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
+import sys
 
 import torch
 import torch.distributed as dist
@@ -51,8 +53,15 @@ def init_distributed() -> None:
 
 
 def _leave_group() -> None:
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    if not dist.is_initialized():
+        return
+    # free unreachable DDP wrappers (their reducers hold the group) while the group still exists
+    gc.collect()
+    if getattr(sys, "last_value", None) is None:
+        # a clean exit waits for the others, so no process closes its connections while another is
+        # still in its last collective; one dying of an error leaves at once and torchrun stops the rest
+        dist.barrier()
+    dist.destroy_process_group()
 
 
 def is_distributed() -> bool:
