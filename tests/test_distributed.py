@@ -75,6 +75,7 @@ for backend in sys.argv[1:]:
         print("RESULT", backend, is_distributed(), sums[0] == sums[1], len(model.history_), flush=True)
 """
 
+
 def _free_port() -> int:
     # a fresh port per launch: every launch from this test process reusing one port let a run meet
     # the previous run's lingering store, and a rank now and then aborted
