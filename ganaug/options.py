@@ -19,7 +19,7 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
     types name the expected type. Range checks live in each dataclass'
     ``__post_init__``, whose ``ValueError`` is re-raised with the backend name.
     """
-    unused = getattr(options_cls, "unused_options", {})
+    unused = unused_options(options_cls)
     fields = {f.name: f for f in dataclasses.fields(options_cls) if f.name not in unused}
     hints = typing.get_type_hints(options_cls)
     for key, value in values.items():
@@ -36,8 +36,16 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
 
 def options_help(options_cls: type) -> dict[str, Any]:
     """Return ``{name: default}`` of an ``Options`` dataclass, without the options it inherits but ignores."""
-    unused = getattr(options_cls, "unused_options", {})
+    unused = unused_options(options_cls)
     return {f.name: f.default for f in dataclasses.fields(options_cls) if f.name not in unused}
+
+
+def unused_options(options_cls: type) -> dict[str, str]:
+    """``{option: why it is refused}`` for the fields an ``Options`` class inherits but ignores.
+
+    Declared as the class variable ``unused_options``; none where a class has no such variable.
+    """
+    return getattr(options_cls, "unused_options", {})
 
 
 def _unknown_message(key: str, valid: list[str], backend_name: str) -> str:

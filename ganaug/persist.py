@@ -26,7 +26,7 @@ from ganaug._version import __version__
 from ganaug.backend import Backend, TrainingData
 from ganaug.encoders import TabularEncoder, json_scalar
 from ganaug.images import ImageEncoder
-from ganaug.options import build_options
+from ganaug.options import build_options, unused_options
 from ganaug.plugins import get_backend
 from ganaug.training import resolve_device
 
@@ -215,7 +215,7 @@ def _registered(name: str) -> type[Backend]:
 def _restore_model(cls: type[Backend], spec: dict[str, Any], index: int | str,
                    tensors: dict[str, torch.Tensor], encoder: Any, device: torch.device) -> Backend:
     name = cls.name
-    unused = getattr(cls.Options, "unused_options", {})  # files hold every field, the ignored ones too
+    unused = unused_options(cls.Options)  # files hold every field, the ignored ones too
     saved = {k: _tuple_lists(v) for k, v in spec["options"].items() if k not in unused}
     options = build_options(cls.Options, saved, name)
     shape = spec.get("sample_shape") or [encoder.n_features_]
