@@ -33,11 +33,10 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
 from ganaug import GANOverSampler
-from ganaug.augmentation import AlbumentationsOverSampler
-from ganaug.datasets import describe_digits
-from ganaug.hybrid import MixedOverSampler, default_gan
-from ganaug.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
-from ganaug.reporting import markdown_table
+from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, default_gan
+from ganaug.data.datasets import describe_digits
+from ganaug.evaluation.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
+from ganaug.evaluation.reports import markdown_table
 
 
 def long_tailed_digits(ir: float, seed: int) -> tuple[np.ndarray, ...]:

@@ -57,7 +57,7 @@ def time_per_class(X, y, n_jobs: int | None) -> float:
 
 def scaling(backend: str, sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> None:
     """Fit time against rows (same steps), and the share of it spent encoding the table."""
-    from ganaug.plugins import get_backend
+    from ganaug.registry import get_backend
 
     cls = get_backend(backend)
     for n in sizes:
@@ -76,8 +76,8 @@ def keel_speed(datasets: list[str], repeats: int) -> None:
     from sklearn.model_selection import StratifiedKFold
     from tabular import CTGANPackageSampler
 
-    from ganaug.datasets import load_keel
-    from ganaug.reporting import markdown_table
+    from ganaug.data.datasets import load_keel
+    from ganaug.evaluation.reports import markdown_table
 
     GANOverSampler(steps=1).fit_resample(*make_table(100))  # one-time imports (torch._dynamo) off the clock
     rows = {}

@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from ganaug import stats
-from ganaug.datasets import load_keel
-from ganaug.evaluation import evaluate_datasets, make_classifiers, make_sampler
-from ganaug.reporting import markdown_table, report
+from ganaug.data.datasets import load_keel
+from ganaug.evaluation import evaluate_datasets, make_classifiers, make_sampler, stats
+from ganaug.evaluation.reports import markdown_table, report
 
 DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
              "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
@@ -77,7 +76,7 @@ class CTGANPackageSampler:
 
 def parse_variant(text: str) -> tuple[str, str, dict]:
     """``"label=backend:key=value:key=value"`` -> (label, backend, options)."""
-    from ganaug.recipes import parse_value
+    from ganaug.cli.recipes import parse_value
 
     label, _, spec = text.partition("=")
     backend, *pairs = spec.split(":")

@@ -26,9 +26,9 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
 from ganaug import GANOverSampler
-from ganaug.datasets import DIGIT_NAMES, describe_digits, load_long_tailed_digits
-from ganaug.quality import sample_grid
-from ganaug.reporting import markdown_table
+from ganaug.data.datasets import DIGIT_NAMES, describe_digits, load_long_tailed_digits
+from ganaug.evaluation.quality import sample_grid
+from ganaug.evaluation.reports import markdown_table
 
 DESCRIPTIONS = ("a thin {}", "a bold {}", "a {} leaning left", "a {} leaning right")
 

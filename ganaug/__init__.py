@@ -1,4 +1,4 @@
-"""ganaug: fix imbalanced datasets with GANs.
+"""ganaug: fix imbalanced datasets with GANs (the public API; the layers are described in the README).
 
 >>> from ganaug import GANOverSampler
 >>> X_res, y_res = GANOverSampler(backend="ctgan", random_state=0).fit_resample(X, y)  # doctest: +SKIP
@@ -6,15 +6,18 @@
 
 from typing import Any
 
+from ganaug import _deprecated
 from ganaug._version import __version__
 from ganaug.backend import Backend, TrainingData
 from ganaug.hookspecs import hookimpl
-from ganaug.plugins import get_backend, get_host, list_backends
+from ganaug.registry import get_backend, get_host, list_backends, load_backend
 from ganaug.sampler import GANOverSampler
+
+_deprecated.install()  # the module paths of ganaug 0.1 (ganaug.adversarial, ...) keep working until 0.3
 
 # imported on first use: evaluation pulls in imbalanced-learn's samplers, report matplotlib
 _LAZY = {"evaluate": "ganaug.evaluation", "evaluate_datasets": "ganaug.evaluation",
-         "report": "ganaug.reporting"}
+         "report": "ganaug.evaluation.reports"}
 
 __all__ = [
     "Backend",
@@ -27,6 +30,7 @@ __all__ = [
     "get_host",
     "hookimpl",
     "list_backends",
+    "load_backend",
     "report",
 ]
 

@@ -1,19 +1,36 @@
-"""The backend contract: what a GAN plugin implements and what the host gives it."""
+"""The backend contract: what a GAN plugin implements, what the host gives it, and a backend's file.
+
+A backend learns from encoded data (:class:`TrainingData`) and draws encoded
+samples; the host does everything else (validation, encoding, seeding,
+devices, sampling strategy, merging). :func:`check_backend_class` states the
+contract as code; ``ganaug.testing`` checks the behaviour.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from ganaug.checkpoint import TrainingControl
-    from ganaug.encoders import Span, TabularEncoder
+from ganaug._deprecated import resolve
+from ganaug._version import __version__
+from ganaug.data.tabular import Span, TabularCodec
+from ganaug.devices import resolve_device
+from ganaug.errors import ModelFileError, OptionsError
+from ganaug.fileformat import jsonable, read_safetensors, write_safetensors
+from ganaug.options import build_options
 
 DATA_KINDS = ("tabular", "image")
+BACKEND_FORMAT = "ganaug.backend"  # the file Backend.save writes
+BACKEND_FORMAT_VERSION = 2  # 2: Options without the fields a backend ignores (format 1 saved them too)
+# format 1 saved every field an Options class had, also the MLP widths that conv backends inherited
+# but ignored; their Options no longer have them
+FORMAT_1_IGNORED_OPTIONS = ("generator_dims", "critic_dims")
 
 
 @dataclass
@@ -23,7 +40,7 @@ class TrainingData:
     Attributes
     ----------
     X : torch.Tensor
-        ``(n, d)`` float32 encoded rows, on the backend's device.
+        ``(n, d)`` float32 encoded rows, or ``(n, C, S, S)`` images, on the backend's device.
     y : torch.Tensor
         ``(n,)`` int64 class indices in ``[0, n_classes)``.
     n_classes : int
@@ -53,14 +70,42 @@ class TrainingData:
     n_input_rows: int = 0
 
 
+@dataclass
+class TrainingControl:
+    """What the host asks of a training loop besides training.
+
+    Attributes
+    ----------
+    path : Path or None
+        Checkpoint file; None keeps snapshots in memory only.
+    every : int or None
+        Epochs between snapshots; None: about 20 per run.
+    resume : bool
+        Continue from ``path`` when it exists.
+    fingerprint : str
+        Identifies the run (backend, options, seed, data); a checkpoint with
+        another fingerprint is refused.
+    """
+
+    path: Path | None = None
+    every: int | None = None
+    resume: bool = False
+    fingerprint: str = ""
+    rollbacks: int = field(default=0, init=False)
+
+    def interval(self, epochs: int) -> int:
+        return self.every or max(1, epochs // 20)
+
+
 class Backend:
     """Base class of every GAN backend, built-in or third-party.
 
     A subclass sets the class attributes below, defines a validated
     ``Options`` dataclass (which must have ``epochs`` and ``batch_size``
     fields, with defaults that work), and implements :meth:`fit` and
-    :meth:`sample`. The host does validation, encoding, seeding, device
-    placement, sampling strategy and merging; a backend only learns and draws.
+    :meth:`sample` (and :meth:`build`, to be saved and loaded). Most backends
+    subclass ``ganaug.training.AdversarialBackend``, which implements ``fit``
+    as the shared training loop with documented hooks.
 
     Attributes
     ----------
@@ -75,12 +120,16 @@ class Backend:
         Dataclass of the backend's hyper-parameters.
     reference : str
         The paper the backend implements, for the backend table.
+    state_tensors : tuple of str
+        Tensor attributes (not modules) that sampling needs; saved with the weights.
     pairs_with_source : bool
         True for backends that learn a relation between a source class and
         the class they grow (CycleGAN, CoGAN). Their ``Options`` have a
         ``source_class`` field; the host resolves it (default: the largest
         class) into ``TrainingData.source``, and a per-class model is
         trained on its class (index 0) and the source class (index 1).
+    text_conditioned : bool
+        True if :meth:`sample_described` draws from new descriptions.
     """
 
     name: ClassVar[str]
@@ -88,10 +137,9 @@ class Backend:
     conditional: ClassVar[bool] = True
     Options: ClassVar[type]
     reference: ClassVar[str] = ""
-    # tensor attributes (not modules) that sampling needs; saved with the weights
     state_tensors: ClassVar[tuple[str, ...]] = ()
     pairs_with_source: ClassVar[bool] = False
-    text_conditioned: ClassVar[bool] = False  # sample_described() draws from new descriptions
+    text_conditioned: ClassVar[bool] = False
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
         self.options = options
@@ -100,11 +148,22 @@ class Backend:
         self.history_: list[dict[str, float]] = []
         self.control: TrainingControl | None = None  # checkpoints, resume; set by the host
 
-    def make_encoder(self, random_state: int) -> TabularEncoder:
-        """Return the (unfitted) tabular encoder this backend trains on."""
-        from ganaug.encoders import TabularEncoder
+    @classmethod
+    def make_codec(cls, options: Any, random_state: int) -> TabularCodec:
+        """The (unfitted) codec of tables this backend trains on; default: quantiles to (-1, 1).
 
-        return TabularEncoder(numeric="quantile", random_state=random_state)
+        A class method, so the host picks the encoding before any backend is built.
+        """
+        if cls.make_encoder is not Backend.make_encoder:  # a plugin written before make_codec existed
+            warnings.warn(f"{cls.__name__}.make_encoder(random_state) is deprecated: define the class "
+                          "method make_codec(options, random_state) instead.", DeprecationWarning,
+                          stacklevel=2)
+            return cls(options, torch.device("cpu")).make_encoder(random_state)
+        return TabularCodec(numeric="quantile", random_state=random_state)
+
+    def make_encoder(self, random_state: int) -> TabularCodec:
+        """Deprecated: use the class method :meth:`make_codec`."""
+        return type(self).make_codec(self.options, random_state)
 
     def fit(self, data: TrainingData) -> Backend:
         """Train on encoded data; record one dict of losses per epoch in ``history_``."""
@@ -141,6 +200,7 @@ class Backend:
         raise NotImplementedError(f"backend {self.name!r} does not implement build(), "
                                   "so it cannot be saved and loaded")
 
+    # ---- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Flat ``{"module.param": tensor}`` of all trained weights, plus ``state_tensors``."""
         state = {
@@ -165,18 +225,55 @@ class Backend:
         self.load_state_dict(state)
         return self
 
+    def describe(self) -> dict[str, Any]:
+        """The JSON-able facts a saved backend needs besides its tensors (see :meth:`from_state`)."""
+        if not hasattr(self, "layout_"):
+            raise RuntimeError(f"backend {self.name!r} is not fitted (or records no layout_): "
+                               "fit it before saving.")
+        return {"options": jsonable(dataclasses.asdict(self.options)), "n_classes": self.n_classes_,
+                "layout": [jsonable(dataclasses.asdict(span)) for span in self.layout_],
+                "sample_shape": list(getattr(self, "sample_shape_", ()))}
+
+    @classmethod
+    def from_state(cls, description: dict[str, Any], tensors: dict[str, torch.Tensor],
+                   device: torch.device, format_version: int = BACKEND_FORMAT_VERSION) -> Backend:
+        """A fitted backend from :meth:`describe`'s output and :meth:`state_dict`'s tensors.
+
+        Raises :class:`~ganaug.errors.ModelFileError` when the options or
+        the tensors do not fit this backend.
+        """
+        options = restore_options(cls, description["options"], format_version)
+        layout = tuple(Span(**span) for span in description["layout"])
+        shape = description["sample_shape"] or [sum(span.width for span in layout)]
+        kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
+        no_rows = torch.zeros(0, *shape, device=device)
+        no_labels = torch.zeros(0, dtype=torch.long, device=device)
+        empty = TrainingData(no_rows, no_labels, description["n_classes"], layout, kind)
+        try:
+            return cls(options, device).restore(empty, tensors)
+        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as err:
+            raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {err}") from None
+
     def save(self, path: str | Path) -> Path:
         """Save this fitted backend alone (weights, options, data shape) to a safetensors file."""
-        from ganaug.persist import save_backend
-
-        return save_backend(self, path)
+        config = {"format": BACKEND_FORMAT, "format_version": BACKEND_FORMAT_VERSION,
+                  "ganaug_version": __version__, "backend": self.name, **self.describe()}
+        return write_safetensors(path, self.state_dict(), config)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "auto") -> Backend:
-        """Load a backend saved by :meth:`save` (``Backend.load`` looks the saved name up)."""
-        from ganaug.persist import load_backend
+        """Load a backend saved by :meth:`save` into this class, ready to ``sample`` on ``device``.
 
-        return load_backend(path, device, None if cls is Backend else cls)
+        ``Backend.load(path)`` on the base class is deprecated: use
+        ``ganaug.load_backend(path)``, which looks the saved name up among
+        the registered backends.
+        """
+        if cls is Backend:
+            warnings.warn("Backend.load(path) on the base class is deprecated; use "
+                          "ganaug.load_backend(path).", DeprecationWarning, stacklevel=2)
+            return resolve("ganaug.registry:load_backend")(path, device)
+        config, tensors = read_safetensors(path, BACKEND_FORMAT, BACKEND_FORMAT_VERSION, "backend")
+        return cls.from_state(config, tensors, resolve_device(device), config.get("format_version", 1))
 
     def to(self, device: str | torch.device) -> Backend:
         """Move the trained modules to ``device`` (sampling noise stays on the CPU generator)."""
@@ -186,10 +283,22 @@ class Backend:
         return self
 
 
+def restore_options(cls: type[Backend], saved: dict[str, Any], format_version: int) -> Any:
+    """``cls.Options`` from the JSON a model file holds; a ``ModelFileError`` if it does not fit."""
+    if not isinstance(saved, dict):
+        raise ModelFileError(f"the saved options of backend {cls.name!r} are not a mapping.")
+    fields = {f.name for f in dataclasses.fields(cls.Options)}
+    if format_version < 2:
+        saved = {k: v for k, v in saved.items() if k in fields or k not in FORMAT_1_IGNORED_OPTIONS}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}  # JSON has no tuples
+    try:
+        return build_options(cls.Options, values, cls.name)
+    except OptionsError as err:
+        raise ModelFileError(f"the saved options do not fit backend {cls.name!r}: {err}") from None
+
+
 def check_backend_class(cls: Any) -> None:
     """Raise ``TypeError`` naming what a backend class lacks."""
-    import dataclasses
-
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise TypeError(f"{cls!r} is not a subclass of ganaug.Backend")
     name = getattr(cls, "name", None)

@@ -7,7 +7,8 @@ through the ``ganaug`` entry-point group; the built-in backends in
 
 Every hook receives a ``register`` callback rather than returning values, so a
 plugin can register any number of things and the host can validate each one
-as it arrives.
+as it arrives. ganaug's own losses and metrics are registered through these
+same hooks (``ganaug.registry.builtins``), and its backends through entry points.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ganaug.backend import Backend
     from ganaug.losses import AdversarialLoss
     from ganaug.metrics import MetricFunction
-    from ganaug.plugins import CommandLine
+    from ganaug.registry.commands import CommandLine
 
 hookspec = pluggy.HookspecMarker("ganaug")
 hookimpl = pluggy.HookimplMarker("ganaug")
@@ -68,7 +69,7 @@ def register_losses(register: Callable[[str, Callable[..., AdversarialLoss]], No
     Notes
     -----
     Called once per process, with the other ``register_*`` hooks. The loss is
-    then available to ``ganaug.losses.get_loss(name)``, which is how backends
+    then available to ``ganaug.registry.get_loss(name)``, which is how backends
     pick theirs (e.g. an ``Options.loss`` field). A name already used by a
     built-in or another plugin is reported by ``ganaug plugins`` and skipped.
     """
@@ -95,7 +96,8 @@ def register_metrics(register: Callable[[str, MetricFunction], None]) -> None:
     -----
     Called once per process, with the other ``register_*`` hooks. Registered
     metrics are used by ``evaluate(..., metrics=[name, ...])`` and
-    ``ganaug evaluate --metrics``. Clashing names are reported and skipped.
+    ``ganaug evaluate --metrics``. A name already used by a built-in or another
+    plugin is reported by ``ganaug plugins`` and skipped.
     """
 
 
@@ -105,7 +107,7 @@ def register_commands(cli: CommandLine) -> None:
 
     Parameters
     ----------
-    cli : ganaug.plugins.CommandLine
+    cli : ganaug.registry.commands.CommandLine
         Call ``cli.add_command(name, handler, help="...")``; it returns the
         argparse parser of ``ganaug NAME`` for ``add_argument`` calls, and
         ``handler(args)`` runs when the command is used.

@@ -1,4 +1,4 @@
-"""Adversarial losses shared by all backends.
+"""Adversarial losses: what critic and generator minimise, as definitions (built-ins and the base class).
 
 Each loss states its discriminator (critic) objective and its generator
 objective on raw scores (logits), plus optional hooks: ``penalty`` (added to
@@ -12,6 +12,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ganaug._deprecated import moved
 
 
 class AdversarialLoss:
@@ -130,16 +132,9 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
     return ((norms - 1.0) ** 2).mean()
 
 
+# the built-in losses, registered through the register_losses hook like a plugin's (ganaug.registry)
 LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
     cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge)
 }
 
-
-def get_loss(name: str, **kwargs) -> AdversarialLoss:
-    """Instantiate a loss by name: a built-in one, or one registered by a plugin."""
-    from ganaug.plugins import get_host
-
-    known = {**LOSSES, **get_host().losses()}
-    if name not in known:
-        raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(known))}")
-    return known[name](**kwargs)
+__getattr__ = moved(__name__, {"get_loss": "ganaug.registry"})

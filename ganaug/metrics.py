@@ -1,4 +1,4 @@
-"""Downstream metrics: what ``evaluate`` scores on each test fold.
+"""Downstream metrics: what ``evaluate`` scores on each test fold, as definitions.
 
 A metric is a function of one :class:`Predictions` returning a float, a
 ``{key: float}`` dict (reported as rows ``name[key]``, e.g. per-class
@@ -22,6 +22,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.preprocessing import label_binarize
+
+from ganaug._deprecated import moved
 
 
 @dataclass(frozen=True)
@@ -124,32 +126,6 @@ LABEL_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "mino
 DEFAULT_METRICS = tuple(BUILTIN_METRICS)
 
 
-def available_metrics() -> dict[str, MetricFunction]:
-    """Built-in metrics plus those registered by plugins."""
-    from ganaug.plugins import get_host
-
-    return {**BUILTIN_METRICS, **get_host().metrics()}
-
-
-def get_metrics(names: Any = None) -> dict[str, MetricFunction]:
-    """``{name: function}`` for metric names (default: all built-ins), or callables by their name."""
-    if names is None:
-        return dict(BUILTIN_METRICS)
-    if isinstance(names, str):
-        names = [names]
-    known = available_metrics()
-    chosen = {}
-    for item in names:
-        if callable(item):
-            chosen[getattr(item, "__name__", repr(item))] = item
-        elif item in known:
-            chosen[item] = known[item]
-        else:
-            raise ValueError(f"unknown metric {item!r}; known metrics: {', '.join(known)} "
-                             f"(or pass a function of ganaug.metrics.Predictions).")
-    return chosen
-
-
 def score(predictions: Predictions, metrics: dict[str, MetricFunction]) -> dict[str, float]:
     """Flat ``{row name: value}``; dict-valued metrics become ``name[key]`` rows."""
     values: dict[str, float] = {}
@@ -176,3 +152,6 @@ def ranking_scores(model: Any, X: Any) -> np.ndarray | None:
         values = np.stack([-values, values], axis=1) / 2
     values = np.exp(values - values.max(axis=1, keepdims=True))
     return values / values.sum(axis=1, keepdims=True)
+
+
+__getattr__ = moved(__name__, {"available_metrics": "ganaug.registry", "get_metrics": "ganaug.registry"})

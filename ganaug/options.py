@@ -1,4 +1,8 @@
-"""Validation of backend ``Options`` dataclasses from user keyword arguments."""
+"""Building a backend's ``Options`` dataclass from user keyword arguments, with errors that name the fix.
+
+Unknown names get the valid ones and the closest match; wrong types name the
+expected type; range checks live in each dataclass' ``__post_init__``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,19 @@ import difflib
 import typing
 from typing import Any, Literal, get_args, get_origin
 
+from ganaug.errors import OptionsError
 
-class OptionsError(ValueError):
-    """A backend option has a wrong name, type or value."""
+
+class OptionsBase:
+    """Root of the ``Options`` dataclasses composed by capability (loop, MLP widths, conv width, ...).
+
+    Each capability validates its own fields in ``__post_init__`` and calls
+    ``super().__post_init__()``, so an ``Options`` class that combines
+    several runs every check once; this root ends the chain.
+    """
+
+    def __post_init__(self) -> None:
+        pass
 
 
 def build_options(options_cls: type, values: dict[str, Any], backend_name: str) -> Any:
@@ -19,12 +33,10 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
     types name the expected type. Range checks live in each dataclass'
     ``__post_init__``, whose ``ValueError`` is re-raised with the backend name.
     """
-    unused = unused_options(options_cls)
-    fields = {f.name: f for f in dataclasses.fields(options_cls) if f.name not in unused}
+    fields = {f.name: f for f in dataclasses.fields(options_cls)}
     hints = typing.get_type_hints(options_cls)
+    values = dict(values)
     for key, value in values.items():
-        if key in unused:
-            raise OptionsError(f"backend {backend_name!r} does not use option {key!r}: {unused[key]}")
         if key not in fields:
             raise OptionsError(_unknown_message(key, sorted(fields), backend_name))
         values[key] = _check_type(key, value, hints[key], backend_name)
@@ -35,17 +47,8 @@ def build_options(options_cls: type, values: dict[str, Any], backend_name: str) 
 
 
 def options_help(options_cls: type) -> dict[str, Any]:
-    """Return ``{name: default}`` of an ``Options`` dataclass, without the options it inherits but ignores."""
-    unused = unused_options(options_cls)
-    return {f.name: f.default for f in dataclasses.fields(options_cls) if f.name not in unused}
-
-
-def unused_options(options_cls: type) -> dict[str, str]:
-    """``{option: why it is refused}`` for the fields an ``Options`` class inherits but ignores.
-
-    Declared as the class variable ``unused_options``; none where a class has no such variable.
-    """
-    return getattr(options_cls, "unused_options", {})
+    """Return ``{name: default}`` of an ``Options`` dataclass."""
+    return {f.name: f.default for f in dataclasses.fields(options_cls)}
 
 
 def _unknown_message(key: str, valid: list[str], backend_name: str) -> str:

@@ -1,44 +1,58 @@
-"""``GANOverSampler``: balance classes with a GAN backend, imbalanced-learn style."""
+"""``GANOverSampler``: balance classes with a GAN backend, imbalanced-learn style.
+
+``fit_resample`` is a template method, as imbalanced-learn's samplers are:
+validate ``X`` and ``y`` (:func:`ganaug.data.read_input` decides the data
+kind once) -> the sampling strategy as ``{class: rows to add}`` -> encode and
+fit one conditional model, or one model per class (:class:`TrainingJob`)
+-> draw -> refine (:mod:`ganaug.refinements`) -> merge, originals first.
+The fitted state is saved and loaded through :meth:`GANOverSampler.get_state`
+and :meth:`GANOverSampler.from_state` (:mod:`ganaug.modelfile`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import logging
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
-from imblearn.utils import check_sampling_strategy
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from ganaug.augmentation import augment_images
+from ganaug._version import __version__
 from ganaug.backend import Backend, TrainingData
-from ganaug.checkpoint import TrainingControl, fingerprint
-from ganaug.images import ImageEncoder
+from ganaug.data import InputData, TabularCodec, check_target, codec_from_state, read_input
+from ganaug.data.tables import SUFFIXES as TABLE_SUFFIXES
+from ganaug.data.tables import write_table_batches
+from ganaug.data.validation import check_classes_to_grow, restore_target, target_counts
+from ganaug.devices import resolve_device, seeded
+from ganaug.errors import (
+    InputError,
+    ModeCollapseWarning,
+    ModelFileError,
+    NotFittedError,
+    OptionsError,
+    RegistryError,
+)
+from ganaug.fileformat import check_output, json_scalar, jsonable, read_safetensors, write_safetensors
+from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_reference, reference_tensors
 from ganaug.options import build_options
-from ganaug.plugins import get_backend
-from ganaug.refine import REFINEMENTS, interpolate_towards_real
-from ganaug.training import resolve_device, seeded
-from ganaug.validation import InputError, check_classes_to_grow, check_target, read_X, restore_target
+from ganaug.refinements import get_refinement
+from ganaug.registry import get_backend
+from ganaug.training.checkpoints import TrainingControl, fingerprint
 
 logger = logging.getLogger("ganaug")
 
 COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after training
 COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
-
-
-class ModeCollapseWarning(UserWarning):
-    """A class's synthetic samples are nearly identical."""
-
-
-_PARAMS = ("backend", "sampling_strategy", "conditioning", "epochs", "batch_size",
-           "device", "random_state", "verbose", "refine", "checkpoint", "checkpoint_every", "n_jobs")
 
 
 class GANOverSampler(BaseEstimator):
@@ -67,14 +81,14 @@ class GANOverSampler(BaseEstimator):
     verbose : bool, default=False
         Show progress bars and log what is trained.
     refine : {"interpolate", "augment", None}, default="interpolate"
+        What is done to the generator's samples (see ``ganaug.refinements``).
         ``"interpolate"`` (tables) moves each synthetic row a uniform random
         fraction of the way from its nearest real row of the same class
-        (GAN-guided interpolation; see ``ganaug.refine``), which measurably
-        helps downstream classifiers on small minorities; images are left as
-        drawn. ``"augment"`` (images) gives each synthetic image a random
-        label-preserving transform (shifts, rotations, scales, elastic warps,
-        brightness; needs albumentations). ``None`` returns the generator's
-        samples untouched (to study a GAN itself).
+        (GAN-guided interpolation); images are left as drawn. ``"augment"``
+        (images) gives each synthetic image a random label-preserving
+        transform (shifts, rotations, scales, elastic warps, brightness;
+        needs albumentations). ``None`` returns the generator's samples
+        untouched (to study a GAN itself).
     checkpoint : str or Path, optional
         Training checkpoint file, written atomically every ``checkpoint_every``
         epochs and when training is interrupted (Ctrl-C); ``fit_resample(X, y,
@@ -87,9 +101,10 @@ class GANOverSampler(BaseEstimator):
         With per-class generators on the CPU: how many to train at once, in
         worker processes (joblib), each with ``threads // n_jobs`` torch
         threads; -1 uses every core. None or 1 trains them one after another.
-        The result does not depend on it: each class has its own seed.
+        Each class has its own seed, so the models do not depend on it beyond
+        float rounding of torch's thread count (see the README).
     **backend_options
-        Fields of the backend's ``Options`` dataclass (e.g. ``lr=1e-4``).
+        Fields of the backend's ``Options`` dataclass (e.g. ``lr_generator=1e-4``).
 
     Attributes
     ----------
@@ -101,8 +116,8 @@ class GANOverSampler(BaseEstimator):
         Class labels, in the order of the generator's class indices.
     backends_ : dict
         ``{class: fitted Backend}``; the same object for every class when conditional.
-    encoder_ : TabularEncoder
-        The fitted encoder.
+    codec_ : TabularCodec or ImageCodec
+        The fitted codec of the training data (``encoder_`` is its old name).
 
     Examples
     --------
@@ -144,7 +159,7 @@ class GANOverSampler(BaseEstimator):
 
     # ---- scikit-learn parameter protocol (with backend options) ----------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        params = {name: getattr(self, name) for name in _PARAMS}
+        params = {name: getattr(self, name) for name in SAMPLER_PARAMS}
         params.update({name: getattr(self, name) for name in self._backend_option_names})
         return params
 
@@ -152,46 +167,19 @@ class GANOverSampler(BaseEstimator):
         for key, value in params.items():
             if key.startswith("_"):
                 raise ValueError(f"invalid parameter {key!r} for GANOverSampler")
-            if key not in _PARAMS and key not in self._backend_option_names:
+            if key not in SAMPLER_PARAMS and key not in self._backend_option_names:
                 self._backend_option_names = sorted([*self._backend_option_names, key])
             setattr(self, key, value)
         return self
 
-    # ---- public API ------------------------------------------------------
-    def fit(self, X: Any, y: Any, resume: bool = False) -> GANOverSampler:
-        """Train the generator(s) without resampling; then :meth:`generate` or :meth:`save`.
+    @property
+    def encoder_(self) -> Any:
+        """Deprecated name of :attr:`codec_`."""
+        warnings.warn("GANOverSampler.encoder_ is now codec_; the old name will be removed in ganaug 0.3.",
+                      DeprecationWarning, stacklevel=2)
+        return self.codec_
 
-        Parameters are those of :meth:`fit_resample`.
-        """
-        kind, data, _ = read_X(X)
-        return self._fit_checked(kind, data, X, y, check_target(y, len(data)), resume)
-
-    def _fit_checked(self, kind: str, data: Any, X: Any, y: Any, y_arr: np.ndarray,
-                     resume: bool) -> GANOverSampler:
-        """``fit`` on input already read by ``read_X`` and ``check_target``."""
-        if self.refine not in REFINEMENTS:
-            raise ValueError(f"refine={self.refine!r}: use None, 'interpolate' (tables) "
-                             "or 'augment' (images).")
-        if self.refine == "augment" and kind != "image":
-            raise InputError("refine='augment' transforms synthetic images; for tables use "
-                             "refine='interpolate' or refine=None.")
-        self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
-        self.sampling_strategy_ = self._targets(y_arr)
-        to_grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
-        check_classes_to_grow(y_arr, to_grow)
-        self.data_kind_ = kind
-        self.target_name_ = getattr(y, "name", None)
-        if kind == "tabular":
-            self.n_features_in_ = data.shape[1]
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self._fit(data, y_idx, to_grow, resume)
-        grown = np.isin(y_arr, to_grow)
-        # the real rows that refine="interpolate" anchors synthetic rows to (saved with the model)
-        self._reference_ = (data[grown].reset_index(drop=True), y_arr[grown]) \
-            if self.refine == "interpolate" and kind == "tabular" else None
-        return self
-
+    # ---- the template method ----------------------------------------------------------
     def fit_resample(self, X: Any, y: Any, resume: bool = False) -> tuple[Any, Any]:
         """Train the GAN on ``(X, y)`` and return the data with synthetic samples appended.
 
@@ -213,16 +201,142 @@ class GANOverSampler(BaseEstimator):
             (tables) or the same shape, dtype and value range (images).
         y_resampled : same type as y
         """
-        kind, data, restore_X = read_X(X)
+        data = read_input(X)  # 1. validate (the kind is decided here, once)
         y_arr = check_target(y, len(data))
-        self._fit_checked(kind, data, X, y, y_arr, resume)
-        synthetic, y_new = self.generate(self.sampling_strategy_)
-        self.sample_is_synthetic_ = np.r_[np.zeros(len(data), bool), np.ones(len(y_new), bool)]
-        if kind == "image":
-            return np.concatenate([data, synthetic]), restore_target(y, y_arr, y_new)
-        merged = pd.concat([data.reset_index(drop=True), synthetic], ignore_index=True)
-        return restore_X(merged), restore_target(y, y_arr, y_new)
+        self._fit_input(data, y, y_arr, resume)  # 2-3. targets, then encode and fit
+        synthetic, y_new = self.generate(self.sampling_strategy_)  # 4-5. draw, refine
+        return self._merge(data, y, y_arr, synthetic, y_new)  # 6. originals first
 
+    def fit(self, X: Any, y: Any, resume: bool = False) -> GANOverSampler:
+        """Train the generator(s) without resampling; then :meth:`generate` or :meth:`save`.
+
+        Parameters are those of :meth:`fit_resample`.
+        """
+        data = read_input(X)
+        return self._fit_input(data, y, check_target(y, len(data)), resume)
+
+    def _fit_input(self, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> GANOverSampler:
+        refinement = get_refinement(self.refine, data.kind)
+        self.classes_, y_idx = np.unique(y_arr, return_inverse=True)
+        self.sampling_strategy_ = target_counts(self.sampling_strategy, y_arr)
+        grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
+        check_classes_to_grow(y_arr, grow)
+        self.data_kind_ = data.kind
+        self.target_name_ = getattr(y, "name", None)
+        if data.kind == "tabular":
+            self.n_features_in_ = data.data.shape[1]
+        if data.feature_names is not None:
+            self.feature_names_in_ = data.feature_names
+        self._train(data, y_idx, grow, resume)
+        grown = np.isin(y_arr, grow)
+        # the real rows that a refinement anchors synthetic rows to (saved with the model)
+        self._reference_ = (data.data[grown].reset_index(drop=True), y_arr[grown]) \
+            if refinement is not None and refinement.needs_reference else None
+        return self
+
+    def _train(self, data: InputData, y_idx: np.ndarray, grow: list[Any], resume: bool) -> None:
+        """Encode the data and train one model per job (one conditional job, or one per class)."""
+        backend_cls = self._backend_class(data.kind)
+        self._conditional_ = self._resolve_conditioning(backend_cls)
+        options = self._options(backend_cls)
+        self._seed_ = self._seed()
+        device = resolve_device(self.device)
+        self.codec_ = data.make_codec(tabular=lambda: backend_cls.make_codec(options, self._seed_))
+        encoded = torch.from_numpy(self.codec_.fit(data.data).transform(data.data))
+        labels = torch.from_numpy(y_idx.astype(np.int64))
+        jobs = self._jobs(backend_cls, options, encoded, labels, grow, resume)
+        workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
+        if workers == 1 or len(jobs) <= 1:
+            models = [train_job(job, device, self.verbose) for job in jobs]
+        else:  # processes, not threads: small nets leave torch's intra-op threads idle
+            threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
+            models = Parallel(n_jobs=min(workers, len(jobs)))(
+                delayed(train_job)(job, device, self.verbose, threads) for job in jobs)
+        if self._conditional_:
+            self.backends_ = dict.fromkeys(grow, models[0]) if models else {}
+        else:
+            self.backends_ = dict(zip(grow, models))
+        self._check_diversity(encoded, labels)
+
+    def _jobs(self, backend_cls: type[Backend], options: Any, encoded: torch.Tensor, labels: torch.Tensor,
+              grow: list[Any], resume: bool) -> list[TrainingJob]:
+        """One job for the conditional model, or one per class to grow (each with its own seed).
+
+        A pairing backend's per-class model sees its class as index 0 and the source class as index 1.
+        """
+        if not grow:
+            return []
+        source = self._source_index(backend_cls, options, labels, grow)
+        common = {"backend": backend_cls, "options": options, "run_seed": self._seed_}
+        if self._conditional_:
+            data = TrainingData(encoded, labels, len(self.classes_), self.codec_.layout_, self.data_kind_,
+                                labels=tuple(self.classes_), source=source, rows=torch.arange(len(labels)),
+                                n_input_rows=len(labels))
+            return [TrainingJob(data=data, control=self._control(None, resume), seed=self._seed_, **common)]
+        jobs = []
+        for label in grow:
+            index = int(np.searchsorted(self.classes_, label))
+            rows = (labels == index) | (labels == source) if source is not None else labels == index
+            y_pair = (labels[rows] == source).long() if source is not None else labels[rows] * 0
+            data = TrainingData(encoded[rows], y_pair, 1 if source is None else 2, self.codec_.layout_,
+                                self.data_kind_, labels=(label,) if source is None else
+                                (label, self.classes_[source]), source=None if source is None else 1,
+                                rows=torch.nonzero(rows).squeeze(1), n_input_rows=len(labels))
+            jobs.append(TrainingJob(data=data, control=self._control(index, resume), seed=self._seed_ + index,
+                                    **common))
+        return jobs
+
+    def _source_index(self, backend_cls: type[Backend], options: Any, labels: torch.Tensor,
+                      grow: list[Any]) -> int | None:
+        """The class index a pairing backend translates from: ``source_class``, else the largest class."""
+        if not backend_cls.pairs_with_source:
+            return None
+        label = options.source_class
+        if label is None:
+            index = int(torch.bincount(labels).argmax())
+        elif label in list(self.classes_):
+            index = list(self.classes_).index(label)
+        else:
+            raise InputError(f"source_class={label!r} is not a class of y; the classes are "
+                             f"{list(self.classes_)}.")
+        if self.classes_[index] in grow:
+            raise InputError(
+                f"backend {backend_cls.name!r} grows classes from the source class "
+                f"{self.classes_[index]!r}, which the sampling strategy also asks to grow. Pick another "
+                "source_class=..., or a sampling_strategy that leaves the source class as it is.")
+        return index
+
+    def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
+        """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
+        encoded = encoded.reshape(len(encoded), -1)  # images: one row of pixels each
+        if encoded.shape[1] == 0:  # every column constant: nothing to vary
+            return
+        for label, model in self.backends_.items():
+            index = int(np.searchsorted(self.classes_, label))
+            real = encoded[labels == index]
+            if len(real) < 2 or float(real.std(0).mean()) == 0:
+                continue
+            drawn = model.sample(COLLAPSE_DRAWS, index if self._conditional_ else 0,
+                                 torch.Generator().manual_seed(self._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
+            spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
+            if spread < COLLAPSE_SPREAD:
+                warnings.warn(
+                    f"class {label!r}: the synthetic samples are nearly identical (their spread is "
+                    f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
+                    "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
+                    "refine='interpolate'.", ModeCollapseWarning, stacklevel=5)
+
+    def _merge(self, data: InputData, y: Any, y_arr: np.ndarray, synthetic: Any,
+               y_new: np.ndarray) -> tuple[Any, Any]:
+        """Originals first, then the synthetic samples, in the caller's types."""
+        self.sample_is_synthetic_ = np.r_[np.zeros(len(data), bool), np.ones(len(y_new), bool)]
+        if data.kind == "image":
+            merged = np.concatenate([data.data, synthetic])
+        else:
+            merged = pd.concat([data.data.reset_index(drop=True), synthetic], ignore_index=True)
+        return data.restore(merged), restore_target(y, y_arr, y_new)
+
+    # ---- drawing -------------------------------------------------------------------------
     def generate(self, class_counts: dict[Any, int], random_state: int | None = None,
                  descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
         """Draw synthetic rows (or images) from the fitted sampler.
@@ -243,8 +357,8 @@ class GANOverSampler(BaseEstimator):
 
         Returns
         -------
-        X_synthetic : DataFrame
-            Decoded rows, columns and dtypes as in the training data.
+        X_synthetic : DataFrame or ndarray
+            Decoded rows, columns and dtypes as in the training data (or images).
         y_synthetic : ndarray
         """
         seed = self._draw_seed(random_state)
@@ -308,24 +422,23 @@ class GANOverSampler(BaseEstimator):
         Path
             The file written.
         """
-        from ganaug.io import check_output, write_table_batches
-
         if getattr(self, "data_kind_", "tabular") == "image":
             raise InputError("generate_to writes tables; for images use generate_batches, or "
                              "`ganaug resample-images` for a folder of image files.")
         if sum(int(n) for n in class_counts.values()) < 1:
             raise ValueError("class_counts asks for no rows; give at least one class a count > 0.")
-        output = check_output(path, [], force=False)
+        output = check_output(path, [], False, TABLE_SUFFIXES)
         write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output)
         return output
 
     def _draw_seed(self, random_state: int | None) -> int:
-        if not hasattr(self, "encoder_"):
-            raise RuntimeError("this GANOverSampler is not fitted yet: call fit_resample first.")
+        if not hasattr(self, "codec_"):
+            raise NotFittedError("this GANOverSampler is not fitted yet: call fit_resample first.")
         return self._seed_ if random_state is None else int(random_state)
 
     def _draw(self, class_counts: dict[Any, int], generator: torch.Generator,
               seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
+        """Draw each class' samples from its model, decode them, then refine."""
         blocks, labels = [], []
         self._check_descriptions(descriptions or {})
         for label, n in class_counts.items():
@@ -342,14 +455,13 @@ class GANOverSampler(BaseEstimator):
                 drawn = model.sample(int(n), index, generator)
             blocks.append(drawn.numpy())
             labels.append(np.full(int(n), label, dtype=self.classes_.dtype))
-        width = self.encoder_.n_features_
+        width = self.codec_.n_features_
         encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
         y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
-        synthetic = self.encoder_.inverse_transform(encoded)
-        if self.refine == "interpolate" and getattr(self, "_reference_", None) is not None:
-            synthetic = self._interpolate(synthetic, y_new, *self._reference_, seed)
-        if self.refine == "augment" and self.data_kind_ == "image":
-            synthetic = augment_images(synthetic, random_state=seed)
+        synthetic = self.codec_.inverse_transform(encoded)
+        refinement = get_refinement(self.refine, self.data_kind_)
+        if refinement is not None and (self._reference_ is not None or not refinement.needs_reference):
+            synthetic = refinement.apply(synthetic, y_new, self._reference_, seed)
         return synthetic, y_new
 
     def _check_descriptions(self, descriptions: dict[Any, Any]) -> None:
@@ -365,6 +477,82 @@ class GANOverSampler(BaseEstimator):
             raise ValueError(f"descriptions name classes without a trained generator: {unknown}; "
                              f"trained classes: {list(self.backends_)}.")
 
+    # ---- state: save and load ------------------------------------------------------------
+    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """The fitted sampler as ``(JSON-able configuration, tensors)``; :meth:`from_state` inverts it."""
+        if not hasattr(self, "backends_"):
+            raise NotFittedError("this GANOverSampler is not fitted yet: call fit_resample before save.")
+        models = list({id(m): m for m in self.backends_.values()}.values())
+        tensors: dict[str, torch.Tensor] = {}
+        for index, model in enumerate(models):
+            tensors.update({f"backend{index}.{key}": value for key, value in model.state_dict().items()})
+        if self._reference_ is not None:
+            tensors.update(reference_tensors(*self._reference_, self.classes_, self.codec_.columns_))
+        config = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
+            "backend": models[0].name if models else self._backend_name(),
+            "params": self._saved_params(),
+            "classes": [json_scalar(c) for c in self.classes_],
+            "classes_dtype": self.classes_.dtype.str,
+            "sampling_strategy": [[json_scalar(k), int(v)] for k, v in self.sampling_strategy_.items()],
+            "conditional": bool(self._conditional_), "seed": int(self._seed_),
+            "encoder": self.codec_.get_state(),
+            "models": [{"options": jsonable(dataclasses.asdict(m.options)),
+                        "n_classes": len(self.classes_) if self._conditional_ else 1,
+                        "sample_shape": list(getattr(m, "sample_shape_", (self.codec_.n_features_,)))}
+                       for m in models],
+            "model_of_class": [[json_scalar(label), models.index(m)] for label, m in self.backends_.items()],
+            "target_name": json_scalar(getattr(self, "target_name_", None)),
+            "feature_names_in": None if not hasattr(self, "feature_names_in_")
+            else [json_scalar(c) for c in self.feature_names_in_],
+        }
+        return config, tensors
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor],
+                   device: str | torch.device = "auto",
+                   backend: type[Backend] | None = None) -> GANOverSampler:
+        """A fitted sampler from :meth:`get_state`'s output (or a model file's), its models on ``device``.
+
+        Raises :class:`~ganaug.errors.ModelFileError` when the configuration
+        or the tensors do not fit together.
+        """
+        config = check_config(config)
+        params = config["params"]
+        known = {k: v for k, v in params.items() if k in SAMPLER_PARAMS}
+        sampler = cls(**known, **{k: v for k, v in params.items() if k not in SAMPLER_PARAMS})
+        sampler.device = device
+        sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
+        sampler.sampling_strategy_ = {sampler._label(k): v for k, v in config["sampling_strategy"]}
+        sampler._conditional_, sampler._seed_ = config["conditional"], config["seed"]
+        sampler.codec_ = codec_from_state(config["encoder"])
+        sampler.data_kind_ = sampler.codec_.kind
+        if isinstance(sampler.codec_, TabularCodec):
+            sampler.n_features_in_ = len(sampler.codec_.columns_)
+        try:
+            get_refinement(sampler.refine, sampler.data_kind_)
+        except (InputError, OptionsError) as err:
+            raise ModelFileError(f"the model's refine parameter does not fit its data: {err}") from None
+        sampler.target_name_ = config.get("target_name")
+        if config.get("feature_names_in") is not None:
+            sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
+        backend_cls = backend or _registered(config["backend"])
+        if backend is not None:
+            sampler.backend = backend
+        layout = [dataclasses.asdict(span) for span in sampler.codec_.layout_]
+        version = config.get("format_version", 1)
+        models = []
+        for index, spec in enumerate(config["models"]):
+            prefix = f"backend{index}."
+            state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            description = {**spec, "layout": layout,
+                           "sample_shape": spec["sample_shape"] or [sampler.codec_.n_features_]}
+            models.append(backend_cls.from_state(description, state, resolve_device(device), version))
+        sampler.backends_ = {sampler._label(label): models[i] for label, i in config["model_of_class"]}
+        columns = getattr(sampler.codec_, "columns_", [])
+        sampler._reference_ = read_reference(tensors, sampler.classes_, columns)
+        return sampler
+
     def save(self, path: str | Path) -> Path:
         """Save the fitted sampler to one ``.safetensors`` file (weights + JSON configuration).
 
@@ -372,9 +560,8 @@ class GANOverSampler(BaseEstimator):
         the real rows of the classes it grows, which refinement anchors to.
         Loading never unpickles (see :meth:`load`).
         """
-        from ganaug.persist import save_sampler
-
-        return save_sampler(self, path)
+        config, tensors = self.get_state()
+        return write_safetensors(path, tensors, config)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "auto",
@@ -383,145 +570,31 @@ class GANOverSampler(BaseEstimator):
 
         ``backend``: the Backend class, when the model was trained with a class
         that is not registered; by default the saved backend name is looked up.
-        Raises ``ganaug.persist.ModelFileError`` for a missing, foreign,
+        Raises ``ganaug.errors.ModelFileError`` for a missing, foreign,
         damaged or newer-format file.
         """
-        from ganaug.persist import load_sampler
+        config, tensors = read_safetensors(path, FORMAT, FORMAT_VERSION)
+        return cls.from_state(config, tensors, device, backend)
 
-        return load_sampler(path, device, backend)
+    def _saved_params(self) -> dict[str, Any]:
+        """The parameters to save: JSON-able, machine-specific ones reset, fitted counts kept elsewhere."""
+        params = self.get_params()
+        params["backend"] = self._backend_name()
+        params["device"] = "auto"  # where it was trained says nothing about where it will be used
+        params["checkpoint"] = None  # a path on the training machine
+        if not isinstance(params["random_state"], int | type(None)):
+            params["random_state"] = int(self._seed_)
+        strategy = params["sampling_strategy"]
+        if callable(strategy) or isinstance(strategy, dict):  # the fitted counts are saved instead
+            params["sampling_strategy"] = "auto"
+        return jsonable(params)
 
-    # ---- steps -------------------------------------------------------------
-    def _interpolate(self, synthetic: pd.DataFrame, y_new: np.ndarray, frame: pd.DataFrame,
-                     y: np.ndarray, seed: int) -> pd.DataFrame:
-        rng = np.random.default_rng(seed)
-        parts = [
-            interpolate_towards_real(synthetic[y_new == label], frame[y == label], rng)
-            for label in dict.fromkeys(y_new)
-        ]
-        return pd.concat(parts, ignore_index=True) if parts else synthetic
+    def _label(self, value: Any) -> Any:
+        return np.asarray([value], dtype=self.classes_.dtype)[0]
 
-    def _targets(self, y: np.ndarray) -> dict[Any, int]:
-        try:
-            strategy = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
-        except ValueError as err:
-            raise InputError(f"sampling_strategy={self.sampling_strategy!r}: {err}") from None
-        return {label: int(n) for label, n in strategy.items()}
-
-    def _fit(self, data: Any, y_idx: np.ndarray, grow: list[Any], resume: bool = False) -> None:
-        backend_cls = self._backend_class(self.data_kind_)
-        self._conditional_ = self._resolve_conditioning(backend_cls)
-        options = self._options(backend_cls)
-        self._seed_ = self._seed()
-        device = resolve_device(self.device)
-        # the host encodes images; each tabular backend picks its table encoding
-        self.encoder_ = ImageEncoder() if self.data_kind_ == "image" else \
-            backend_cls(options, device).make_encoder(self._seed_)
-        encoded = torch.from_numpy(self.encoder_.fit(data).transform(data))
-        labels = torch.from_numpy(y_idx.astype(np.int64))
-        source = self._source_index(backend_cls, options, labels, grow)
-        self.backends_ = {}
-        if self._conditional_ and grow:
-            fields = {"labels": tuple(self.classes_), "source": source, "rows": torch.arange(len(labels)),
-                      "n_input_rows": len(labels)}
-            with seeded(self._seed_, device):
-                model = self._train(backend_cls, options, device, encoded, labels, len(self.classes_),
-                                    self._control(None, resume), fields)
-            self.backends_ = dict.fromkeys(grow, model)
-        elif grow:
-            self.backends_ = self._train_per_class(backend_cls, options, device, encoded, labels, grow,
-                                                   source, resume)
-        self._check_diversity(encoded, labels)
-
-    def _source_index(self, backend_cls, options, labels: torch.Tensor, grow: list[Any]) -> int | None:
-        """The class index a pairing backend translates from: ``source_class``, else the largest class."""
-        if not backend_cls.pairs_with_source:
-            return None
-        label = options.source_class
-        if label is None:
-            index = int(torch.bincount(labels).argmax())
-        elif label in list(self.classes_):
-            index = list(self.classes_).index(label)
-        else:
-            raise InputError(f"source_class={label!r} is not a class of y; the classes are "
-                             f"{list(self.classes_)}.")
-        if self.classes_[index] in grow:
-            raise InputError(
-                f"backend {backend_cls.name!r} grows classes from the source class "
-                f"{self.classes_[index]!r}, which the sampling strategy also asks to grow. Pick another "
-                "source_class=..., or a sampling_strategy that leaves the source class as it is.")
-        return index
-
-    def _train_per_class(self, backend_cls, options, device, encoded: torch.Tensor, labels: torch.Tensor,
-                         grow: list[Any], source: int | None, resume: bool) -> dict[Any, Backend]:
-        """One generator per class to grow, each with its own seed; in worker processes if n_jobs.
-
-        A pairing backend's model sees its class as index 0 and the source class as index 1.
-        """
-        jobs = []
-        for label in grow:
-            index = int(np.searchsorted(self.classes_, label))
-            rows = (labels == index) | (labels == source) if source is not None else labels == index
-            positions = torch.nonzero(rows).squeeze(1)
-            y_pair = (labels[rows] == source).long() if source is not None else labels[rows] * 0
-            fields = {"labels": (label,) if source is None else (label, self.classes_[source]),
-                      "source": None if source is None else 1, "rows": positions,
-                      "n_input_rows": len(labels)}
-            jobs.append((backend_cls, options, device, encoded[rows], y_pair, 1 if source is None else 2,
-                         self._control(index, resume), fields, self._seed_ + index))
-        workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
-        if workers == 1 or len(jobs) == 1:
-            return {label: self._train(*job) for label, job in zip(grow, jobs)}
-        # processes, not threads: small nets leave torch's intra-op threads idle
-        threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
-        trained = Parallel(n_jobs=min(workers, len(jobs)))(
-            delayed(self._train)(*job, threads=threads) for job in jobs)
-        return dict(zip(grow, trained))
-
-    def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
-        """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
-        encoded = encoded.reshape(len(encoded), -1)  # images: one row of pixels each
-        if encoded.shape[1] == 0:  # every column constant: nothing to vary
-            return
-        for label, model in self.backends_.items():
-            index = int(np.searchsorted(self.classes_, label))
-            real = encoded[labels == index]
-            if len(real) < 2 or float(real.std(0).mean()) == 0:
-                continue
-            drawn = model.sample(COLLAPSE_DRAWS, index if self._conditional_ else 0,
-                                 torch.Generator().manual_seed(self._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
-            spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
-            if spread < COLLAPSE_SPREAD:
-                warnings.warn(
-                    f"class {label!r}: the synthetic samples are nearly identical (their spread is "
-                    f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
-                    "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
-                    "refine='interpolate'.", ModeCollapseWarning, stacklevel=4)
-
-    def _control(self, class_index: int | None, resume: bool) -> TrainingControl:
-        if resume and self.checkpoint is None:
-            raise ValueError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
-        path = None if self.checkpoint is None else Path(self.checkpoint)
-        if path is not None and class_index is not None:
-            path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
-        return TrainingControl(path, self.checkpoint_every, resume)
-
-    def _train(self, backend_cls, options, device, X, y, n_classes, control: TrainingControl,
-               fields: dict[str, Any], seed: int | None = None, threads: int | None = None) -> Backend:
-        if seed is not None:  # per-class models: seeded one by one, so workers give the same models
-            with seeded(seed, device):
-                return self._train(backend_cls, options, device, X, y, n_classes, control, fields,
-                                   threads=threads)
-        if threads is not None:  # in a worker process: share the cores with the other workers
-            torch.set_num_threads(threads)
-        if self.verbose:
-            logger.info("training %s on %d rows x %d encoded columns (%s)",
-                        backend_cls.name, len(X), X.shape[1], device)
-        data = TrainingData(X.to(device), y.to(device), n_classes, self.encoder_.layout_, self.data_kind_,
-                            **fields)
-        control.fingerprint = fingerprint(backend_cls.name, asdict(options), self._seed_, X, y, n_classes)
-        backend = backend_cls(options, device, progress=self.verbose)
-        backend.control = control
-        return backend.fit(data)
+    # ---- parameters -----------------------------------------------------------------------
+    def _backend_name(self) -> str:
+        return self.backend if isinstance(self.backend, str) else self.backend.name
 
     def _backend_class(self, kind: str = "tabular") -> type[Backend]:
         if isinstance(self.backend, type) and issubclass(self.backend, Backend):
@@ -560,7 +633,71 @@ class GANOverSampler(BaseEstimator):
                 values[key] = value
         return build_options(cls.Options, values, cls.name)
 
+    def _control(self, class_index: int | None, resume: bool) -> TrainingControl:
+        if resume and self.checkpoint is None:
+            raise ValueError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
+        path = None if self.checkpoint is None else Path(self.checkpoint)
+        if path is not None and class_index is not None:
+            path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
+        return TrainingControl(path, self.checkpoint_every, resume)
+
     def _seed(self) -> int:
         if isinstance(self.random_state, (int, np.integer)) and not isinstance(self.random_state, bool):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+
+# the sampler's own parameters, read off its signature (everything else is a backend option)
+SAMPLER_PARAMS = tuple(name for name, p in inspect.signature(GANOverSampler.__init__).parameters.items()
+                       if name != "self" and p.kind is not p.VAR_KEYWORD)
+
+
+@dataclass
+class TrainingJob:
+    """One model to train: its backend and options, its data, checkpoints and seed.
+
+    Attributes
+    ----------
+    backend : type of Backend
+    options : the backend's Options
+    data : TrainingData
+        On the CPU; moved to the device when the job runs.
+    control : TrainingControl
+        Checkpoint file and resume flag of this model.
+    seed : int
+        Seeds torch's global RNG for the job (initialisation, batches, noise).
+    run_seed : int
+        The sampler's seed, part of the checkpoint fingerprint.
+    """
+
+    backend: type[Backend]
+    options: Any
+    data: TrainingData
+    control: TrainingControl
+    seed: int
+    run_seed: int
+
+
+def train_job(job: TrainingJob, device: torch.device, verbose: bool = False,
+              threads: int | None = None) -> Backend:
+    """Train the model of ``job`` on ``device``; ``threads`` sets torch's threads (worker processes)."""
+    with seeded(job.seed, device):
+        if threads is not None:  # in a worker process: share the cores with the other workers
+            torch.set_num_threads(threads)
+        data = job.data
+        if verbose:
+            logger.info("training %s on %d rows x %d encoded columns (%s)",
+                        job.backend.name, len(data.X), data.X.shape[1], device)
+        job.control.fingerprint = fingerprint(job.backend.name, dataclasses.asdict(job.options), job.run_seed,
+                                              data.X, data.y, data.n_classes)
+        on_device = dataclasses.replace(data, X=data.X.to(device), y=data.y.to(device))
+        backend = job.backend(job.options, device, progress=verbose)
+        backend.control = job.control
+        return backend.fit(on_device)
+
+
+def _registered(name: str) -> type[Backend]:
+    try:
+        return get_backend(name)
+    except RegistryError as err:
+        raise ModelFileError(f"the model needs backend {name!r}, not installed here: {err}") from None

@@ -1,4 +1,4 @@
-"""Conformance kit: the checks every backend must pass, ours and third parties'.
+"""The conformance kit: the checks every backend must pass, ours and third parties', with tiny data.
 
 Use it in one line from pytest::
 
@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ganaug.backend import Backend, check_backend_class
-from ganaug.options import OptionsError
+from ganaug.errors import OptionsError
+from ganaug.registry import get_host
 from ganaug.sampler import GANOverSampler
 
 TINY = {"epochs": 2, "batch_size": 20}  # training just long enough to exercise the code
@@ -251,8 +252,6 @@ def parametrize_backend_checks(backends: Iterable[type[Backend]] | None = None):
     ``backends`` defaults to every registered backend.
     """
     import pytest
-
-    from ganaug.plugins import get_host
 
     backends = list(get_host().backends().values()) if backends is None else list(backends)
     params = []

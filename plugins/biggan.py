@@ -11,7 +11,7 @@ What makes BigGAN, at a size that trains on a CPU:
   for the truncation trick;
 - the truncation trick at sampling time: latent values are redrawn until they
   lie within ``truncation`` (0 switches it off), trading variety for fidelity;
-- EMA of G's weights for sampling, and DiffAugment (from ganaug.imagegan).
+- EMA of G's weights for sampling, and DiffAugment (from ganaug.training.data_efficient).
 """
 
 from __future__ import annotations
@@ -19,19 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganaug import hookimpl
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
-from ganaug.nn import (
-    ProjectionCritic,
-    ResidualUpBlock,
-    SelfAttention2d,
-    orthogonal_penalty,
-    spectral,
-    truncated_normal,
-    upsampling_steps,
-)
+from ganaug.nn import Generator, ProjectionCritic, SelfAttention2d, spectral, upsampling_steps
+from ganaug.training import ImageGANBackend, ImageGANOptions
 
 
 @dataclass
@@ -50,7 +43,65 @@ class BigGANOptions(ImageGANOptions):
             raise ValueError("shared_dim must be >= 1, orthogonal_reg and truncation >= 0")
 
 
-class BigGANGenerator(nn.Module):
+class ConditionalBatchNorm2d(nn.Module):
+    """Batch norm whose gain and bias are linear functions of a condition vector (BigGAN)."""
+
+    def __init__(self, channels: int, cond_dim: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = spectral(nn.Linear(cond_dim, channels, bias=False))
+        self.bias = spectral(nn.Linear(cond_dim, channels, bias=False))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, c, h, w), cond: (n, d) -> (n, c, h, w)
+        gain = 1 + self.gain(cond)[:, :, None, None]  # starts near 1: plain batch norm
+        return self.norm(x) * gain + self.bias(cond)[:, :, None, None]
+
+
+class ResidualUpBlock(nn.Module):
+    """G's residual block (BigGAN): CBN ReLU up conv3 CBN ReLU conv3, plus an upsampled 1x1 shortcut."""
+
+    def __init__(self, w_in: int, w_out: int, cond_dim: int) -> None:
+        super().__init__()
+        self.norm1 = ConditionalBatchNorm2d(w_in, cond_dim)
+        self.norm2 = ConditionalBatchNorm2d(w_out, cond_dim)
+        self.conv1 = spectral(nn.Conv2d(w_in, w_out, 3, padding=1))
+        self.conv2 = spectral(nn.Conv2d(w_out, w_out, 3, padding=1))
+        self.skip = spectral(nn.Conv2d(w_in, w_out, 1))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, w_in, s, s), cond: (n, d) -> (n, w_out, 2s, 2s)
+        h = F.interpolate(F.relu(self.norm1(x, cond)), scale_factor=2)
+        h = self.conv2(F.relu(self.norm2(self.conv1(h), cond)))
+        return h + self.skip(F.interpolate(x, scale_factor=2))
+
+
+def orthogonal_penalty(module: nn.Module) -> torch.Tensor:
+    """BigGAN's orthogonal regulariser: sum of ``||W W^T * (1 - I)||_F^2`` over conv weights.
+
+    Only the off-diagonal of the filters' Gram matrix is penalised, so
+    filters are pushed apart without fixing their norms (Brock et al. 2019).
+    """
+    total = None
+    for conv in (m for m in module.modules() if isinstance(m, nn.Conv2d)):
+        weight = conv.weight.flatten(1)  # (out, in * k * k)
+        gram = weight @ weight.T  # (out, out)
+        term = (gram * (1 - torch.eye(len(gram), device=gram.device))).pow(2).sum()
+        total = term if total is None else total + term
+    return torch.zeros(()) if total is None else total
+
+
+def truncated_normal(shape: tuple[int, ...], threshold: float, generator: torch.Generator) -> torch.Tensor:
+    """Standard normal draws, each redrawn until ``|z| <= threshold`` (BigGAN's truncation trick)."""
+    z = torch.randn(shape, generator=generator)
+    outside = z.abs() > threshold
+    while outside.any():
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = z.abs() > threshold
+    return z
+
+
+class BigGANGenerator(Generator):
     """``G(z, c)``: z is split into one chunk per resolution (the hierarchical latent).
 
     The first chunk becomes the 4x4 map; every residual block's conditional
@@ -87,9 +138,6 @@ class BigGANGenerator(nn.Module):
             if str(i) in self.attention:
                 h = self.attention[str(i)](h)
         return self.out(h)
-
-    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return self(z, cond), None
 
 
 class BigGANBackend(ImageGANBackend):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
-from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 @dataclass
@@ -25,9 +24,6 @@ class CGANBackend(MLPGANBackend):
     conditional = True
     Options = CGANOptions
     reference = "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014"
-
-    def make_loss(self) -> AdversarialLoss:
-        return get_loss(self.options.loss)
 
 
 @hookimpl

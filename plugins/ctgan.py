@@ -14,25 +14,21 @@ so preprocessing stays a small part of fit time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialBackend, AdversarialOptions, adam
 from ganaug.backend import TrainingData
-from ganaug.encoders import TabularEncoder
-from ganaug.losses import AdversarialLoss, get_loss
-from ganaug.nn import (
-    ConditionalCritic,
-    ConditionalGenerator,
-    TabularHead,
-    mlp,
-    one_hot,
-    residual_mlp,
-    segment_log_softmax,
-)
+from ganaug.data import TabularCodec
+from ganaug.losses import AdversarialLoss
+from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot, segment_log_softmax
+from ganaug.registry import get_loss
+from ganaug.training import AdversarialBackend, AdversarialOptions, adam
 
 
 @dataclass
@@ -61,6 +57,33 @@ class CTGANOptions(AdversarialOptions):
             raise ValueError(f"gumbel_tau must be > 0, got {self.gumbel_tau}")
 
 
+class ResidualLayer(nn.Module):
+    """Linear -> BatchNorm -> ReLU whose output is concatenated to its input.
+
+    Concatenation (rather than addition) keeps the noise and condition visible
+    to every later layer, which helps generators on narrow tabular data.
+    """
+
+    def __init__(self, in_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(in_dim, out_dim)
+        self.bn = nn.BatchNorm1d(out_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # (n, in) -> (n, in + out)
+        return torch.cat([F.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+def residual_mlp(in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:
+    """Stack of :class:`ResidualLayer` ending in a Linear to ``out_dim``."""
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers.append(ResidualLayer(in_dim, width))
+        in_dim += width
+    layers.append(nn.Linear(in_dim, out_dim))
+    return nn.Sequential(*layers)
+
+
 class CTGANBackend(AdversarialBackend):
     """Conditional tabular GAN with mode-specific normalisation and training-by-sampling."""
 
@@ -70,9 +93,10 @@ class CTGANBackend(AdversarialBackend):
     reference = "Xu et al., Modeling Tabular Data using Conditional GAN, NeurIPS 2019"
     state_tensors = ("class_frequencies",)  # drawn from when sampling conditions
 
-    def make_encoder(self, random_state: int) -> TabularEncoder:
-        opts = self.options
-        return TabularEncoder("mode", opts.max_modes, opts.mixture_subsample, random_state)
+    @classmethod
+    def make_codec(cls, options: Any, random_state: int) -> TabularCodec:
+        """Mode-specific normalisation: a Gaussian mixture per numeric column (the paper's encoding)."""
+        return TabularCodec("mode", options.max_modes, options.mixture_subsample, random_state)
 
     def make_loss(self) -> AdversarialLoss:
         return get_loss("wgan-gp", weight=self.options.gp_weight)
@@ -84,9 +108,8 @@ class CTGANBackend(AdversarialBackend):
         c, d = self.condition_dim(data), data.X.shape[1]
         body = residual_mlp(opts.noise_dim + c, opts.generator_dims, d)
         head = TabularHead(data.layout, gumbel=True, tau=opts.gumbel_tau)
-        self.generator = ConditionalGenerator(body, head).to(self.device)
         critic_body = mlp((d + c) * opts.pac, opts.critic_dims, 1, dropout=0.5)
-        self.critic = ConditionalCritic(critic_body, pac=opts.pac).to(self.device)
+        self.install(ConditionalGenerator(body, head), ConditionalCritic(critic_body, pac=opts.pac))
 
     def _index_discrete(self, data: TrainingData) -> None:
         """Locate the categorical one-hot groups and their per-class frequencies."""
@@ -140,9 +163,11 @@ class CTGANBackend(AdversarialBackend):
         log_probs = segment_log_softmax(discrete, self.cond_groups, len(self.cond_spans))
         return -(asked * log_probs).sum(1).mean()
 
-    def _optimizer(self, module, lr):
-        decay = self.options.weight_decay if module is self.generator else 0.0
-        return adam(module, lr, self.options.betas, weight_decay=decay)
+    def configure_optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        """Adam for both; weight decay on G's weights only, as in the paper."""
+        opts = self.options
+        return (adam(self.generator, opts.lr_generator, opts.betas, weight_decay=opts.weight_decay),
+                adam(self.critic, opts.lr_critic, opts.betas))
 
 
 @hookimpl

@@ -21,31 +21,35 @@ tabular output head (the cycle loss is L1 on the encoded row).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import torch
 from torch import nn
 
 from ganaug import hookimpl
 from ganaug.backend import TrainingData
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
 from ganaug.nn import (
     ConditionalCritic,
     ConditionalGenerator,
-    ImageTranslator,
+    Generator,
     ProjectionCritic,
     TabularHead,
     mlp,
     one_hot,
+    upsampling_steps,
 )
-from ganaug.training import ClassBatches
+from ganaug.training import (
+    AdversarialBackend,
+    ClassBatches,
+    DataEfficientTraining,
+    ImageGANOptions,
+    MLPOptions,
+)
 
 
 @dataclass
-class CycleGANOptions(ImageGANOptions):
-    """Options of the ``cyclegan`` backend (see ImageGANOptions for the shared fields)."""
-
-    unused_options: ClassVar[dict[str, str]] = {}  # generator_dims, critic_dims: its nets for tables
+class CycleGANOptions(ImageGANOptions, MLPOptions):
+    """Options of the ``cyclegan`` backend: the image backends' and, for tables, the MLP widths."""
 
     source_class: object = None  # the class whose samples are translated; None: the largest class
     loss: Literal["hinge", "non-saturating"] = "hinge"
@@ -68,15 +72,62 @@ class CycleGANOptions(ImageGANOptions):
             raise ValueError("residual_blocks must be >= 0 and max_source_rows >= 1")
 
 
-class CycleGANBackend(ImageGANBackend):
+class ResidualConvBlock(nn.Module):
+    """conv3 -> instance norm -> ReLU -> conv3 -> instance norm, added to the input (CycleGAN)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1), nn.InstanceNorm2d(channels, affine=True), nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1), nn.InstanceNorm2d(channels, affine=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)  # (n, c, s, s)
+
+
+class ImageTranslator(Generator):
+    """``T(x, c)``: an image and a target class -> an image of the same shape (CycleGAN's generator).
+
+    The condition vector is broadcast to extra input channels (as in
+    StarGAN), so one network translates towards any class. Encoder: a 3x3
+    conv and up to two stride-2 convs; ``blocks`` residual blocks; decoder:
+    upsample + conv back to the input side, then tanh.
+    """
+
+    def __init__(self, channels: int, cond_dim: int, side: int, width: int, blocks: int = 2) -> None:
+        super().__init__()
+        down = min(2, upsampling_steps(side))  # 8x8 -> 4x4; 32x32 -> 8x8
+
+        def conv(w_in: int, w_out: int, stride: int = 1) -> list[nn.Module]:
+            return [nn.Conv2d(w_in, w_out, 3, stride=stride, padding=1),
+                    nn.InstanceNorm2d(w_out, affine=True), nn.ReLU()]
+
+        layers, w = conv(channels + cond_dim, width), width
+        for _ in range(down):
+            layers, w = layers + conv(w, 2 * w, stride=2), 2 * w
+        layers += [ResidualConvBlock(w) for _ in range(blocks)]
+        for _ in range(down):
+            layers, w = layers + [nn.Upsample(scale_factor=2), *conv(w, w // 2)], w // 2
+        self.net = nn.Sequential(*layers, nn.Conv2d(w, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        # x: (n, C, s, s), cond: (n, k) -> (n, C, s, s) in [-1, 1]
+        maps = cond[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+        return torch.tanh(self.net(torch.cat([x, maps.to(x.dtype)], dim=1)))
+
+
+class CycleGANBackend(DataEfficientTraining, AdversarialBackend):
     """Class-conditional CycleGAN: translators source <-> class, cycle and identity losses."""
 
     name = "cyclegan"
     data_kinds = ("image", "tabular")
+    conditional = True
     Options = CycleGANOptions
     reference = "Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent GANs, ICCV 2017"
     pairs_with_source = True
+    flatten_images = False
     supports_distributed = False
+    supports_compile = False  # its steps call four networks directly
     state_tensors = ("source_pool",)
 
     def build(self, data: TrainingData) -> None:
@@ -110,12 +161,6 @@ class CycleGANBackend(ImageGANBackend):
         return data.X[rows[keep]]
 
     # ---- training -------------------------------------------------------------
-    def _training_nets(self) -> tuple[nn.Module, nn.Module] | None:
-        if self.options.compile:
-            raise ValueError("cyclegan does not support compile=True yet: its steps call four networks "
-                             "directly. Leave compile=False.")
-        return super()._training_nets()
-
     def _pair_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(a, b, cond)``: source samples, samples of the classes to reach, and those classes' one-hots."""
         rows, classes = self.targets.sample(self.batch_)
@@ -123,10 +168,11 @@ class CycleGANBackend(ImageGANBackend):
         b = self.data_.X[rows.to(self.device)]
         return self.source_pool[sources], b, one_hot(classes.to(self.device), self.n_classes_)
 
-    def _critic_step(self) -> torch.Tensor:
+    def critic_step(self) -> torch.Tensor:
+        """Both critics: real samples of the class vs translated sources, real sources vs translated back."""
         a, b, cond = self._pair_batch()  # (n, ...), (n, ...), (n, k)
         source = torch.ones(len(a), 1, device=self.device)  # the source critic has one "class"
-        with self._autocast():
+        with self.autocast():
             with torch.no_grad():
                 fake_b, fake_a = self.generator["to_class"](a, cond), self.generator["to_source"](b, cond)
             judge_class, judge_source = self.critic["class"], self.critic["source"]
@@ -134,17 +180,17 @@ class CycleGANBackend(ImageGANBackend):
                                      judge_class(self.augment(fake_b), cond))
                     + self.loss.critic(judge_source(self.augment(a), source),
                                        judge_source(self.augment(fake_a), source)))
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
+        self.optimize(self.opt_d, loss)
+        self.after_critic_step()
         return loss
 
-    def _generator_step(self) -> torch.Tensor:
+    def generator_step(self) -> torch.Tensor:
+        """Both translators: fool the critics, and come back where they started (cycle, identity)."""
         a, b, cond = self._pair_batch()
         source = torch.ones(len(a), 1, device=self.device)
         to_class, to_source = self.generator["to_class"], self.generator["to_source"]
         opts = self.options
-        with self._autocast():
+        with self.autocast():
             fake_b, fake_a = to_class(a, cond), to_source(b, cond)
             adversarial = (self.loss.generator(self.critic["class"](self.augment(fake_b), cond))
                            + self.loss.generator(self.critic["source"](self.augment(fake_a), source)))
@@ -153,9 +199,7 @@ class CycleGANBackend(ImageGANBackend):
             if opts.identity_weight:
                 identity = (to_class(b, cond) - b).abs().mean() + (to_source(a, cond) - a).abs().mean()
                 loss = loss + opts.identity_weight * identity
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_g.step()
+        self.optimize(self.opt_g, loss)
         self.after_generator_step()
         return loss
 

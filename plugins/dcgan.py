@@ -4,7 +4,7 @@ Radford et al.'s convolutional generator and discriminator, made class-
 conditional (a class embedding into G, a projection discriminator) and fit for
 tiny classes: DiffAugment on real and generated images in both steps, spectral
 norm and the hinge loss in D, and an exponential moving average of G's
-weights for sampling (all from ganaug.imagegan). One generator learns every
+weights for sampling (all from ganaug.training). One generator learns every
 class, so the rare ones borrow strokes and textures from the common ones.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from torch import nn
 
 from ganaug import hookimpl
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
 from ganaug.nn import ImageGenerator, ProjectionCritic
+from ganaug.training import ImageGANBackend, ImageGANOptions
 
 
 @dataclass

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
-from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 @dataclass
@@ -25,9 +24,6 @@ class GANBackend(MLPGANBackend):
     conditional = False
     Options = GANOptions
     reference = "Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014"
-
-    def make_loss(self) -> AdversarialLoss:
-        return get_loss(self.options.loss)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ ProGAN's other parts are here too: equalised learning rate on every layer,
 pixel norm after every generator convolution, a minibatch standard deviation
 channel in the critic's last block, and the Wasserstein loss with gradient
 penalty. Class conditioning: the class embedding joins z in G, and D has a
-projection head. DiffAugment and EMA sampling come from ganaug.imagegan.
+projection head. DiffAugment and EMA sampling come from ganaug.training.data_efficient.
 
 Both networks always take and give images at the data's resolution: G
 upsamples its current output (nearest), D average-pools its input down to
@@ -19,6 +19,7 @@ the current resolution, so the training loop and sampling need not know.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,8 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import hookimpl
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
-from ganaug.nn import EqualizedConv2d, EqualizedLinear, minibatch_stddev, pixel_norm, upsampling_steps
+from ganaug.nn import EqualizedLinear, Generator, pixel_norm, upsampling_steps
+from ganaug.training import ImageGANBackend, ImageGANOptions
 
 
 @dataclass
@@ -39,6 +40,32 @@ class ProGANOptions(ImageGANOptions):
     lr_critic: float = 1e-3
     loss: Literal["hinge", "non-saturating", "wgan-gp"] = "wgan-gp"
     ema_decay: float = 0.995  # shorter than the others: new layers train only in the later phases
+
+
+class EqualizedConv2d(nn.Conv2d):
+    """Same-padded convolution with run-time He scaling (see :class:`EqualizedLinear`)."""
+
+    def __init__(self, w_in: int, w_out: int, kernel: int, gain: float = 2**0.5) -> None:
+        super().__init__(w_in, w_out, kernel, padding=kernel // 2)
+        nn.init.normal_(self.weight)
+        nn.init.zeros_(self.bias)
+        self.scale = gain / math.sqrt(w_in * kernel * kernel)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.weight * self.scale, self.bias)
+
+
+def minibatch_stddev(x: torch.Tensor, group: int = 4) -> torch.Tensor:
+    """Append one channel: the mean feature std over a group of samples (ProGAN).
+
+    A batch of near-identical fakes gets a tell-tale low value, so the
+    critic can punish a lack of variety.
+    """
+    n, c, h, w = x.shape
+    g = math.gcd(n, group)  # a group size that divides the batch
+    stats = x.view(g, n // g, c, h, w).var(dim=0, unbiased=False).add(1e-8).sqrt()  # (n/g, c, h, w)
+    stats = stats.mean(dim=(1, 2, 3)).repeat(g).view(n, 1, 1, 1).expand(n, 1, h, w)
+    return torch.cat([x, stats], dim=1)  # (n, c + 1, h, w)
 
 
 def _lrelu(x: torch.Tensor) -> torch.Tensor:
@@ -56,7 +83,7 @@ class Growing(nn.Module):
         self.level, self.alpha = level, alpha
 
 
-class ProGenerator(Growing):
+class ProGenerator(Growing, Generator):
     """``G(z, c)`` grown from 4x4; always returns ``(n, C, side, side)`` (upsampled while small)."""
 
     def __init__(self, noise_dim: int, n_classes: int, channels: int, side: int, width: int) -> None:
@@ -85,9 +112,6 @@ class ProGenerator(Growing):
             rgb = self.alpha * rgb + (1 - self.alpha) * F.interpolate(self.to_rgb[self.level - 1](previous),
                                                                       scale_factor=2)
         return torch.tanh(F.interpolate(rgb, size=self.side))
-
-    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return self(z, cond), None
 
 
 class ProCritic(Growing):

@@ -5,7 +5,7 @@ in each at one resolution, so far-apart parts of an image (the two ends of a
 stroke) are generated and judged together. Spectral norm is on every layer
 of G as well as D, the loss is the hinge, and the two-time-scale update rule
 gives D a 4x larger learning rate than G in place of several D steps.
-DiffAugment and EMA sampling come from ganaug.imagegan.
+DiffAugment and EMA sampling come from ganaug.training.data_efficient.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from torch import nn
 
 from ganaug import hookimpl
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
 from ganaug.nn import ImageGenerator, ProjectionCritic
+from ganaug.training import ImageGANBackend, ImageGANOptions
 
 
 @dataclass

@@ -13,11 +13,12 @@
   ``truncation=psi < 1`` pulls sampled styles towards it.
 
 The discriminator is the shared residual projection critic with spectral
-norm and the hinge loss; DiffAugment and EMA sampling come from ganaug.imagegan.
+norm and the hinge loss; DiffAugment and EMA sampling come from ganaug.training.data_efficient.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -25,15 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import hookimpl
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
-from ganaug.nn import (
-    EqualizedLinear,
-    ModulatedConv2d,
-    NoiseInjection,
-    ProjectionCritic,
-    pixel_norm,
-    upsampling_steps,
-)
+from ganaug.nn import EqualizedLinear, Generator, ProjectionCritic, pixel_norm, upsampling_steps
+from ganaug.training import ImageGANBackend, ImageGANOptions
 
 
 @dataclass
@@ -59,6 +53,55 @@ class StyleGANOptions(ImageGANOptions):
             raise ValueError("mixing_prob must be in [0, 1] and truncation >= 0")
 
 
+class ModulatedConv2d(nn.Module):
+    """StyleGAN2's modulated convolution: a style scales the input channels of the weights.
+
+    With ``demodulate`` each output filter is then rescaled to unit norm,
+    which replaces AdaIN's instance normalisation without its droplet
+    artefacts. Computed as StyleGAN2's non-fused variant: scale the input's
+    channels, run one shared convolution, rescale the output's channels. It
+    equals per-sample weights exactly and avoids a grouped convolution,
+    which is several times slower on CPUs.
+    """
+
+    def __init__(self, w_in: int, w_out: int, kernel: int, style_dim: int, demodulate: bool = True) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(w_out, w_in, kernel, kernel))
+        self.bias = nn.Parameter(torch.zeros(w_out))
+        self.affine = EqualizedLinear(style_dim, w_in, gain=1.0, bias_init=1.0)  # styles start at 1
+        self.scale, self.demodulate = 1 / math.sqrt(w_in * kernel * kernel), demodulate
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        # x: (n, w_in, s, s), w: (n, style_dim) -> (n, w_out, s, s)
+        style = self.affine(w)  # (n, w_in)
+        weight = self.weight * self.scale  # (out, in, k, k)
+        out = F.conv2d(x * style[:, :, None, None], weight, padding=weight.shape[-1] // 2)
+        if self.demodulate:  # 1 / ||weight * style|| per sample and output filter: (n, out)
+            norms = style.pow(2) @ weight.pow(2).sum(dim=(2, 3)).T
+            out = out * torch.rsqrt(norms + 1e-8)[:, :, None, None]
+        return out + self.bias.view(1, -1, 1, 1)
+
+
+class NoiseInjection(nn.Module):
+    """Adds per-pixel Gaussian noise with a learned per-layer strength (StyleGAN).
+
+    ``rng`` (a CPU generator) makes sampling reproducible on every device;
+    training draws from the global generator.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strength = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor, rng: torch.Generator | None = None) -> torch.Tensor:
+        n, _, h, w = x.shape
+        if rng is None:
+            noise = torch.randn(n, 1, h, w, device=x.device, dtype=x.dtype)
+        else:
+            noise = torch.randn(n, 1, h, w, generator=rng).to(x.device, x.dtype)
+        return x + self.strength * noise
+
+
 class StyleLayer(nn.Module):
     """Modulated 3x3 convolution, then noise, bias and leaky ReLU."""
 
@@ -71,7 +114,7 @@ class StyleLayer(nn.Module):
         return F.leaky_relu(self.noise(self.conv(x, w), rng), 0.2) * 2**0.5
 
 
-class StyleGenerator(nn.Module):
+class StyleGenerator(Generator):
     """``G(z, c)``: mapping network to ``w``, then synthesis from a constant with per-layer styles."""
 
     def __init__(self, noise_dim: int, n_classes: int, channels: int, side: int, width: int,
@@ -119,9 +162,6 @@ class StyleGenerator(nn.Module):
             x = self.layers[2 * i + 2](x, styles[2 * i + 2], rng)
             rgb = F.interpolate(rgb, scale_factor=2) + to_rgb(x, styles[2 * i + 2])
         return torch.tanh(rgb)
-
-    def with_logits(self, z: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return self(z, cond), None
 
     @torch.no_grad()
     def _track_average(self, w: torch.Tensor, cond: torch.Tensor, beta: float = 0.995) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ from torch import nn
 
 from ganaug import hookimpl
 from ganaug.backend import TrainingData
-from ganaug.imagegan import ImageGANBackend, ImageGANOptions
+from ganaug.data.text import TextEncoder
 from ganaug.nn import (
     ConditionalCritic,
     ConditionalGenerator,
@@ -43,15 +43,18 @@ from ganaug.nn import (
     mlp,
 )
 from ganaug.nn import one_hot as class_one_hot
-from ganaug.text import TextEncoder
-from ganaug.training import ClassBatches
+from ganaug.training import (
+    AdversarialBackend,
+    ClassBatches,
+    DataEfficientTraining,
+    ImageGANOptions,
+    MLPOptions,
+)
 
 
 @dataclass
-class TextGANOptions(ImageGANOptions):
-    """Options of the ``text-gan`` backend (see ImageGANOptions for the shared fields)."""
-
-    unused_options: ClassVar[dict[str, str]] = {}  # generator_dims, critic_dims: its nets for tables
+class TextGANOptions(ImageGANOptions, MLPOptions):
+    """Options of the ``text-gan`` backend: the image backends' and, for tables, the MLP widths."""
 
     texts: object = None  # one text per row of X, or {class: text or list of texts}; None: class names
     text_embeddings: object = None  # instead of texts: one vector per row, or {class: vector or vectors}
@@ -90,11 +93,13 @@ def _normalise(value: Any, name: str, entry) -> Any:
     return tuple(entry(v) for v in value)
 
 
-class TextGANBackend(ImageGANBackend):
+class TextGANBackend(DataEfficientTraining, AdversarialBackend):
     """Text-and-class-conditional GAN with the matching-aware discriminator and text interpolation."""
 
     name = "text-gan"
     data_kinds = ("image", "tabular")
+    conditional = True
+    flatten_images = False
     Options = TextGANOptions
     reference = "Reed et al., Generative Adversarial Text to Image Synthesis, ICML 2016"
     text_conditioned = True
@@ -205,7 +210,7 @@ class TextGANBackend(ImageGANBackend):
         e, classes = self.text_dim_, cond[:, self.text_dim_:].argmax(dim=1)
         partner = self.bank[self._bank_rows(classes).to(self.device)]
         mixed = torch.cat([0.5 * (cond[:, :e] + partner), cond[:, e:]], dim=1)
-        fake = self.generator(self._noise(len(mixed)), mixed)
+        fake = self.generator(self.noise(len(mixed)), mixed)
         return self.options.interpolation_weight * self.loss.generator(self.critic(self.augment(fake), mixed))
 
     # ---- sampling -------------------------------------------------------------

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
-from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.losses import AdversarialLoss
+from ganaug.registry import get_loss
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 @dataclass

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
-from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.losses import AdversarialLoss
+from ganaug.registry import get_loss
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 @dataclass

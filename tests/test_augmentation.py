@@ -8,7 +8,7 @@ from ganaug.testing import tiny_images
 
 pytest.importorskip("albumentations")
 
-from ganaug.augmentation import AlbumentationsOverSampler  # noqa: E402
+from ganaug.baselines import AlbumentationsOverSampler  # noqa: E402
 
 
 @pytest.mark.parametrize("channels", [None, 3])
@@ -75,7 +75,7 @@ def test_refine_augment_on_a_table_is_a_clear_error():
     import pandas as pd
 
     from ganaug import GANOverSampler
-    from ganaug.validation import InputError
+    from ganaug.errors import InputError
 
     X = pd.DataFrame({"a": np.arange(20.0)})
     y = np.r_[np.zeros(16, int), np.ones(4, int)]

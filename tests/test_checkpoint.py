@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-import ganaug.adversarial as adversarial
+import ganaug.training.loop as adversarial
 from ganaug import GANOverSampler
-from ganaug.checkpoint import CheckpointError, TrainingInterrupted
+from ganaug.errors import CheckpointError, TrainingInterrupted
 
 SETTINGS = {"backend": "wgan-gp", "epochs": 8, "batch_size": 16, "random_state": 0, "device": "cpu",
             "checkpoint_every": 2}
@@ -18,7 +18,7 @@ SETTINGS = {"backend": "wgan-gp", "epochs": 8, "batch_size": 16, "random_state":
 
 def interrupt_at_step(monkeypatch, step):
     """Make the generator step number ``step`` raise KeyboardInterrupt, as Ctrl-C would."""
-    real = adversarial.AdversarialBackend._generator_step
+    real = adversarial.AdversarialBackend.generator_step
     calls = {"n": 0}
 
     def step_or_interrupt(self):
@@ -27,8 +27,8 @@ def interrupt_at_step(monkeypatch, step):
             raise KeyboardInterrupt
         return real(self)
 
-    monkeypatch.setattr(adversarial.AdversarialBackend, "_generator_step", step_or_interrupt)
-    return lambda: monkeypatch.setattr(adversarial.AdversarialBackend, "_generator_step", real)
+    monkeypatch.setattr(adversarial.AdversarialBackend, "generator_step", step_or_interrupt)
+    return lambda: monkeypatch.setattr(adversarial.AdversarialBackend, "generator_step", real)
 
 
 # conditional: 4 steps per epoch, step 19 is in epoch 5; per-class: the first class has 1 step per epoch
@@ -77,7 +77,7 @@ def test_resume_without_a_checkpoint_trains_from_the_start(table, tmp_path):
 
 
 def nan_at_steps(monkeypatch, steps):
-    real = adversarial.AdversarialBackend._critic_step
+    real = adversarial.AdversarialBackend.critic_step
     calls = {"n": 0}
 
     def step(self):
@@ -85,7 +85,7 @@ def nan_at_steps(monkeypatch, steps):
         loss = real(self)
         return loss * float("nan") if calls["n"] in steps else loss
 
-    monkeypatch.setattr(adversarial.AdversarialBackend, "_critic_step", step)
+    monkeypatch.setattr(adversarial.AdversarialBackend, "critic_step", step)
 
 
 def test_divergence_rolls_back_with_a_lower_learning_rate(table, monkeypatch):

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from ganaug.cli import main
+from ganaug.cli.recipes import TASKS, load_recipe
 from ganaug.evaluation import BASELINES
-from ganaug.plugins import list_backends
-from ganaug.recipes import TASKS, load_recipe
+from ganaug.registry import list_backends
 
 RECIPES = sorted((pathlib.Path(__file__).parent.parent / "recipes").glob("*.toml"))
 FAST = ["--epochs", "1", "--batch-size", "16"]

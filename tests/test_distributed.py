@@ -57,10 +57,11 @@ def test_several_datasets_sweep_on_dask(dask_client):
 # ---- DDP under torchrun (gloo, 2 CPU processes) --------------------------------------
 DDP_SCRIPT = """
 import sys, torch, torch.distributed as dist
-from ganaug.distributed import init_distributed, is_distributed, rank
+from ganaug.devices import is_distributed, rank
+from ganaug.training.distributed import init_distributed
 from ganaug import GANOverSampler
 from ganaug.testing import tiny_data
-from ganaug.plugins import get_backend
+from ganaug.registry import get_backend
 init_distributed()
 for backend in sys.argv[1:]:
     sampler = GANOverSampler(backend=backend, epochs=3, batch_size=16, random_state=0)

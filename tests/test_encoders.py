@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ganaug.encoders import TabularEncoder
-from ganaug.mixture import fit_mixtures
+from ganaug.data.mixture import fit_mixtures
+from ganaug.data.tabular import TabularCodec as TabularEncoder
 
 
 @pytest.mark.parametrize("numeric", ["mode", "quantile", "standard"])

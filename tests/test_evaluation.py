@@ -7,7 +7,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 
-from ganaug.datasets import load_imbalanced
+from ganaug.data.datasets import load_imbalanced
+from ganaug.errors import InputError
 from ganaug.evaluation import (
     default_cv,
     evaluate,
@@ -17,7 +18,6 @@ from ganaug.evaluation import (
     summarize,
 )
 from ganaug.testing import tiny_table
-from ganaug.validation import InputError
 
 CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
 
@@ -106,7 +106,7 @@ def test_multiclass_scores_one_vs_rest():
 
 def test_smote_becomes_smotenc_with_categorical_columns(monkeypatch):
     X, y = tiny_table(n_major=40, n_minor=24)  # string and category columns
-    import ganaug.evaluation as evaluation
+    import ganaug.evaluation.crossval as evaluation
 
     used = []
     real = evaluation.SMOTENC

@@ -13,7 +13,7 @@ import tomllib
 import pytest
 
 from ganaug.cli import main
-from ganaug.plugins import PluginHost
+from ganaug.registry import PluginHost
 
 EXAMPLE = pathlib.Path(__file__).parent.parent / "examples" / "ganaug-lsgan"
 
@@ -49,9 +49,9 @@ def test_example_registers_its_loss_and_backend(installed):
 
 
 def test_example_shows_in_ganaug_plugins(installed, monkeypatch, capsys):
-    import ganaug.plugins
+    import ganaug.registry
 
-    monkeypatch.setattr(ganaug.plugins, "_HOST", None)  # a fresh host sees the new distribution
+    monkeypatch.setattr(ganaug.registry, "_HOST", None)  # a fresh host sees the new distribution
     assert main(["plugins"]) == 0
     out = capsys.readouterr().out
     assert "lsgan (ganaug-lsgan 0.1.0)" in out and "losses: least-squares" in out

@@ -2,12 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ganaug.errors import InputError
 from ganaug.testing import tiny_images
-from ganaug.validation import InputError
 
 pytest.importorskip("albumentations")
 
-from ganaug.hybrid import MixedOverSampler, default_gan  # noqa: E402
+from ganaug.baselines import MixedOverSampler, default_gan  # noqa: E402
 
 
 def fast_gan():

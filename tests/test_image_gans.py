@@ -8,7 +8,7 @@ from ganaug_plugins.progan import ProCritic, ProGenerator, growth_schedule
 from ganaug_plugins.stylegan import StyleGenerator
 
 from ganaug import GANOverSampler
-from ganaug.options import OptionsError
+from ganaug.errors import OptionsError
 from ganaug.testing import tiny_images
 
 

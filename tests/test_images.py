@@ -3,10 +3,11 @@ import pytest
 import torch
 
 from ganaug import GANOverSampler
-from ganaug.augment import diff_augment
-from ganaug.images import ImageEncoder, check_images, is_image_array
+from ganaug.data.image import ImageCodec as ImageEncoder
+from ganaug.data.validation import check_images, is_image_array
+from ganaug.errors import InputError
 from ganaug.testing import tiny_images, tiny_table
-from ganaug.validation import InputError
+from ganaug.training.diffaugment import diff_augment
 
 
 @pytest.mark.parametrize("shape, dtype", [((5, 8, 8), np.uint8), ((5, 28, 28), np.float32),
@@ -64,11 +65,12 @@ def test_mlp_backends_take_images_as_pixel_rows(backend, tmp_path):
     np.testing.assert_array_equal(loaded.generate({"rare": 3})[0], sampler.generate({"rare": 3})[0])
 
 
-def test_conv_backends_refuse_the_mlp_width_options_they_would_ignore():
-    from ganaug.options import OptionsError, options_help
-    from ganaug.plugins import get_backend
+def test_conv_backends_have_no_mlp_width_options():
+    from ganaug.errors import OptionsError
+    from ganaug.options import options_help
+    from ganaug.registry import get_backend
 
-    with pytest.raises(OptionsError, match="'dcgan' does not use option 'generator_dims'.*'width'"):
+    with pytest.raises(OptionsError, match="'dcgan' has no option 'generator_dims'.*Valid options:.*width"):
         GANOverSampler(backend="dcgan", generator_dims=(8,)).fit_resample(*tiny_images())
     assert "critic_dims" not in options_help(get_backend("progan").Options)
     assert "critic_dims" in options_help(get_backend("cyclegan").Options)  # its table nets are MLPs
@@ -105,7 +107,7 @@ def write_folder(root, images, labels):
 
 def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
     from ganaug.cli import main
-    from ganaug.images import read_image_folder
+    from ganaug.data.folders import read_image_folder
 
     images, y = tiny_images()
     source = tmp_path / "in"
@@ -127,7 +129,7 @@ def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
 def test_image_folder_with_mixed_sizes_is_a_clear_error(tmp_path):
     from PIL import Image
 
-    from ganaug.images import read_image_folder
+    from ganaug.data.folders import read_image_folder
 
     (tmp_path / "a").mkdir()
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a" / "1.png")
@@ -137,7 +139,7 @@ def test_image_folder_with_mixed_sizes_is_a_clear_error(tmp_path):
 
 
 def test_dataset_view_for_training_loops():
-    from ganaug.images import ImageDataset
+    from ganaug.data.folders import ImageDataset
 
     images, y = tiny_images(channels=3)
     dataset = ImageDataset(images, y)

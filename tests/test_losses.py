@@ -4,9 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganaug.encoders import Span
-from ganaug.losses import LOSSES, get_loss, gradient_penalty
+from ganaug.data.tabular import Span
+from ganaug.losses import LOSSES, gradient_penalty
 from ganaug.nn import ConditionalCritic, TabularHead, segment_log_softmax
+from ganaug.registry import get_loss
 
 REAL, FAKE = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0])
 

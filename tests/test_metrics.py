@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from ganaug.metrics import Predictions, get_metrics, ranking_scores, score
+from ganaug.metrics import Predictions, ranking_scores, score
+from ganaug.registry import get_metrics
 
 
 def binary(scores=True):

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from ganaug import hookimpl
-from ganaug.plugins import RAISE_ENV_VAR, PluginHost, get_host
+from ganaug.registry import RAISE_ENV_VAR, PluginHost, get_host
 from ganaug.testing import check_backend
 
 PLUGIN_SOURCE = '''
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 @dataclass
@@ -151,7 +151,7 @@ def test_hook_register_backends(global_plugin):
     class Plugin:
         @hookimpl
         def register_backends(self, register):
-            from ganaug.adversarial import AdversarialOptions, MLPGANBackend
+            from ganaug.training import AdversarialOptions, MLPGANBackend
 
             register(type("Mine", (MLPGANBackend,), {"name": "mine", "Options": AdversarialOptions}))
 
@@ -161,7 +161,8 @@ def test_hook_register_backends(global_plugin):
 
 
 def test_hook_register_losses(global_plugin):
-    from ganaug.losses import AdversarialLoss, get_loss
+    from ganaug.losses import AdversarialLoss
+    from ganaug.registry import get_loss
 
     class Doubled(AdversarialLoss):
         def critic(self, real, fake):

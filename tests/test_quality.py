@@ -1,6 +1,6 @@
 import numpy as np
 
-from ganaug.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
+from ganaug.evaluation.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid
 from ganaug.testing import tiny_images
 
 

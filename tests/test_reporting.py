@@ -6,9 +6,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 
 from ganaug import GANOverSampler, evaluate, evaluate_datasets, report
-from ganaug.datasets import load_imbalanced
-from ganaug.io import UsageError
-from ganaug.reporting import markdown_table
+from ganaug.data.datasets import load_imbalanced
+from ganaug.errors import UsageError
+from ganaug.evaluation.reports import markdown_table
 
 CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
 PNG = b"\x89PNG"

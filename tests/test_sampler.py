@@ -8,9 +8,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_validate
 
 from ganaug import GANOverSampler
-from ganaug.options import OptionsError
+from ganaug.errors import InputError, OptionsError
 from ganaug.testing import tiny_table
-from ganaug.validation import InputError
 
 
 @pytest.mark.parametrize(
@@ -167,8 +166,8 @@ def test_single_row_class_is_fine_when_not_grown(table, fast):
 
 
 def test_mode_collapse_is_reported_with_the_class_name(table, fast, monkeypatch):
-    from ganaug.adversarial import AdversarialBackend
-    from ganaug.sampler import ModeCollapseWarning
+    from ganaug.errors import ModeCollapseWarning
+    from ganaug.training import AdversarialBackend
 
     def constant(self, n, class_index, generator):
         return torch.zeros(n, self.n_features_)

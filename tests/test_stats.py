@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from ganaug import stats
+from ganaug.evaluation import stats
 
 
 def fold_results(values: dict[str, list[float]], metric="g_mean", dataset=None) -> pd.DataFrame:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from ganaug import GANOverSampler
-from ganaug.datasets import describe_digits, load_long_tailed_digits
-from ganaug.text import TextEncoder
+from ganaug.data.datasets import describe_digits, load_long_tailed_digits
+from ganaug.data.text import TextEncoder
 
 
 def described_table(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, pd.Series, list[str]]:

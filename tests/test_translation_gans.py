@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from ganaug import GANOverSampler
+from ganaug.errors import InputError
 from ganaug.testing import tiny_images, tiny_table
-from ganaug.validation import InputError
 
 
 def shifted_table(n_major: int = 300, n_minor: int = 30, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -37,7 +37,7 @@ def test_cyclegan_translates_samples_of_the_source_class():
     sampler.fit_resample(X, y)
     model = sampler.backends_["minor"]
     assert model.source_pool.shape[0] == 25  # capped at max_source_rows, drawn from the 40 'major' rows
-    encoded = torch.from_numpy(sampler.encoder_.transform(X[y == "major"]))
+    encoded = torch.from_numpy(sampler.codec_.transform(X[y == "major"]))
     gaps = (model.source_pool.cpu()[:, None] - encoded[None]).abs().amax(dim=2)  # (25, 40)
     assert float(gaps.min(dim=1).values.max()) < 1e-6, "the pool holds rows that are not source rows"
 
@@ -71,9 +71,9 @@ def test_cogan_shares_the_trunk_and_keeps_a_head_per_class():
 
 
 def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
-    import ganaug.adversarial
+    import ganaug.training.loop
 
-    monkeypatch.setattr(ganaug.adversarial, "is_distributed", lambda: True)
+    monkeypatch.setattr(ganaug.training.loop, "is_distributed", lambda: True)
     X, y = tiny_table()
     with pytest.raises(RuntimeError, match="does not support distributed"):
         GANOverSampler(backend="cyclegan", epochs=1, device="cpu").fit(X, y)

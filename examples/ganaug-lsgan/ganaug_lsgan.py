@@ -1,8 +1,9 @@
 """Least-squares GAN (Mao et al. 2017) as a ganaug plugin: a loss and a backend."""
 
 from ganaug import hookimpl
-from ganaug.adversarial import AdversarialOptions, MLPGANBackend
-from ganaug.losses import AdversarialLoss, get_loss
+from ganaug.losses import AdversarialLoss
+from ganaug.registry import get_loss
+from ganaug.training import AdversarialOptions, MLPGANBackend
 
 
 class LeastSquares(AdversarialLoss):

@@ -1,9 +1,13 @@
-"""The plugin host: discovers plugins through entry points and builds the registries."""
+"""The plugin host: loads each entry point of the ``ganaug`` group on its own and builds the registries.
+
+Built-in backends come through entry points like any plugin; built-in losses
+and metrics through the same ``register_*`` hooks (:mod:`ganaug.registry.builtins`),
+registered first, so a third-party name clash is refused and reported, never
+taking a built-in's place.
+"""
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -13,10 +17,14 @@ from typing import Any
 import pluggy
 
 from ganaug import hookspecs
+from ganaug._version import __version__
 from ganaug.backend import Backend, check_backend_class
+from ganaug.registry import builtins
+from ganaug.registry.commands import CommandLine
 
 ENTRY_POINT_GROUP = "ganaug"
 RAISE_ENV_VAR = "GANAUG_RAISE_PLUGIN_ERRORS"
+BUILTINS = "ganaug-builtins"  # the plugin name of ganaug's own losses and metrics
 
 
 KINDS = ("backends", "losses", "metrics")  # what the register_* hooks fill
@@ -43,7 +51,9 @@ class PluginHost:
     def __init__(self) -> None:
         self.manager = pluggy.PluginManager("ganaug")
         self.manager.add_hookspecs(hookspecs)
-        self._sources: dict[str, tuple[str, str, str]] = {}  # plugin -> (ep, dist, version)
+        self.manager.register(builtins, name=BUILTINS)
+        self._sources: dict[str, tuple[str, str, str]] = {  # plugin -> (entry point, distribution, version)
+            BUILTINS: (builtins.__name__, "ganaug", __version__)}
         self._load_failures: list[PluginInfo] = []  # entry points that did not import
         self._registry_failures: list[PluginInfo] = []  # rebuilt with the registries
         self._command_failures: list[PluginInfo] = []
@@ -89,11 +99,11 @@ class PluginHost:
         return self._registry("backends")
 
     def losses(self) -> dict[str, Callable[..., Any]]:
-        """``{name: loss factory}`` registered by plugins (built-ins live in ``ganaug.losses``)."""
+        """``{name: loss factory}`` of every registered loss, built-in ones included."""
         return self._registry("losses")
 
     def metrics(self) -> dict[str, Callable[..., Any]]:
-        """``{name: metric function}`` registered by plugins (built-ins in ``ganaug.metrics``)."""
+        """``{name: metric function}`` of every registered metric, built-in ones included."""
         return self._registry("metrics")
 
     def _registry(self, kind: str) -> dict[str, Any]:
@@ -119,7 +129,7 @@ class PluginHost:
             name = _registered_name(kind, args)
             try:
                 value = _CHECKS[kind](*args)
-                taken = self._origins[kind].get(name) or ("ganaug" if name in _builtin_names(kind) else None)
+                taken = self._origins[kind].get(name)
                 if taken:
                     raise ValueError(f"{kind[:-1]} name {name!r} is taken by {taken}")
             except (TypeError, ValueError) as err:
@@ -171,28 +181,6 @@ class PluginHost:
         return PluginInfo(plugin, *self._dist(plugin))
 
 
-class CommandLine:
-    """What ``register_commands`` receives: adds subcommands to ``ganaug``."""
-
-    def __init__(self, subparsers: Any, plugin: str, taken: set[str], origins: dict[str, str]) -> None:
-        self._subparsers, self._plugin, self._taken, self._origins = subparsers, plugin, taken, origins
-
-    def add_command(self, name: str, handler: Callable[[argparse.Namespace], Any],
-                    help: str = "") -> argparse.ArgumentParser:
-        """Add ``ganaug NAME``; returns its argparse parser for ``add_argument`` calls.
-
-        ``handler(args)`` runs the command; raising ``ValueError`` prints a clean error.
-        """
-        if name in self._taken:
-            owner = self._origins.get(name, "ganaug")
-            raise ValueError(f"command name {name!r} is taken by {owner}")
-        parser = self._subparsers.add_parser(name, help=f"{help} [plugin {self._plugin}]")
-        parser.set_defaults(handler=handler)
-        self._taken.add(name)
-        self._origins[name] = self._plugin
-        return parser
-
-
 def _registered_name(kind: str, args: tuple) -> str:
     if kind == "backends":
         return str(getattr(args[0], "name", repr(args[0]))) if args else "?"
@@ -215,58 +203,8 @@ def _check_named_callable(name: Any, function: Any) -> Any:
 _CHECKS = {"backends": _check_backend, "losses": _check_named_callable, "metrics": _check_named_callable}
 
 
-def _builtin_names(kind: str) -> set[str]:
-    if kind == "losses":
-        from ganaug.losses import LOSSES
-
-        return set(LOSSES)
-    if kind == "metrics":
-        from ganaug.metrics import BUILTIN_METRICS
-
-        return set(BUILTIN_METRICS)
-    return set()
-
-
 def _failure(plugin: str, dist: str, version: str, err: BaseException) -> PluginInfo:
     """Record a plugin failure, or re-raise it when debugging is asked for."""
     if os.environ.get(RAISE_ENV_VAR):
         raise err
     return PluginInfo(plugin, dist, version, error=f"{type(err).__name__}: {err}")
-
-
-_HOST: PluginHost | None = None
-
-
-def get_host() -> PluginHost:
-    """The process-wide plugin host, loading entry points on first use."""
-    global _HOST
-    if _HOST is None:
-        _HOST = PluginHost()
-        _HOST.load_entry_points()
-    return _HOST
-
-
-def list_backends() -> list[str]:
-    """Names of all registered backends, sorted."""
-    return sorted(get_host().backends())
-
-
-def get_backend(name: str) -> type[Backend]:
-    """Return the backend class registered as ``name``.
-
-    Raises
-    ------
-    ValueError
-        If no backend has that name; the message lists the known ones and
-        suggests the closest.
-    """
-    backends = get_host().backends()
-    if name in backends:
-        return backends[name]
-    close = difflib.get_close_matches(name, list(backends), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    failed = [f.name for f in get_host().failures()]
-    broken = f" Plugins that failed to load: {', '.join(failed)} (see `ganaug plugins`)." if failed else ""
-    raise ValueError(
-        f"unknown backend {name!r}.{hint} Known backends: {', '.join(sorted(backends))}.{broken}"
-    )

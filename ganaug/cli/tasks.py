@@ -1,78 +1,27 @@
-"""Recipes: flat TOML run configurations, and the tasks they (and the CLI) run.
+"""The tasks the command line and recipes run: demo, resample, evaluate, train, sample, resample_images.
 
-A recipe names a ``task`` (``demo``, ``resample`` or ``evaluate``), its data
-(``dataset`` for an embedded one, or ``data`` + ``target`` for a file) and
-its settings. Keys the runner does not know are backend options, so
-``lr_generator = 1e-4`` in a recipe reaches the backend's ``Options``.
+Each task takes keyword settings (what a recipe or the command line gives)
+and ``options``, the backend options, and returns what it made.
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from ganaug.datasets import load_dataset, load_imbalanced
+from ganaug.data.datasets import load_dataset, load_imbalanced
+from ganaug.data.tables import SUFFIXES, read_table, split_target, write_table, write_table_batches
+from ganaug.devices import is_main_process, launched_by_torchrun
+from ganaug.errors import UsageError
 from ganaug.evaluation import evaluate, summarize
-from ganaug.io import UsageError, check_output, read_table, split_target, write_table, write_table_batches
-from ganaug.sampler import GANOverSampler
+from ganaug.fileformat import check_output
+from ganaug.sampler import SAMPLER_PARAMS, GANOverSampler
+from ganaug.training.distributed import init_distributed
 
-TASKS = ("demo", "resample", "evaluate", "train", "sample", "resample_images")
-RUNNER_KEYS = {
-    "task", "dataset", "ratio", "data", "target", "backend", "samplers", "classifiers",
-    "sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-    "verbose", "refine", "output", "out", "force", "folds", "n_jobs", "datasets", "repeats",
-    "metrics", "metric", "model", "checkpoint", "checkpoint_every", "resume", "counts", "per_class",
-    "images", "batch_rows", "distributed",
-}
 DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
-
-
-def load_recipe(path: str | Path, overrides: list[str] = ()) -> dict[str, Any]:
-    """Read a recipe and apply ``key=value`` overrides (values parsed as TOML, else strings)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"recipe {str(path)!r} does not exist.")
-    try:
-        recipe = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"recipe {str(path)!r} is not valid TOML: {err}") from err
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set {item!r}: write key=value, e.g. --set epochs=50")
-        recipe[key.strip()] = parse_value(raw.strip())
-    return recipe
-
-
-def parse_value(raw: str) -> Any:
-    """``"50"`` -> 50, ``"[1, 2]"`` -> [1, 2], ``"none"`` -> None, ``"ctgan"`` -> "ctgan"."""
-    if raw.lower() in ("none", "null"):
-        return None
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-
-
-def run(recipe: dict[str, Any]) -> Any:
-    """Run a recipe dict; returns what its task returns."""
-    task = recipe.get("task", "demo")
-    if task not in TASKS:
-        raise UsageError(f"task {task!r} is unknown; use one of {', '.join(TASKS)}.")
-    tasks = {"demo": demo, "resample": resample, "evaluate": evaluate_task, "train": train, "sample": sample,
-             "resample_images": resample_images}
-    return tasks[task](**recipe_kwargs(recipe))
-
-
-def recipe_kwargs(recipe: dict[str, Any]) -> dict[str, Any]:
-    """Split a recipe into runner arguments and backend options."""
-    kwargs = {k: v for k, v in recipe.items() if k in RUNNER_KEYS and k != "task"}
-    kwargs["options"] = {k: v for k, v in recipe.items() if k not in RUNNER_KEYS}
-    return kwargs
 
 
 def load_data(dataset: str | None = None, data: str | None = None, target: str | None = None,
@@ -87,10 +36,8 @@ def load_data(dataset: str | None = None, data: str | None = None, target: str |
 
 def make_oversampler(backend: str = "wgan-gp", options: dict | None = None,
                      **settings: Any) -> GANOverSampler:
-    """A GANOverSampler from recipe settings (unset ones keep their defaults)."""
-    keys = ("sampling_strategy", "conditioning", "epochs", "batch_size", "random_state", "device",
-            "verbose", "checkpoint", "checkpoint_every")
-    return GANOverSampler(backend=backend, **_given(settings, keys), **(options or {}))
+    """A GANOverSampler from recipe settings (unset ones keep their defaults; others are ignored)."""
+    return GANOverSampler(backend=backend, **_given(settings, SAMPLER_PARAMS), **(options or {}))
 
 
 def _given(settings: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -99,7 +46,7 @@ def _given(settings: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     None means "not given" for every setting but ``refine``, where it is a
     real choice (raw generator samples), so it passes through.
     """
-    given = {k: settings[k] for k in keys if settings.get(k) is not None}
+    given = {k: settings[k] for k in keys if settings.get(k) is not None and k not in ("backend", "refine")}
     if "refine" in settings:
         given["refine"] = settings["refine"]
     return given
@@ -141,7 +88,7 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
     """Balance a table and write it (original rows first) to ``output``."""
     if output is None:
         raise UsageError("resample needs an output file: -o out.csv (or output = \"...\" in a recipe).")
-    out_path = check_output(output, [data] if data else [], force)
+    out_path = check_output(output, [data] if data else [], force, SUFFIXES)
     X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
     sampler = make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(X, y)
@@ -162,7 +109,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
                   **settings: Any) -> pd.DataFrame:
     """Cross-validated comparison of samplers on one dataset (or several); report to ``out``."""
     from ganaug.evaluation import default_classifiers, evaluate_datasets, make_classifiers, make_sampler
-    from ganaug.reporting import check_report_folder, report
+    from ganaug.evaluation.reports import check_report_folder, report
 
     if out:  # refuse a used folder before spending minutes on the evaluation
         check_report_folder(out, force)
@@ -210,8 +157,6 @@ def train(output: str | None = None, data: str | None = None, target: str | None
     ``distributed`` (automatic under torchrun) trains one generator with DDP in
     every process torchrun started; rank 0 writes the files.
     """
-    from ganaug.distributed import init_distributed, is_main_process, launched_by_torchrun
-
     if distributed or launched_by_torchrun():
         try:
             init_distributed()
@@ -250,7 +195,7 @@ def sample(model: str | None = None, output: str | None = None, counts: dict | s
     """
     if model is None or output is None:
         raise UsageError("sample needs a model and an output: ganaug sample model.safetensors -o out.csv")
-    out_path = check_output(output, [model], force)
+    out_path = check_output(output, [model], force, SUFFIXES)
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
     texts = _descriptions(sampler, descriptions)
@@ -303,7 +248,7 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
 def resample_images(images: str | None = None, out: str | None = None, backend: str = "dcgan",
                     options: dict | None = None, **settings: Any) -> Path:
     """Balance an image folder (one subfolder per class) into a new folder ``out``."""
-    from ganaug.images import read_image_folder, write_image_folder
+    from ganaug.data.folders import read_image_folder, write_image_folder
 
     if images is None or out is None:
         raise UsageError("resample-images needs an input folder and --out NEW_FOLDER.")

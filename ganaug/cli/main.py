@@ -6,13 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ganaug import recipes
 from ganaug._version import __version__
-from ganaug.checkpoint import TrainingInterrupted
-from ganaug.io import UsageError
-from ganaug.options import OptionsError, options_help
-from ganaug.plugins import get_host
-from ganaug.validation import InputError
+from ganaug.cli import recipes, tasks
+from ganaug.errors import GanaugError, TrainingInterrupted, UsageError
+from ganaug.options import options_help
+from ganaug.registry import get_backend, get_host
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,8 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         args.handler(args)
-    except (UsageError, InputError, OptionsError, ValueError, FileNotFoundError, ImportError,
-            FloatingPointError) as err:
+    except (GanaugError, ValueError, FileNotFoundError, ImportError, FloatingPointError) as err:
         print(f"ganaug {args.command}: error: {err}", file=sys.stderr)
         return 2
     except TrainingInterrupted as err:
@@ -46,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="wgan-gp")
     p.add_argument("--dataset", default="breast_cancer", choices=("breast_cancer", "wine"))
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.demo(**_settings(a, "backend", "dataset")))
+    p.set_defaults(handler=lambda a: tasks.demo(**_settings(a, "backend", "dataset")))
 
     p = sub.add_parser("backends", help="list registered backends")
     p.add_argument("--options", metavar="NAME", help="show one backend's options and defaults")
@@ -59,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _table_to_file(p, "output .csv or .parquet (never the input)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.resample(
+    p.set_defaults(handler=lambda a: tasks.resample(
         **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
 
     p = sub.add_parser("resample-images", help="balance an image folder (one subfolder per class)")
@@ -68,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="dcgan")
     p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.resample_images(
+    p.set_defaults(handler=lambda a: tasks.resample_images(
         **_settings(a, "images", "out", "backend", "sampling_strategy")))
 
     p = sub.add_parser("train", help="train a sampler on a table and save it (.safetensors)")
@@ -80,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--distributed", action="store_true",
                    help="train one generator in every torchrun process with DDP (automatic under torchrun)")
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.train(**_settings(
+    p.set_defaults(handler=lambda a: tasks.train(**_settings(
         a, "data", "target", "output", "backend", "sampling_strategy", "checkpoint", "checkpoint_every",
         "resume", "force", "distributed")))
 
@@ -97,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", dest="descriptions", action="append", metavar="LABEL=TEXT",
                    help="text-gan models: draw LABEL's rows from a new text (repeatable), "
                    "e.g. --description 7='a thin seven'")
-    p.set_defaults(handler=lambda a: recipes.sample(
+    p.set_defaults(handler=lambda a: tasks.sample(
         a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows,
         a.descriptions))
 
@@ -118,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel fold fits (joblib)")
     p.add_argument("--force", action="store_true", help="replace the report files in a used --out folder")
     _common(p)
-    p.set_defaults(handler=lambda a: recipes.evaluate_task(**_settings(
+    p.set_defaults(handler=lambda a: tasks.evaluate_task(**_settings(
         a, "data", "target", "dataset", "datasets", "samplers", "classifiers", "metrics", "metric", "out",
         "folds", "repeats", "n_jobs", "force")))
 
@@ -176,8 +173,6 @@ def _backends(args: argparse.Namespace) -> None:
     host = get_host()
     backends = host.backends()
     if args.options:
-        from ganaug.plugins import get_backend
-
         for key, default in options_help(get_backend(args.options).Options).items():
             print(f"{key:20s} {default!r}")
         return

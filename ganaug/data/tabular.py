@@ -1,4 +1,4 @@
-"""Tabular encoding shared by all tabular backends.
+"""The tabular codec: tables to the float matrices GANs train on, and back.
 
 Numeric columns become bounded scalars (plus a mode one-hot for mode-specific
 normalisation); categorical columns become one-hot groups. ``inverse_transform``
@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import QuantileTransformer
 
-from ganaug.mixture import fit_mixtures
+from ganaug.data.mixture import fit_mixtures
+from ganaug.fileformat import json_scalar
 
 NumericEncoding = Literal["mode", "quantile", "standard"]
 
@@ -58,8 +59,8 @@ def is_categorical(series: pd.Series) -> bool:
     )
 
 
-class TabularEncoder:
-    """Encode a DataFrame into a float32 matrix for GANs, and back.
+class TabularCodec:
+    """Encode a DataFrame into a float32 matrix for GANs, and back (the codec of ``"tabular"`` data).
 
     Parameters
     ----------
@@ -77,6 +78,8 @@ class TabularEncoder:
         Seed for subsampling, mixtures and mode assignment.
     """
 
+    kind = "tabular"
+
     def __init__(self, numeric: NumericEncoding = "quantile", max_modes: int = 10,
                  mixture_subsample: int = 1000, random_state: int | None = None) -> None:
         if numeric not in ("mode", "quantile", "standard"):
@@ -87,7 +90,7 @@ class TabularEncoder:
         self.random_state = random_state
 
     # ---- fitting ---------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> TabularEncoder:
+    def fit(self, frame: pd.DataFrame) -> TabularCodec:
         """Learn each column's encoding; sets ``layout_`` and ``n_features_``."""
         self._rng = np.random.default_rng(self.random_state)
         self.columns_ = [self._fit_column(frame[name]) for name in frame.columns]
@@ -138,13 +141,13 @@ class TabularEncoder:
     def get_state(self) -> dict[str, Any]:
         """The fitted encoder as plain JSON-able data (see :meth:`from_state`)."""
         return {
-            "numeric": self.numeric, "max_modes": self.max_modes,
+            "kind": self.kind, "numeric": self.numeric, "max_modes": self.max_modes,
             "mixture_subsample": self.mixture_subsample, "random_state": self.random_state,
             "columns": [_column_state(col, self.numeric) for col in self.columns_],
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> TabularEncoder:
+    def from_state(cls, state: dict[str, Any]) -> TabularCodec:
         """Rebuild a fitted encoder from :meth:`get_state`'s output."""
         encoder = cls(state["numeric"], state["max_modes"], state["mixture_subsample"],
                       state["random_state"])
@@ -269,16 +272,6 @@ def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
     levels = None if state["levels"] is None else np.asarray(state["levels"], dtype=object)
     return _Column(state["name"], dtype_from_state(state["dtype"]), state["categorical"], levels,
                    state["low"], state["high"], model)
-
-
-def json_scalar(value: Any) -> Any:
-    """A label, level or column name as a JSON value (numpy scalars become Python ones)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise TypeError(f"{value!r} ({type(value).__name__}) cannot be saved: column names, labels and "
-                    "category levels must be strings, numbers or booleans.")
 
 
 def dtype_state(dtype: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Images grown by a GAN and by classical augmentation together, in a set proportion.
+"""The mixed image oversampler: new images from a GAN and from classical augmentation, in a set proportion.
 
 The two kinds of new image add different variety. A GAN adds shapes that no
 real image of a rare class has (``cyclegan`` borrows them from a large
@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from ganaug.augmentation import AlbumentationsOverSampler, check_image_task
+from ganaug.baselines.albumentations import AlbumentationsOverSampler, check_image_task
+from ganaug.data.validation import restore_target
+from ganaug.errors import InputError
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import InputError, restore_target
 
 
 def default_gan(**options: Any) -> GANOverSampler:

@@ -1,4 +1,4 @@
-"""Evaluation reports: ``results.csv``, ``summary.md`` and PNG plots in a new folder.
+"""Evaluation reports: ``results.csv``, ``summary.md`` and PNG plots, written to a new folder.
 
 Plots use matplotlib's object API (``Figure``), so no global backend is set
 and nothing opens a window.
@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ganaug import stats
-from ganaug.encoders import is_categorical
-from ganaug.images import is_image_array
-from ganaug.io import UsageError
-from ganaug.quality import sample_grid
+from ganaug.data import check_target, is_categorical
+from ganaug.data.validation import as_table, is_image_array
+from ganaug.errors import UsageError
+from ganaug.evaluation import stats
+from ganaug.evaluation.quality import sample_grid
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import as_table, check_target
 
 HEADLINE_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall",
                     "roc_auc", "pr_auc")

@@ -1,4 +1,4 @@
-"""Downstream evaluation: does resampling help a classifier? Measured leak-free by CV."""
+"""Cross-validated downstream evaluation: does resampling help a classifier? Measured leak-free."""
 
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from tqdm.auto import tqdm
 
-from ganaug.encoders import is_categorical
-from ganaug.metrics import LABEL_METRICS, Predictions, get_metrics, ranking_scores, score
-from ganaug.plugins import list_backends
+from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, default_gan
+from ganaug.data import check_target, is_categorical, read_input
+from ganaug.errors import InputError, RegistryError
+from ganaug.metrics import LABEL_METRICS, Predictions, ranking_scores, score
+from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
-from ganaug.validation import InputError, check_target, read_X
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md)
@@ -55,7 +56,7 @@ def make_classifiers(names: Iterable[str], random_state: int = 0) -> dict[str, A
     """Classifiers by name: ``logreg``, ``forest``, ``knn``, ``svc``, ``tree``, ``hgb``."""
     unknown = [n for n in names if n not in CLASSIFIERS]
     if unknown:
-        raise ValueError(f"unknown classifier {unknown[0]!r}; known: {', '.join(CLASSIFIERS)} "
+        raise RegistryError(f"unknown classifier {unknown[0]!r}; known: {', '.join(CLASSIFIERS)} "
                          "(or pass scikit-learn estimators to ganaug.evaluate).")
     return {name: CLASSIFIERS[name](random_state) for name in names}
 
@@ -70,29 +71,17 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
         "smote": lambda: SMOTE(random_state=random_state),
         "borderline": lambda: BorderlineSMOTE(random_state=random_state),
         "adasyn": lambda: ADASYN(random_state=random_state),
-        "albumentations": lambda: _albumentations(random_state),
-        "mixed": lambda: _mixed(random_state, options),
+        "albumentations": lambda: AlbumentationsOverSampler(random_state=random_state),
+        "mixed": lambda: MixedOverSampler(gan=default_gan(**options), random_state=random_state),
     }
     if name in baselines:
         return baselines[name]()
     if name in list_backends():
         return GANOverSampler(backend=name, random_state=random_state, **options)
-    raise ValueError(
+    raise RegistryError(
         f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}), 'mixed' (images: GAN "
         f"plus albumentations) or a backend ({', '.join(list_backends())})."
     )
-
-
-def _albumentations(random_state: int) -> Any:
-    from ganaug.augmentation import AlbumentationsOverSampler
-
-    return AlbumentationsOverSampler(random_state=random_state)
-
-
-def _mixed(random_state: int, options: dict[str, Any]) -> Any:
-    from ganaug.hybrid import MixedOverSampler, default_gan
-
-    return MixedOverSampler(gan=default_gan(**options), random_state=random_state)
 
 
 def evaluate(
@@ -154,7 +143,7 @@ def evaluate(
         ``results.attrs["test_train_ratio"]`` holds the test/train size ratio
         used by the corrected confidence intervals of :mod:`ganaug.stats`.
     """
-    _, frame, _ = read_X(X)  # a DataFrame, or an image array
+    frame = read_input(X).data  # a DataFrame, or an image array
     y_arr = check_target(y, len(frame))
     if not isinstance(samplers, Mapping):
         samplers = {name: make_sampler(name, random_state) for name in samplers}

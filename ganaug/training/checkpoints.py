@@ -18,28 +18,20 @@ import copy
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
 
 from ganaug._version import __version__
-
-if TYPE_CHECKING:
-    from ganaug.backend import Backend
+from ganaug.backend import Backend, TrainingControl
+from ganaug.errors import CheckpointError
+from ganaug.fileformat import read_safetensors, write_safetensors
 
 MAX_ROLLBACKS = 3
 CHECKPOINT_FORMAT = "ganaug.checkpoint"
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during training; the message says where the checkpoint is and how to resume."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is damaged or belongs to another run."""
+CHECKPOINT_FORMAT_VERSION = 1
 
 
 @dataclass
@@ -53,33 +45,6 @@ class Snapshot:
     cuda_rng: torch.Tensor | None
     history: list[dict[str, float]]
     lr_scale: float = 1.0
-
-
-@dataclass
-class TrainingControl:
-    """What the host asks of a training loop besides training.
-
-    Attributes
-    ----------
-    path : Path or None
-        Checkpoint file; None keeps snapshots in memory only.
-    every : int or None
-        Epochs between snapshots; None: about 20 per run.
-    resume : bool
-        Continue from ``path`` when it exists.
-    fingerprint : str
-        Identifies the run (backend, options, seed, data); a checkpoint with
-        another fingerprint is refused.
-    """
-
-    path: Path | None = None
-    every: int | None = None
-    resume: bool = False
-    fingerprint: str = ""
-    rollbacks: int = field(default=0, init=False)
-
-    def interval(self, epochs: int) -> int:
-        return self.every or max(1, epochs // 20)
 
 
 def fingerprint(*parts: Any) -> str:
@@ -137,8 +102,6 @@ def _cpu(value: Any) -> Any:
 # ---- on disk -------------------------------------------------------------------
 def write_checkpoint(path: Path, snapshot: Snapshot, fingerprint_: str) -> None:
     """Write a snapshot atomically: tensors in safetensors, the rest as JSON metadata."""
-    from ganaug.persist import write_atomic
-
     tensors = {"rng": snapshot.rng}
     if snapshot.cuda_rng is not None:
         tensors["cuda_rng"] = snapshot.cuda_rng
@@ -155,22 +118,18 @@ def write_checkpoint(path: Path, snapshot: Snapshot, fingerprint_: str) -> None:
                     per_param.setdefault(str(pid), {})[key] = value
         optimizers[name] = {"param_groups": state["param_groups"], "scalars": per_param,
                             "params": [str(pid) for pid in state["state"]]}
-    meta = {"format": CHECKPOINT_FORMAT, "ganaug_version": __version__, "epoch": snapshot.epoch,
+    meta = {"format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_FORMAT_VERSION,
+            "ganaug_version": __version__, "epoch": snapshot.epoch,
             "history": snapshot.history, "lr_scale": snapshot.lr_scale, "fingerprint": fingerprint_,
             "optimizers": optimizers}
-    write_atomic(path, tensors, {"ganaug": json.dumps(meta)})
+    write_safetensors(path, tensors, meta)
 
 
 def read_checkpoint(path: Path, fingerprint_: str) -> Snapshot:
     """Read a checkpoint written by :func:`write_checkpoint` for the same run."""
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as handle:
-            meta = json.loads((handle.metadata() or {})["ganaug"])
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, KeyError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"checkpoint {str(path)!r} is damaged or not a ganaug checkpoint ({err}); "
-                              "delete it to train from the start.") from None
-    if meta.get("format") != CHECKPOINT_FORMAT or meta.get("fingerprint") != fingerprint_:
+    meta, tensors = read_safetensors(path, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, "checkpoint",
+                                     CheckpointError, " Delete it to train from the start.")
+    if meta.get("fingerprint") != fingerprint_:
         raise CheckpointError(f"checkpoint {str(path)!r} belongs to another run (different data, backend, "
                               "options or seed); delete it, or drop resume to train from the start.")
     modules: dict[str, dict[str, torch.Tensor]] = {}

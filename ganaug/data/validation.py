@@ -1,16 +1,24 @@
-"""Input checks for ``fit_resample``: clear errors that name the problem and the fix."""
+"""Input checks, and the one reader of ``X`` that decides its data kind: clear errors that name the fix.
+
+:func:`read_input` looks at ``X`` once and returns an :class:`InputData`:
+its kind (``"tabular"`` or ``"image"``), the checked data, the codec of that
+kind, and how to give results back in the caller's type. Nothing downstream
+tests the kind again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from imblearn.utils import check_sampling_strategy
 
-
-class InputError(ValueError):
-    """The data given to ganaug cannot be used as it is."""
+from ganaug.data.image import ImageCodec
+from ganaug.data.tabular import TabularCodec
+from ganaug.errors import InputError
 
 
 def check_target(y: Any, n_rows: int) -> np.ndarray:
@@ -112,6 +120,15 @@ def _check_not_free_text(column: pd.Series) -> None:
         )
 
 
+def target_counts(sampling_strategy: Any, y: np.ndarray) -> dict[Any, int]:
+    """``{class: rows to add}`` from any of imbalanced-learn's ``sampling_strategy`` forms (or InputError)."""
+    try:
+        strategy = check_sampling_strategy(sampling_strategy, y, "over-sampling")
+    except ValueError as err:
+        raise InputError(f"sampling_strategy={sampling_strategy!r}: {err}") from None
+    return {label: int(n) for label, n in strategy.items()}
+
+
 def check_classes_to_grow(y: np.ndarray, grow: list[Any]) -> None:
     """A class that must be grown needs at least 2 rows to learn from."""
     labels, counts = np.unique(y, return_counts=True)
@@ -124,11 +141,84 @@ def check_classes_to_grow(y: np.ndarray, grow: list[Any]) -> None:
         )
 
 
-def read_X(X: Any) -> tuple[str, Any, Callable[[Any], Any]]:
-    """``(kind, data, restore)``: images as one checked array, tables as a DataFrame."""
-    from ganaug.images import check_images, is_image_array
+@dataclass(frozen=True)
+class InputData:
+    """``X`` read once by :func:`read_input`.
 
+    Attributes
+    ----------
+    kind : {"tabular", "image"}
+    data : DataFrame or ndarray
+        The checked table, or the images as one ``(n, H, W[, C])`` array.
+    restore : callable
+        Turns a DataFrame (tables) or an image array of this kind back into ``X``'s type.
+    feature_names : ndarray or None
+        The column names when ``X`` is a DataFrame.
+    """
+
+    kind: str
+    data: Any
+    restore: Callable[[Any], Any]
+    feature_names: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def make_codec(self, tabular: Callable[[], TabularCodec] = TabularCodec) -> TabularCodec | ImageCodec:
+        """An unfitted codec of this kind; ``tabular()`` makes the one for tables (a backend's choice)."""
+        return tabular() if self.kind == "tabular" else ImageCodec()
+
+
+def read_input(X: Any) -> InputData:
+    """Check ``X`` and decide its kind: image arrays ``(n, H, W[, C])``, else a table."""
     if is_image_array(X):
-        return "image", check_images(X), lambda images: images
+        return InputData("image", check_images(X), lambda images: images)
     frame, restore = as_table(X)
-    return "tabular", frame, restore
+    names = np.asarray(X.columns, dtype=object) if isinstance(X, pd.DataFrame) else None
+    return InputData("tabular", frame, restore, names)
+
+
+def codec_from_state(state: dict[str, Any]) -> TabularCodec | ImageCodec:
+    """A fitted codec from its saved state (states without a kind are tables: model format 1)."""
+    return ImageCodec.from_state(state) if state.get("kind") == "image" else TabularCodec.from_state(state)
+
+
+MIN_SIDE, MAX_SIDE = 8, 512
+
+
+def is_image_array(X: Any) -> bool:
+    """True for ``(n, H, W)`` or ``(n, H, W, C)`` numeric arrays (C in 1, 3, 4)."""
+    if not isinstance(X, np.ndarray | list | tuple):
+        return False
+    shape = np.shape(X) if not isinstance(X, list | tuple) or _same_shapes(X) else None
+    if shape is None:  # a list of images of different shapes: let check_images explain
+        return True
+    return len(shape) == 3 or (len(shape) == 4 and shape[-1] in (1, 3, 4))
+
+
+def _same_shapes(images: list | tuple) -> bool:
+    return len({np.shape(image) for image in images}) <= 1
+
+
+def check_images(X: Any) -> np.ndarray:
+    """Return the images as one array, or raise an error naming the problem and the fix."""
+    if isinstance(X, list | tuple) and not _same_shapes(X):
+        shapes = sorted({np.shape(image) for image in X})
+        raise InputError(f"images have different shapes {shapes[:4]}; resize them to one size first "
+                         "(e.g. PIL.Image.resize) or crop them.")
+    images = np.asarray(X)
+    if images.dtype == bool or not np.issubdtype(images.dtype, np.number) or \
+            np.issubdtype(images.dtype, np.complexfloating):
+        raise InputError(f"images must be uint8 or float arrays, not {images.dtype}.")
+    if len(images) == 0:
+        raise InputError("no images given.")
+    if images.ndim not in (3, 4):
+        raise InputError(f"images must be an (n, H, W) or (n, H, W, C) array, got shape {images.shape}; "
+                         "for a table use GANOverSampler, which takes tables too.")
+    height, width = images.shape[1:3]
+    if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
+        raise InputError(f"images are {height}x{width}; ganaug's image backends take sides from "
+                         f"{MIN_SIDE} to {MAX_SIDE} pixels. Resize them into that range.")
+    if not np.isfinite(images).all():
+        raise InputError("images contain NaN or infinite pixels; replace them first.")
+    return images

@@ -1,52 +1,11 @@
-"""Training utilities shared by backends: seeding, devices, batches, loss logs, progress."""
+"""What a training loop draws and records: class-balanced batches, per-epoch loss means, a progress bar."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import torch
-
-from ganaug.distributed import is_distributed, local_device
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; explicit devices are checked.
-
-    Raises
-    ------
-    ValueError
-        If a CUDA device is asked for and none is available.
-    """
-    if isinstance(device, str) and device == "auto":
-        if torch.cuda.is_available() and is_distributed():
-            return local_device()  # one GPU per process under torchrun
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device={device!r} is not a device: use 'auto', 'cpu' or 'cuda'.") from err
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was asked for but PyTorch sees no CUDA GPU "
-            f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
-        )
-    return resolved
-
-
-@contextlib.contextmanager
-def seeded(seed: int, device: torch.device) -> Iterator[None]:
-    """Seed torch's global RNGs for the block, restoring the caller's state after.
-
-    Layer initialisation and dropout draw from the global RNG; forking it keeps
-    runs reproducible without disturbing the user's own random streams.
-    """
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
 
 
 class ClassBatches:

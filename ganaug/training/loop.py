@@ -1,8 +1,12 @@
-"""A shared adversarial training loop for tabular and image backends.
+"""The adversarial training loop every built-in backend runs, with the public hooks a backend overrides.
 
-A backend subclasses :class:`AdversarialBackend`, declares its ``Options``
-(a subclass of :class:`AdversarialOptions`) and builds its networks; the loop
-here alternates ``n_critic`` critic steps with one generator step.
+:meth:`AdversarialBackend.fit` reads top to bottom: build the nets, make the
+loss and optimisers, then epochs of ``n_critic`` critic steps and one
+generator step, with snapshots for checkpoints, Ctrl-C and roll-back on
+divergence (:mod:`ganaug.training.checkpoints`) and DDP under torchrun
+(:mod:`ganaug.training.distributed`). What differs between backends goes
+through the hooks listed in the class docstring; the built-in backends use
+no other way in, and neither should a plugin.
 """
 
 from __future__ import annotations
@@ -16,11 +20,18 @@ import torch
 from torch import nn
 
 from ganaug.backend import Backend, TrainingData
-from ganaug.checkpoint import (
+from ganaug.data.tabular import Span
+from ganaug.devices import is_distributed, is_main_process, rank
+from ganaug.errors import DivergenceError, TrainingInterrupted
+from ganaug.losses import AdversarialLoss
+from ganaug.nn import one_hot
+from ganaug.options import OptionsBase
+from ganaug.registry import get_loss
+from ganaug.training.batches import ClassBatches, LossLog, non_finite, progress_bar
+from ganaug.training.checkpoints import (
     MAX_ROLLBACKS,
     Snapshot,
     TrainingControl,
-    TrainingInterrupted,
     read_checkpoint,
     restore_snapshot,
     scale_learning_rates,
@@ -28,11 +39,7 @@ from ganaug.checkpoint import (
     warn_rollback,
     write_checkpoint,
 )
-from ganaug.distributed import WithLogits, any_rank, data_parallel, is_distributed, is_main_process, rank
-from ganaug.encoders import Span
-from ganaug.losses import AdversarialLoss, get_loss
-from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot
-from ganaug.training import ClassBatches, LossLog, non_finite, progress_bar
+from ganaug.training.distributed import WithLogits, any_rank, data_parallel
 
 # rows per forward pass when sampling: activations of 8,192 rows x 128 units (4 MB) stay in cache,
 # which made sampling millions of rows 1.3x faster than chunks of 65,536
@@ -40,15 +47,13 @@ SAMPLE_CHUNK = 8192
 
 
 @dataclass
-class AdversarialOptions:
-    """Hyper-parameters shared by the adversarial tabular backends."""
+class LoopOptions(OptionsBase):
+    """Options of the training loop, shared by every adversarial backend."""
 
     epochs: int | None = None  # passes over the rows; None: as many as `steps` needs
     steps: int = 600  # generator steps when epochs is None, whatever the data size
     batch_size: int = 256  # rows per step (drawn with replacement, so tiny data is fine)
     noise_dim: int = 64  # size of the generator's latent vector z
-    generator_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of G
-    critic_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of D
     lr_generator: float = 2e-4
     lr_critic: float = 2e-4
     optimizer: Literal["adam", "rmsprop"] = "adam"
@@ -59,6 +64,7 @@ class AdversarialOptions:
     compile: bool = False  # torch.compile G and D for the training steps (slow first steps; for long runs)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.epochs is not None and self.epochs < 1:
             raise ValueError(f"epochs must be >= 1 or None, got {self.epochs}")
         for name in ("steps", "batch_size", "noise_dim", "n_critic"):
@@ -67,10 +73,26 @@ class AdversarialOptions:
         for name in ("lr_generator", "lr_critic"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if any(w < 1 for w in (*self.generator_dims, *self.critic_dims)):
-            raise ValueError("layer widths must be >= 1")
         if not 0.0 <= self.class_balance <= 1.0:
             raise ValueError(f"class_balance must be in [0, 1], got {self.class_balance}")
+
+
+@dataclass
+class MLPOptions(OptionsBase):
+    """Layer widths of fully connected generators and critics (backends with MLP nets)."""
+
+    generator_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of G
+    critic_dims: tuple[int, ...] = (128, 128)  # hidden layer widths of D
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if any(w < 1 for w in (*self.generator_dims, *self.critic_dims)):
+            raise ValueError("layer widths must be >= 1")
+
+
+@dataclass
+class AdversarialOptions(MLPOptions, LoopOptions):
+    """Options of the MLP backends: the loop's and the MLP widths."""
 
 
 def adam(module: nn.Module, lr: float, betas: tuple[float, float],
@@ -87,26 +109,77 @@ def adam(module: nn.Module, lr: float, betas: tuple[float, float],
 
 
 class AdversarialBackend(Backend):
-    """Backend whose ``fit`` is the alternating critic/generator loop below.
+    """Backend whose ``fit`` alternates ``n_critic`` critic steps with one generator step.
 
-    Subclasses implement :meth:`build` (create ``self.generator`` and
-    ``self.critic``) and :meth:`make_loss`; they may override
-    :meth:`condition` (the conditioning vector) and :meth:`generator_extra_loss`.
+    A subclass implements :meth:`build` and may override these hooks (each
+    documented below); nothing else of the loop is meant to be overridden:
+
+    ============================  =========================================================
+    hook                          what it decides
+    ============================  =========================================================
+    ``build(data)``               the nets: call ``install(generator, critic)``
+    ``make_loss()``               the adversarial loss (default: the ``loss`` option, if any)
+    ``configure_optimizers()``    ``(generator optimiser, critic optimiser)``
+    ``condition_dim(data)``       width of the conditioning vector
+    ``condition(rows, classes)``  conditioning vectors of real rows
+    ``augment(x)``                what real and fake samples go through before the critic
+    ``before_step()``             runs before each round of steps (e.g. a growth schedule)
+    ``critic_step()``             one critic update; returns its loss
+    ``generator_step()``          one generator update; returns its loss
+    ``fake_scores(...)``          the critic scores its loss counts as fake
+    ``generator_extra_loss(...)`` an extra generator loss on G's pre-activation outputs
+    ``after_critic_step()``       runs after every critic update (the loss' own hook)
+    ``after_generator_step()``    runs after every generator update (e.g. an EMA copy)
+    ``sampling_generator()``      the net that draws samples
+    ``sample_condition(...)``     conditioning vectors for sampling a class
+    ``sample_noise(...)``         latent vectors for sampling
+    ``generate_batch(...)``       one batch of samples from the sampling net
+    ============================  =========================================================
+
+    Steps that a backend writes itself use :meth:`real_batch`, :meth:`noise`,
+    :meth:`autocast` and :meth:`optimize`, and the attributes the loop sets
+    for the duration of ``fit``: ``data_`` (the :class:`TrainingData`),
+    ``batch_`` (rows per step), ``loss``, ``opt_g`` and ``opt_d``.
+
+    Class flags: ``pac`` (rows the critic judges together; batches are
+    multiples of it), ``flatten_images`` (MLP nets see an image as a row of
+    pixels), ``ddp_unused_parameters`` (some parameters sit out some steps),
+    ``supports_distributed`` and ``supports_compile``.
     """
 
     Options = AdversarialOptions
-    pac = 1  # rows judged together by the critic (PacGAN); batches are multiples of it
-    flatten_images = True  # MLP nets see an image as a row of pixels; convolutional backends set False
-    ddp_unused_parameters = False  # True where some parameters sit out some steps (progressive growing)
-    supports_distributed = True  # False where the steps call the nets directly, not through DDP wrappers
+    pac = 1
+    flatten_images = True
+    ddp_unused_parameters = False
+    supports_distributed = True
+    supports_compile = True
+
+    # ---- what a backend defines -----------------------------------------------------
+    def build(self, data: TrainingData) -> None:
+        """Create the generator (a :class:`ganaug.nn.Generator`) and the critic, then :meth:`install` them."""
+        raise NotImplementedError
+
+    def install(self, generator: nn.Module, critic: nn.Module) -> None:
+        """Adopt the nets :meth:`build` made as ``self.generator`` and ``self.critic``, on the device."""
+        self.generator, self.critic = generator.to(self.device), critic.to(self.device)
+        if self.channels_last():
+            self.generator.to(memory_format=torch.channels_last)
+            self.critic.to(memory_format=torch.channels_last)
 
     def make_loss(self) -> AdversarialLoss:
-        """The adversarial loss; defaults to the non-saturating GAN loss."""
-        return get_loss("non-saturating")
+        """The adversarial loss: the one the ``loss`` option names, else the non-saturating GAN loss."""
+        return get_loss(getattr(self.options, "loss", "non-saturating"))
 
-    def build(self, data: TrainingData) -> None:
-        """Create ``self.generator`` (G(z, cond)) and ``self.critic`` (D(x, cond))."""
-        raise NotImplementedError
+    def configure_optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        """``(generator optimiser, critic optimiser)``: Adam or RMSprop as the ``optimizer`` option says."""
+        opts = self.options
+
+        def make(module: nn.Module, lr: float) -> torch.optim.Optimizer:
+            if opts.optimizer == "rmsprop":
+                return torch.optim.RMSprop(module.parameters(), lr=lr)
+            return adam(module, lr, opts.betas)
+
+        return make(self.generator, opts.lr_generator), make(self.critic, opts.lr_critic)
 
     def condition_dim(self, data: TrainingData) -> int:
         """Width of the conditioning vector."""
@@ -125,28 +198,64 @@ class AdversarialBackend(Backend):
     def before_step(self) -> None:
         """Called before each round of critic steps and a generator step (e.g. a growth schedule)."""
 
+    def after_critic_step(self) -> None:
+        """Called after every critic optimiser step; runs the loss' own hook (e.g. weight clipping)."""
+        self.loss.after_critic_step(self.critic)
+
     def after_generator_step(self) -> None:
         """Called after every generator optimiser step (e.g. to update an EMA copy)."""
-
-    def generator_steps_done(self) -> int:
-        """Generator optimiser steps taken so far; read from Adam's state, so it survives resume."""
-        state = self.opt_g.state.get(next(self.generator.parameters()), {})
-        return int(state.get("step", 0))
-
-    def sampling_generator(self) -> nn.Module:
-        """The generator that draws samples (an EMA copy, where a backend keeps one)."""
-        return self.generator
 
     def fake_scores(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
                     cond: torch.Tensor) -> torch.Tensor:
         """The critic's scores that its loss counts as fake (text-gan adds real samples with wrong texts)."""
         return critic(fake, cond)
 
-    def generator_extra_loss(self, logits: torch.Tensor, cond: torch.Tensor) -> torch.Tensor | None:
+    def generator_extra_loss(self, logits: torch.Tensor | None, cond: torch.Tensor) -> torch.Tensor | None:
         """Extra generator loss on G's pre-activation outputs (e.g. CTGAN's condition cross-entropy)."""
         return None
 
-    # ---- the loop ----------------------------------------------------------
+    # ---- the steps ----------------------------------------------------------------------
+    def critic_step(self) -> torch.Tensor:
+        """One critic update on a real batch and as many generated samples; returns the loss."""
+        real, cond = self.real_batch()  # (b, d), (b, c)
+        with self.autocast():
+            with torch.no_grad():
+                fake = self.generator(self.noise(len(real)), cond)
+            real, fake = self.augment(real), self.augment(fake)
+            critic = self._parallel[1] if self._parallel else self.critic
+            loss = self.loss.critic(critic(real, cond), self.fake_scores(critic, real, fake, cond))
+            # compiled graphs have no double backward, so the gradient penalty runs the critic uncompiled
+            penalty = self.loss.penalty(critic if is_distributed() else self.critic, real, fake, cond)
+            if penalty is not None:
+                loss = loss + penalty
+        self.optimize(self.opt_d, loss)
+        self.after_critic_step()
+        return loss
+
+    def generator_step(self) -> torch.Tensor:
+        """One generator update, conditions drawn like the real data's; returns the loss."""
+        _, cond = self.real_batch()
+        with self.autocast():
+            generator, critic = self._parallel or (self.generator.with_logits, self.critic)
+            fake, logits = generator(self.noise(len(cond)), cond)
+            loss = self.loss.generator(critic(self.augment(fake), cond))
+            extra = self.generator_extra_loss(logits, cond)
+            if extra is not None:
+                loss = loss + extra
+        self.optimize(self.opt_g, loss)
+        self.after_generator_step()
+        return loss
+
+    # ---- helpers for steps ----------------------------------------------------------------
+    def real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rows, conditions)`` of ``batch_`` real samples drawn with the class balance."""
+        rows, classes = self.batches.sample(self.batch_)
+        return self.data_.X[rows.to(self.device)], self.condition(rows, classes)
+
+    def noise(self, n: int) -> torch.Tensor:
+        """``(n, noise_dim)`` latent vectors for a training step (torch's global RNG, seeded by the host)."""
+        return torch.randn(n, self.options.noise_dim, device=self.device)
+
     def uses_bf16(self) -> bool:
         """Whether training steps run under bf16 autocast (``precision``; auto: conv nets on CUDA)."""
         if self.options.precision == "auto":
@@ -155,10 +264,29 @@ class AdversarialBackend(Backend):
                     and torch.cuda.is_bf16_supported())
         return self.options.precision == "bf16"
 
-    def _autocast(self) -> torch.autocast:
+    def autocast(self) -> torch.autocast:
+        """The autocast context the steps run in (bf16 where :meth:`uses_bf16`)."""
         # bf16 keeps float32's exponent range, so no loss scaling is needed (unlike float16)
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.uses_bf16())
 
+    def channels_last(self) -> bool:
+        """Whether conv nets and images use the NHWC memory layout (conv nets on CUDA)."""
+        # NHWC lets cuDNN use tensor-core kernels for bf16 convolutions; on CPU it gains nothing here
+        return self.device.type == "cuda" and not self.flatten_images and len(self.sample_shape_) == 3
+
+    @staticmethod
+    def optimize(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        """Backpropagate ``loss`` and take one step of ``optimizer``."""
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def generator_steps_done(self) -> int:
+        """Generator optimiser steps taken so far; read from Adam's state, so it survives resume."""
+        state = self.opt_g.state.get(next(self.generator.parameters()), {})
+        return int(state.get("step", 0))
+
+    # ---- the loop -----------------------------------------------------------------------
     def prepare(self, data: TrainingData) -> TrainingData:
         """The data as the nets see it: images become rows of pixels for MLP backends."""
         self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
@@ -168,20 +296,13 @@ class AdversarialBackend(Backend):
         pixels = (Span("pixels", "numeric", 0, width, "tanh"),)  # one tanh span: pixels in [-1, 1]
         return TrainingData(data.X.reshape(len(data.X), width), data.y, data.n_classes, pixels, "image")
 
-    def _adopt(self, data: TrainingData) -> TrainingData:
-        """Prepared data; records the shapes and layout that building and sampling need."""
-        data = self.prepare(data)
-        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
-        return data
-
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
         data = self._adopt(data)
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
-        self.opt_g, self.opt_d = self._optimizer(self.generator, opts.lr_generator), \
-            self._optimizer(self.critic, opts.lr_critic)
+        self.opt_g, self.opt_d = self.configure_optimizers()
         self._parallel = self._training_nets()
         self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
@@ -192,7 +313,16 @@ class AdversarialBackend(Backend):
         del self.data_, self.batches, self._parallel
         return self
 
-    def _training_nets(self) -> tuple[nn.Module, nn.Module] | None:
+    def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
+        return super().restore(self._adopt(data), state)
+
+    def _adopt(self, data: TrainingData) -> TrainingData:
+        """Prepared data; records the shapes and layout that building and sampling need."""
+        data = self.prepare(data)
+        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        return data
+
+    def _training_nets(self) -> tuple[Callable, nn.Module] | None:
         """``(generator.with_logits, critic)`` as the steps call them, when not the modules themselves.
 
         Under torchrun: DDP wrappers (one generator trained by every process,
@@ -202,6 +332,9 @@ class AdversarialBackend(Backend):
         if is_distributed() and not self.supports_distributed:
             raise RuntimeError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
                                "run it in a single process.")
+        if self.options.compile and not self.supports_compile:
+            raise ValueError(f"backend {self.name!r} does not support compile=True yet: its steps call "
+                             "several networks directly. Leave compile=False.")
         if is_distributed():
             torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process
             return data_parallel(self.generator, self.critic, self.ddp_unused_parameters)
@@ -210,7 +343,7 @@ class AdversarialBackend(Backend):
         return None
 
     def _train_epochs(self, epochs: int, steps: int, control: TrainingControl) -> None:
-        """Epochs of ``steps`` steps, with snapshots every few epochs (see ganaug.checkpoint)."""
+        """Epochs of ``steps`` steps, with snapshots every few epochs (see ganaug.training.checkpoints)."""
         snapshot = self._first_snapshot(control)
         epoch, every, log = snapshot.epoch, control.interval(epochs), LossLog()
         bar = progress_bar(epochs, epoch, self.progress, self.name)
@@ -219,8 +352,8 @@ class AdversarialBackend(Backend):
                 for _ in range(steps):
                     self.before_step()
                     for _ in range(self.options.n_critic):
-                        log.add(critic=self._critic_step())
-                    log.add(generator=self._generator_step())
+                        log.add(critic=self.critic_step())
+                    log.add(generator=self.generator_step())
             except KeyboardInterrupt:
                 raise self._interrupted(control, snapshot, epoch) from None
             losses = log.epoch_means()
@@ -251,7 +384,7 @@ class AdversarialBackend(Backend):
                    bad: list[str]) -> Snapshot:
         control.rollbacks += 1
         if control.rollbacks > MAX_ROLLBACKS:
-            raise FloatingPointError(
+            raise DivergenceError(
                 f"backend {self.name!r} diverged at epoch {epoch + 1}: {', '.join(bad)} became "
                 f"non-finite, also after {MAX_ROLLBACKS} roll-backs with halved learning rates. "
                 "Lower the learning rates (e.g. lr_generator=1e-5) or use a gradient-penalty "
@@ -273,55 +406,11 @@ class AdversarialBackend(Backend):
             f"{where}; saved the state after epoch {snapshot.epoch} to {control.path}. Run the same "
             "command with --resume (Python: resume=True) to continue from there.")
 
-    def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
-        if self.options.optimizer == "rmsprop":
-            return torch.optim.RMSprop(module.parameters(), lr=lr)
-        return adam(module, lr, self.options.betas)
+    # ---- sampling -------------------------------------------------------------------------
+    def sampling_generator(self) -> nn.Module:
+        """The generator that draws samples (an EMA copy, where a backend keeps one)."""
+        return self.generator
 
-    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        rows, classes = self.batches.sample(self.batch_)
-        return self.data_.X[rows.to(self.device)], self.condition(rows, classes)
-
-    def _noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.options.noise_dim, device=self.device)
-
-    def _critic_step(self) -> torch.Tensor:
-        real, cond = self._real_batch()  # (b, d), (b, c)
-        with self._autocast():
-            with torch.no_grad():
-                fake = self.generator(self._noise(len(real)), cond)
-            real, fake = self.augment(real), self.augment(fake)
-            critic = self._parallel[1] if self._parallel else self.critic
-            loss = self.loss.critic(critic(real, cond), self.fake_scores(critic, real, fake, cond))
-            # compiled graphs have no double backward, so the gradient penalty runs the critic uncompiled
-            penalty = self.loss.penalty(critic if is_distributed() else self.critic, real, fake, cond)
-            if penalty is not None:
-                loss = loss + penalty
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
-        self.loss.after_critic_step(self.critic)
-        return loss
-
-    def _generator_step(self) -> torch.Tensor:
-        _, cond = self._real_batch()  # conditions drawn like the real data's
-        with self._autocast():
-            generator, critic = self._parallel or (self.generator.with_logits, self.critic)
-            fake, logits = generator(self._noise(len(cond)), cond)
-            loss = self.loss.generator(critic(self.augment(fake), cond))
-            extra = self.generator_extra_loss(logits, cond)
-            if extra is not None:
-                loss = loss + extra
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_g.step()
-        self.after_generator_step()
-        return loss
-
-    def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
-        return super().restore(self._adopt(data), state)
-
-    # ---- sampling ------------------------------------------------------------
     def sample_condition(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
         """Conditioning vectors ``(n, c)`` used when sampling class ``class_index``."""
         classes = torch.full((n,), class_index, dtype=torch.long)
@@ -355,24 +444,9 @@ class AdversarialBackend(Backend):
             # noise drawn on the CPU generator: the same samples on any device
             z = self.sample_noise(size, generator)
             cond = conditions(start, size)
-            with self._autocast():
+            with self.autocast():
                 out = self.generate_batch(generator_net, z.to(self.device), cond.to(self.device), generator)
             out = out.float().cpu()
             chunks.append(out.reshape(size, *self.sample_shape_))  # images: back to (C, S, S)
         generator_net.train()
         return torch.cat(chunks) if chunks else torch.zeros(0, *self.sample_shape_)
-
-
-class MLPGANBackend(AdversarialBackend):
-    """Fully connected G and D with the class one-hot concatenated to their inputs.
-
-    The base of the ``gan``, ``cgan``, ``wgan`` and ``wgan-gp`` backends, which
-    differ in loss, optimiser and conditioning only.
-    """
-
-    def build(self, data: TrainingData) -> None:
-        opts, c = self.options, self.condition_dim(data)
-        d = data.X.shape[1]
-        body = mlp(opts.noise_dim + c, opts.generator_dims, d)
-        self.generator = ConditionalGenerator(body, TabularHead(data.layout)).to(self.device)
-        self.critic = ConditionalCritic(mlp(d + c, opts.critic_dims, 1)).to(self.device)

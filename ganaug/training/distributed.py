@@ -22,10 +22,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-
-def launched_by_torchrun() -> bool:
-    """Whether torchrun (or another launcher) started this process as one of several."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+from ganaug.devices import is_distributed
 
 
 def init_distributed() -> None:
@@ -62,26 +59,6 @@ def _leave_group() -> None:
         # still in its last collective; one dying of an error leaves at once and torchrun stops the rest
         dist.barrier()
     dist.destroy_process_group()
-
-
-def is_distributed() -> bool:
-    """Whether this process is one of several in an initialised process group."""
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-
-
-def rank() -> int:
-    """This process' rank (0 when not distributed)."""
-    return dist.get_rank() if is_distributed() else 0
-
-
-def is_main_process() -> bool:
-    """Rank 0, the process that writes files."""
-    return rank() == 0
-
-
-def local_device() -> torch.device:
-    """This process' GPU (``cuda:LOCAL_RANK``) under torchrun, else the default CUDA device."""
-    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
 
 
 def any_rank(flag: bool) -> bool:

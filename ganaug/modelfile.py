@@ -1,0 +1,94 @@
+"""The sampler's model file: the schema its JSON must follow, migrations from older formats, its real rows.
+
+A model file is one safetensors file (:mod:`ganaug.fileformat`): the weights
+of each trained backend as ``backend<i>.<param>`` tensors, the real rows
+that ``refine="interpolate"`` anchors to as ``reference.*`` tensors, and a
+JSON configuration. :func:`check_config` validates that configuration before
+anything is built from it, so a damaged or tampered file is refused with a
+:class:`~ganaug.errors.ModelFileError` naming the field.
+
+Format history: 1 (ganaug 0.1); 2 drops the Options fields a backend
+ignored (the MLP widths of convolutional backends), which format 1 saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ganaug.errors import ModelFileError
+
+FORMAT = "ganaug.sampler"
+FORMAT_VERSION = 2
+
+# the configuration's keys and the JSON types each must have
+_SCHEMA: dict[str, tuple[type, ...]] = {
+    "backend": (str,), "params": (dict,), "classes": (list,), "classes_dtype": (str,),
+    "sampling_strategy": (list,), "conditional": (bool,), "seed": (int,), "encoder": (dict,),
+    "models": (list,), "model_of_class": (list,),
+}
+_MODEL_SCHEMA: dict[str, tuple[type, ...]] = {
+    "options": (dict,), "n_classes": (int,), "sample_shape": (list,),
+}
+
+
+def check_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration, checked against the schema; raises :class:`ModelFileError` naming what is wrong."""
+    _check_fields(config, _SCHEMA, "the model configuration")
+    for index, model in enumerate(config["models"]):
+        if not isinstance(model, dict):
+            raise ModelFileError(f"models[{index}] of the model configuration is not a mapping.")
+        _check_fields(model, _MODEL_SCHEMA, f"models[{index}]")
+    n_models = len(config["models"])
+    for entry in config["model_of_class"]:
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)
+                and 0 <= entry[1] < n_models):
+            raise ModelFileError(f"model_of_class entry {entry!r} names none of the {n_models} models.")
+    for entry in config["sampling_strategy"]:
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)):
+            raise ModelFileError(f"sampling_strategy entry {entry!r} is not a [class, count] pair.")
+    return config
+
+
+def _check_fields(mapping: dict[str, Any], schema: dict[str, tuple[type, ...]], where: str) -> None:
+    for key, types in schema.items():
+        if key not in mapping:
+            raise ModelFileError(f"{where} has no {key!r}; the file is damaged or not a ganaug model.")
+        value = mapping[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise ModelFileError(f"{where}: {key!r} must be {' or '.join(t.__name__ for t in types)}, "
+                                 f"got {type(value).__name__}.")
+
+
+def reference_tensors(frame: pd.DataFrame, labels: np.ndarray, classes: np.ndarray,
+                      columns: list[Any]) -> dict[str, torch.Tensor]:
+    """The real rows of the grown classes as tensors (exact values; categories as level codes).
+
+    ``columns`` are the tabular codec's fitted columns (name, categorical, levels).
+    """
+    tensors = {"reference.labels": torch.from_numpy(np.searchsorted(classes, labels))}
+    for i, col in enumerate(columns):
+        values = frame[col.name]
+        if col.categorical:
+            values = values.map({level: code for code, level in enumerate(col.levels)})
+        dtype = np.int64 if col.categorical else np.float64
+        tensors[f"reference.{i}"] = torch.from_numpy(np.array(values, dtype=dtype, copy=True))
+    return tensors
+
+
+def read_reference(tensors: dict[str, torch.Tensor], classes: np.ndarray,
+                   columns: list[Any]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The ``(rows, labels)`` that :func:`reference_tensors` saved, or None when the file has none."""
+    if "reference.labels" not in tensors:
+        return None
+    data = {}
+    for i, col in enumerate(columns):
+        values = tensors[f"reference.{i}"].numpy()
+        if col.categorical:
+            values = col.levels[values]
+        data[col.name] = pd.Series(values).astype(col.dtype)
+    frame = pd.DataFrame(data, columns=[c.name for c in columns])
+    return frame, classes[tensors["reference.labels"].numpy()]

@@ -1,0 +1,186 @@
+"""Refinements: what is done to a generator's samples before they are returned, by name.
+
+A refinement takes the decoded synthetic samples of one draw and returns
+them changed (never the real data). :data:`REFINEMENTS` maps each name to
+its :class:`Refinement`; ``GANOverSampler(refine=NAME)`` picks one.
+
+``interpolate`` (tables): each synthetic row is pulled towards its nearest real row of
+the same class, ``x = x_real + u * (x_gan - x_real)`` with ``u ~ U(0, 1)``.
+The GAN chooses the direction and reach; the real neighbour anchors the
+sample to where that class actually lives. On small minorities, where a GAN
+cannot learn the class support well, this keeps SMOTE's locality while the
+directions still come from the learned distribution.
+
+``augment`` (images): each synthetic image gets a random label-preserving
+transform (:func:`default_transform`: small shifts, rotations and scales,
+mild elastic warps, brightness and contrast; needs albumentations). The GAN
+adds new shapes, the transforms add the poses a handful of real images
+cannot show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from ganaug.data.tabular import is_categorical
+from ganaug.errors import InputError, OptionsError
+
+BRUTE_FORCE_ROWS = 4096  # up to this many real rows, one matrix product beats a tree search
+
+
+def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Index of the nearest ``reference`` row (Euclidean) for each row of ``queries``.
+
+    For the small real minorities that refinement anchors to, distances by
+    matrix products (torch, float32, in chunks) are 2-3x faster than a tree
+    search over millions of synthetic rows; large references use scikit-learn's tree.
+    """
+    if len(reference) > BRUTE_FORCE_ROWS:
+        return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries, return_distance=False)[:, 0]
+    anchors = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))  # (m, d)
+    squared = (anchors**2).sum(dim=1)  # |r|^2; |q|^2 is the same for every r, so it is left out
+    rows = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))  # (n, d)
+    chunk = max(1, 2**20 // len(anchors))  # (chunk, m) float32 distances: 4 MB, which stays in cache
+    nearest = torch.empty(len(rows), dtype=torch.long)
+    for start in range(0, len(rows), chunk):
+        distances = torch.addmm(squared, rows[start : start + chunk], anchors.T, alpha=-2)  # (c, m)
+        nearest[start : start + chunk] = distances.argmin(dim=1)
+    return nearest.numpy()
+
+
+def interpolate_towards_real(synthetic: pd.DataFrame, real: pd.DataFrame,
+                             rng: np.random.Generator) -> pd.DataFrame:
+    """Move each synthetic row a uniform fraction of the way from its nearest real row.
+
+    Distances use numeric columns standardised by the real rows' spread;
+    categorical values come from the real neighbour when ``u < 0.5``, else
+    from the synthetic row. Dtypes are kept (integers are rounded).
+    """
+    if synthetic.empty:
+        return synthetic
+    numeric = [c for c in real.columns if not is_categorical(real[c])]
+    scale = real[numeric].astype(float).std(ddof=0).replace(0.0, 1.0) if numeric else None
+    if numeric:
+        nearest = nearest_rows((synthetic[numeric].astype(float) / scale).to_numpy(),
+                               (real[numeric].astype(float) / scale).to_numpy())
+    else:
+        nearest = rng.integers(len(real), size=len(synthetic))
+    anchor = real.iloc[nearest].reset_index(drop=True)
+    u = rng.random(len(synthetic))
+    out = synthetic.reset_index(drop=True).copy()
+    for col in real.columns:
+        if col in numeric:
+            mixed = anchor[col].to_numpy(float) + u * (out[col].to_numpy(float) - anchor[col].to_numpy(float))
+            if pd.api.types.is_integer_dtype(real[col].dtype):
+                mixed = np.round(mixed)
+            out[col] = pd.Series(mixed).astype(real[col].dtype)
+        else:
+            out[col] = anchor[col].where(u < 0.5, out[col]).astype(real[col].dtype)
+    return out
+
+
+def default_transform(random_state: int | None = None) -> Any:
+    """Shifts, rotations and scales, mild elastic warps, brightness and contrast."""
+    try:
+        import albumentations as A
+    except ImportError as err:
+        raise ImportError("image augmentation (the albumentations baseline, MixedOverSampler, "
+                          "refine='augment') needs albumentations: pip install 'ganaug[images]'") from err
+
+    return A.Compose([
+        A.Affine(translate_percent=(-0.1, 0.1), rotate=(-15, 15), scale=(0.9, 1.1), p=1.0),
+        A.ElasticTransform(alpha=1.0, sigma=10.0, p=0.3),
+        A.RandomBrightnessContrast(brightness_limit=0.15, contrast_limit=0.15, p=0.5),
+    ], seed=random_state)
+
+
+def augment_images(images: np.ndarray, random_state: int | None = None, transform: Any = None) -> np.ndarray:
+    """Each image of ``images`` (n, H, W) or (n, H, W, C) through a random transform; same shape and dtype.
+
+    ``transform`` defaults to :func:`default_transform` seeded with ``random_state``.
+    """
+    transform = transform or default_transform(random_state)
+    if not len(images):
+        return images
+    return np.stack([augment_one(transform, image) for image in images]).astype(images.dtype, copy=False)
+
+
+def augment_one(transform: Any, image: np.ndarray) -> np.ndarray:
+    """One image through an albumentations ``transform``; grey ``(H, W)`` images stay grey."""
+    # albumentations works on (H, W, C); grey images get a channel axis for the call
+    grey = image.ndim == 2
+    out = transform(image=image[..., None] if grey else image)["image"]
+    return out[..., 0] if grey and out.ndim == 3 else out
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """A named refinement.
+
+    Attributes
+    ----------
+    name : str
+    kinds : tuple of str
+        The data kinds it changes.
+    does : str
+        What it does, in words (``"transforms synthetic images"``), for error messages.
+    apply : callable
+        ``apply(synthetic, labels, reference, seed) -> synthetic``: ``reference`` is
+        ``(real rows, their labels)`` of the grown classes when ``needs_reference``.
+    needs_reference : bool
+        Whether the sampler keeps (and saves) the real rows of the classes it grows.
+    other_kinds : {"error", "pass"}
+        What asking for it on another kind does: refuse, or return the samples as drawn.
+    """
+
+    name: str
+    kinds: tuple[str, ...]
+    does: str
+    apply: Callable[[Any, np.ndarray, tuple | None, int], Any]
+    needs_reference: bool = False
+    other_kinds: str = "error"
+
+
+def _interpolate_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple,
+                      seed: int) -> pd.DataFrame:
+    """:func:`interpolate_towards_real` class by class, one seeded stream for the draw."""
+    frame, y = reference
+    rng = np.random.default_rng(seed)
+    parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng)
+             for label in dict.fromkeys(labels)]
+    return pd.concat(parts, ignore_index=True) if parts else synthetic
+
+
+def _augment_draw(images: np.ndarray, labels: np.ndarray, reference: None, seed: int) -> np.ndarray:
+    return augment_images(images, random_state=seed)
+
+
+REFINEMENTS: dict[str, Refinement] = {
+    # the default: on images it returns the samples as drawn, so the default works for every kind
+    "interpolate": Refinement("interpolate", ("tabular",), "interpolates synthetic rows towards real ones",
+                              _interpolate_draw, needs_reference=True, other_kinds="pass"),
+    "augment": Refinement("augment", ("image",), "transforms synthetic images", _augment_draw),
+}
+
+
+def get_refinement(name: str | None, kind: str) -> Refinement | None:
+    """The refinement ``name`` for data of ``kind``; None for ``name=None`` or one that passes ``kind`` by."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in REFINEMENTS:
+        raise OptionsError(f"refine={name!r}: use None, 'interpolate' (tables) or 'augment' (images).")
+    refinement = REFINEMENTS[name]
+    if kind in refinement.kinds:
+        return refinement
+    if refinement.other_kinds == "pass":
+        return None
+    fitting = [f"refine={n!r}" for n, r in REFINEMENTS.items() if kind in r.kinds] + ["refine=None"]
+    words = {"tabular": "tables", "image": "images"}
+    raise InputError(f"refine={name!r} {refinement.does}; for {words.get(kind, kind)} use {' or '.join(fitting)}.")

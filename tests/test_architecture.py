@@ -1,0 +1,181 @@
+"""The architecture as tests: layers import downwards only, plugins use public hooks only.
+
+Every import statement counts: at the top of a module, inside functions and
+under ``TYPE_CHECKING``. Deprecated old paths (:mod:`ganaug._deprecated`)
+resolve by name at first use; they are checked to resolve, not as imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import warnings
+from pathlib import Path
+
+import pytest
+
+import ganaug
+from ganaug import _deprecated
+
+ROOT = Path(ganaug.__file__).parent
+PLUGINS = ROOT.parent / "plugins"
+EXAMPLE = ROOT.parent / "examples" / "ganaug-lsgan" / "ganaug_lsgan.py"
+
+# the layers of README "Architecture", foundations first; a module imports only its own layer and those before it
+LAYERS = [
+    ("foundations", ["ganaug._version", "ganaug._deprecated", "ganaug.errors", "ganaug.devices"]),
+    ("file format", ["ganaug.fileformat"]),
+    ("data", ["ganaug.data"]),
+    ("options", ["ganaug.options"]),
+    ("losses and metrics", ["ganaug.losses", "ganaug.metrics"]),
+    ("network blocks", ["ganaug.nn"]),
+    ("backend contract", ["ganaug.backend"]),
+    ("registry", ["ganaug.hookspecs", "ganaug.registry"]),
+    ("training", ["ganaug.training"]),
+    ("refinements", ["ganaug.refinements"]),
+    ("sampler", ["ganaug.modelfile", "ganaug.sampler"]),
+    ("baselines", ["ganaug.baselines"]),
+    ("evaluation", ["ganaug.evaluation"]),
+    ("command line", ["ganaug.cli"]),
+    ("conformance kit", ["ganaug.testing"]),
+    ("public API", ["ganaug"]),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def layer_of(module: str) -> int:
+    best = None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (index, len(prefix))
+    assert best is not None, f"{module} is in no layer of this test (add it to LAYERS and the README)"
+    return best[0]
+
+
+def imports_of(module: str) -> set[str]:
+    """The ganaug modules that ``module`` imports, from every import statement in it."""
+    tree = ast.parse(MODULES[module].read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "ganaug"}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "ganaug":
+            for alias in node.names:  # `from ganaug.data import tabular` imports a module
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in MODULES else node.module)
+    return found - {module}
+
+
+GRAPH = {module: imports_of(module) for module in MODULES}
+
+
+def test_every_module_is_in_a_layer():
+    for module in MODULES:
+        layer_of(module)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_a_module_imports_only_its_layer_and_the_layers_before_it(module):
+    upward = [(target, LAYERS[layer_of(target)][0]) for target in sorted(GRAPH[module])
+              if layer_of(target) > layer_of(module)]
+    assert not upward, f"{module} ({LAYERS[layer_of(module)][0]}) imports a later layer: {upward}"
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(GRAPH[module]):
+            if state.get(target) == 1:
+                cycle = path[path.index(target):] + [target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module)
+
+
+def test_core_never_imports_builtin_plugins():
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "ganaug_plugins" for n in names), module
+
+
+def test_each_module_docstring_opens_with_its_job():
+    for module, path in MODULES.items():
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc and len(doc.splitlines()[0]) > 20, f"{module} needs a docstring that says its one job"
+
+
+# ---- plugins use public hooks only ------------------------------------------------------------
+def plugin_modules() -> list[tuple[str, Path]]:
+    modules = [(f"ganaug_plugins.{p.stem}", p) for p in sorted(PLUGINS.glob("*.py")) if p.stem != "__init__"]
+    return modules + [("ganaug_lsgan", EXAMPLE)]
+
+
+def ganaug_bases(cls: type) -> list[type]:
+    return [base for base in cls.__mro__[1:] if base.__module__.split(".")[0] == "ganaug"]
+
+
+@pytest.mark.parametrize("name, path", plugin_modules(), ids=lambda v: v if isinstance(v, str) else "")
+def test_plugins_neither_override_nor_call_private_names_of_ganaug(name, path, monkeypatch):
+    if name == "ganaug_lsgan":
+        monkeypatch.syspath_prepend(str(path.parent))
+    module = importlib.import_module(name)
+    own = [c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__]
+    defined_here = {attr for c in own for attr in vars(c)}
+    private_of_core = {attr for c in own for base in ganaug_bases(c) for attr in vars(base)
+                       if attr.startswith("_") and not attr.startswith("__")}
+    overridden = sorted(defined_here & private_of_core)
+    assert not overridden, f"{name} overrides private methods of ganaug classes: {overridden}"
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ganaug":
+            private = [a.name for a in node.names if a.name.startswith("_")]
+            assert not private, f"{name} imports private names of {node.module}: {private}"
+        if isinstance(node, ast.Attribute) and node.attr in private_of_core - defined_here:
+            raise AssertionError(f"{name} line {node.lineno} uses {node.attr}, private to ganaug")
+
+
+# ---- deprecated old paths -------------------------------------------------------------------
+OLD_NAMES = [(module, name) for module, names in _deprecated.OLD_MODULES.items() for name in names]
+MOVED_NAMES = [(m.__name__, name) for m in (importlib.import_module(n) for n in sorted(MODULES) if "__main__" not in n)
+               for name in getattr(getattr(m, "__getattr__", None), "targets", {})]
+
+
+@pytest.mark.parametrize("module, name", OLD_NAMES + MOVED_NAMES, ids=lambda v: v)
+def test_old_paths_still_resolve_with_a_deprecation_warning(module, name):
+    with pytest.warns(DeprecationWarning, match="moved to"):
+        value = getattr(importlib.import_module(module), name)
+    assert value is not None
+
+
+def test_old_module_paths_import_as_modules():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        import ganaug.adversarial  # noqa: F401  (importing the module itself does not warn)
+    with pytest.warns(DeprecationWarning, match="ganaug.training.loop"):
+        from ganaug.adversarial import AdversarialBackend
+    from ganaug.training import AdversarialBackend as current
+
+    assert AdversarialBackend is current

@@ -1,0 +1,65 @@
+"""Behaviour pinned across refactors: every backend's seeded samples and old model files, as recorded.
+
+``tests/fixtures/record_pins.py`` recorded them on commit e8e86ff, before the
+redesign of 0.2 (model format 1). A refactor that changes what a seed draws,
+or stops reading an old file, fails here. Values are compared with a
+tolerance that covers float rounding across thread counts (measured: at most
+1e-4 on a column near 170, one grey level on images), far below what a
+changed random stream gives.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganaug import GANOverSampler, load_backend
+from ganaug.testing import tiny_images, tiny_table
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PINS = json.loads((FIXTURES / "pinned_samples.json").read_text())
+MODELS = FIXTURES / "models-format1"
+EXPECTED = json.loads((MODELS / "expected.json").read_text())
+COUNTS = {"minor": 4, "rare": 3}
+
+
+def assert_close(drawn, expected, kind):
+    if kind == "tabular":
+        assert list(drawn.columns) == list(expected)
+        for column, values in expected.items():
+            got = drawn[column].tolist()
+            if isinstance(values[0], float):
+                np.testing.assert_allclose(got, values, rtol=1e-5, atol=1e-6, err_msg=column)
+            else:
+                assert got == values, column
+    else:
+        got, want = np.asarray(drawn, dtype=float), np.asarray(expected, dtype=float)
+        assert got.shape == want.shape
+        assert np.abs(got - want).max() <= 3 and np.abs(got - want).mean() < 0.5
+
+
+@pytest.mark.parametrize("pin", PINS, ids=lambda p: f"{p['backend']}-{p['kind']}-{p['params']}")
+def test_seeded_samples_are_as_recorded(pin):
+    X, y = tiny_table() if pin["kind"] == "tabular" else tiny_images()
+    sampler = GANOverSampler(backend=pin["backend"], random_state=0, device="cpu", epochs=2, batch_size=20,
+                             **pin["params"]).fit(X, y)
+    drawn, labels = sampler.generate(COUNTS)
+    assert [str(v) for v in labels] == pin["labels"]
+    assert_close(drawn, pin["samples"], pin["kind"])
+
+
+@pytest.mark.parametrize("tag", [t for t in EXPECTED if t != "backend-wgan-gp"])
+def test_format_1_model_files_load_and_draw_as_recorded(tag):
+    expected = EXPECTED[tag]
+    sampler = GANOverSampler.load(MODELS / f"{tag}.safetensors", device="cpu")
+    drawn, labels = sampler.generate(COUNTS)
+    assert [str(v) for v in labels] == expected["labels"]
+    assert_close(drawn, expected["samples"], expected["kind"])
+
+
+def test_format_1_backend_file_loads_and_draws_as_recorded():
+    model = load_backend(MODELS / "backend-wgan-gp.safetensors", device="cpu")
+    drawn = model.sample(5, 1, torch.Generator().manual_seed(3))
+    np.testing.assert_allclose(drawn.numpy(), EXPECTED["backend-wgan-gp"]["samples"], rtol=1e-5, atol=1e-6)
