@@ -29,8 +29,20 @@ from ganaug.data.datasets import load_keel
 from ganaug.evaluation import evaluate_datasets, make_classifiers, make_sampler, stats
 from ganaug.evaluation.reports import markdown_table, report
 
+from peers import make_peer  # benchmarks/peers.py (the folder of this script is on sys.path)
+
 DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
              "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
+# the wide suite of ../shared/BENCHMARKS.md: the dev suite and 30 more; defaults are chosen on it
+WIDE_SUITE = DEV_SUITE + (
+    "abalone-17_vs_7-8-9-10", "abalone-3_vs_11", "abalone9-18", "dermatology-6", "ecoli-0-1-3-7_vs_2-6",
+    "ecoli-0-1-4-6_vs_5", "ecoli-0-3-4-6_vs_5", "ecoli2", "ecoli4", "flare-F", "glass-0-1-6_vs_2",
+    "glass-0-4_vs_5", "glass0", "glass5", "glass6", "kddcup-buffer_overflow_vs_back",
+    "kddcup-land_vs_portsweep", "kr-vs-k-one_vs_fifteen", "kr-vs-k-zero_vs_fifteen",
+    "led7digit-0-2-4-5-6-7-8-9_vs_1", "lymphography-normal-fibrosis", "poker-8-9_vs_6", "shuttle-6_vs_2-3",
+    "vehicle1", "winequality-red-3_vs_5", "winequality-white-9_vs_4", "yeast-0-5-6-7-9_vs_4",
+    "yeast-1-2-8-9_vs_7", "yeast3", "zoo-3")
+SUITES = {"dev": DEV_SUITE, "wide": WIDE_SUITE}
 METRICS = ("g_mean", "minority_f1", "roc_auc")
 PEER = "ctgan-package"
 
@@ -86,7 +98,7 @@ def parse_variant(text: str) -> tuple[str, str, dict]:
 
 def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
         variants: list[str] = (), checkpoint: Path | None = None) -> pd.DataFrame:
-    chosen = {s: make_sampler(s, seed) for s in samplers}
+    chosen = {s: make_peer(s, seed) or make_sampler(s, seed) for s in samplers}
     for label, backend, options in map(parse_variant, variants):
         chosen[label] = make_sampler(backend, seed, **options)
     if ctgan_peer:
@@ -106,8 +118,21 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
     return results
 
 
-def summary_tables(results: pd.DataFrame) -> str:
-    """Mean per dataset, mean over datasets and mean rank; one block per metric."""
+def paired_tests(results: pd.DataFrame, default: str, metric: str) -> pd.DataFrame:
+    """The default against every other sampler over datasets: Wilcoxon p, and Holm-adjusted over them all."""
+    table = stats.per_dataset(results, metric)
+    rows = []
+    for other in [s for s in dict.fromkeys(results["sampler"]) if s != default]:
+        diff = (table[default] - table[other]).dropna().to_numpy()
+        rows.append({"against": other, "mean difference": diff.mean(), "wins": int((diff > 0).sum()),
+                     "losses": int((diff < 0).sum()), "Wilcoxon p": stats.wilcoxon_p(diff)})
+    tests = pd.DataFrame(rows).set_index("against")
+    tests["Holm p"] = stats.holm(tests["Wilcoxon p"]).to_numpy()
+    return tests
+
+
+def summary_tables(results: pd.DataFrame, default: str | None = None) -> str:
+    """Mean per dataset, mean over datasets and mean rank; one block per metric; tests of the default."""
     blocks = []
     for metric in METRICS:
         table = stats.per_dataset(results, metric)[list(dict.fromkeys(results["sampler"]))]
@@ -115,6 +140,10 @@ def summary_tables(results: pd.DataFrame) -> str:
         table.loc["**mean**"] = table.mean()
         table.loc["**mean rank**"] = ranks.mean()
         blocks.append(f"### {metric}\n\n{markdown_table(table)}\n")
+    if default is not None and default in set(results["sampler"]):
+        for metric in METRICS:
+            text = markdown_table(paired_tests(results, default, metric))
+            blocks.append(f"### {default} against each sampler, {metric} over datasets\n\n{text}\n")
     fit = results[results["metric"] == "fit_seconds"].groupby("sampler")["value"].median()
     fit = fit.reindex(list(dict.fromkeys(results["sampler"]))).rename("median seconds").to_frame()
     blocks.append(f"### median sampler fit seconds per fold\n\n{markdown_table(fit, 2)}\n")
@@ -138,22 +167,25 @@ def speedups(results: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=sorted(SUITES), help="a named suite (instead of --datasets)")
     parser.add_argument("--datasets", default=",".join(DEV_SUITE))
     parser.add_argument("--samplers", default="none,ros,smote,borderline,adasyn,wgan-gp")
     parser.add_argument("--ctgan-peer", action="store_true", help="add the ctgan package (300 epochs)")
     parser.add_argument("--variant", action="append", default=[],
                         help="extra sampler LABEL=BACKEND:key=value:..., e.g. pure=wgan-gp:refine=none")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--default", default="wgan-gp", help="the sampler the paired tests are about")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--tag", default="tabular", help="file name of the results")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tag = args.tag
-    results = run(args.datasets.split(","), args.samplers.split(","), args.ctgan_peer, args.seed,
+    datasets = list(SUITES[args.suite]) if args.suite else args.datasets.split(",")
+    results = run(datasets, args.samplers.split(","), args.ctgan_peer, args.seed,
                   args.variant, checkpoint=out / f"{tag}.csv")
     results.to_csv(out / f"{tag}.csv", index=False)
-    text = summary_tables(results)
+    text = summary_tables(results, args.default)
     (out / f"{tag}.md").write_text(text)
     report(results, out / tag, metric="g_mean", force=True)
     print(text)

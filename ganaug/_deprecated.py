@@ -164,7 +164,7 @@ OLD_MODULES: dict[str, dict[str, str]] = {
         "MAX_ROLLBACKS": "ganaug.training.checkpoints",
         "CHECKPOINT_FORMAT": "ganaug.training.checkpoints",
         "Snapshot": "ganaug.training.checkpoints",
-        "TrainingControl": "ganaug.training.checkpoints",
+        "TrainingControl": "ganaug.backend",
         "fingerprint": "ganaug.training.checkpoints",
         "take_snapshot": "ganaug.training.checkpoints",
         "restore_snapshot": "ganaug.training.checkpoints",

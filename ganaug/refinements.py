@@ -182,5 +182,5 @@ def get_refinement(name: str | None, kind: str) -> Refinement | None:
     if refinement.other_kinds == "pass":
         return None
     fitting = [f"refine={n!r}" for n, r in REFINEMENTS.items() if kind in r.kinds] + ["refine=None"]
-    words = {"tabular": "tables", "image": "images"}
-    raise InputError(f"refine={name!r} {refinement.does}; for {words.get(kind, kind)} use {' or '.join(fitting)}.")
+    data = {"tabular": "tables", "image": "images"}.get(kind, kind)
+    raise InputError(f"refine={name!r} {refinement.does}; for {data} use {' or '.join(fitting)}.")

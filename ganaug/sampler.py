@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ganaug._version import __version__
-from ganaug.backend import Backend, TrainingData
+from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data import InputData, TabularCodec, check_target, codec_from_state, read_input
 from ganaug.data.tables import SUFFIXES as TABLE_SUFFIXES
 from ganaug.data.tables import write_table_batches
@@ -47,7 +47,7 @@ from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_referenc
 from ganaug.options import build_options
 from ganaug.refinements import get_refinement
 from ganaug.registry import get_backend
-from ganaug.training.checkpoints import TrainingControl, fingerprint
+from ganaug.training.checkpoints import fingerprint
 
 logger = logging.getLogger("ganaug")
 

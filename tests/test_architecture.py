@@ -22,7 +22,7 @@ ROOT = Path(ganaug.__file__).parent
 PLUGINS = ROOT.parent / "plugins"
 EXAMPLE = ROOT.parent / "examples" / "ganaug-lsgan" / "ganaug_lsgan.py"
 
-# the layers of README "Architecture", foundations first; a module imports only its own layer and those before it
+# README's "Architecture", foundations first: a module imports only its own layer and the layers before it
 LAYERS = [
     ("foundations", ["ganaug._version", "ganaug._deprecated", "ganaug.errors", "ganaug.devices"]),
     ("file format", ["ganaug.fileformat"]),
@@ -159,7 +159,8 @@ def test_plugins_neither_override_nor_call_private_names_of_ganaug(name, path, m
 
 # ---- deprecated old paths -------------------------------------------------------------------
 OLD_NAMES = [(module, name) for module, names in _deprecated.OLD_MODULES.items() for name in names]
-MOVED_NAMES = [(m.__name__, name) for m in (importlib.import_module(n) for n in sorted(MODULES) if "__main__" not in n)
+IMPORTABLE = [importlib.import_module(n) for n in sorted(MODULES) if not n.endswith("__main__")]
+MOVED_NAMES = [(m.__name__, name) for m in IMPORTABLE
                for name in getattr(getattr(m, "__getattr__", None), "targets", {})]
 
 

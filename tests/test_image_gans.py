@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from ganaug_plugins.progan import ProCritic, ProGenerator, growth_schedule
-from ganaug_plugins.stylegan import StyleGenerator
 
 from ganaug import GANOverSampler
 from ganaug.errors import OptionsError
 from ganaug.testing import tiny_images
+from ganaug_plugins.progan import ProCritic, ProGenerator, growth_schedule
+from ganaug_plugins.stylegan import StyleGenerator
 
 
 def test_progan_grows_through_every_resolution_and_ends_fully_grown():

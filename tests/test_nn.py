@@ -5,6 +5,8 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+
+from ganaug.nn import EqualizedLinear, ImageGenerator, ProjectionCritic, SelfAttention2d, pixel_norm
 from ganaug_plugins.biggan import ConditionalBatchNorm2d, orthogonal_penalty, truncated_normal
 from ganaug_plugins.cogan import (
     CoupledImageCritic,
@@ -16,8 +18,6 @@ from ganaug_plugins.cogan import (
 from ganaug_plugins.cyclegan import ImageTranslator
 from ganaug_plugins.progan import EqualizedConv2d, minibatch_stddev
 from ganaug_plugins.stylegan import ModulatedConv2d, NoiseInjection
-
-from ganaug.nn import EqualizedLinear, ImageGenerator, ProjectionCritic, SelfAttention2d, pixel_norm
 
 
 def test_self_attention_starts_as_identity_then_mixes_positions():

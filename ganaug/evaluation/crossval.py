@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from imblearn.base import BaseSampler
-from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
+from imblearn.over_sampling import ADASYN, SMOTE, SMOTEN, SMOTENC, BorderlineSMOTE, RandomOverSampler
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -32,7 +32,8 @@ from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
-# these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md)
+# these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md); any other
+# sampler says so with a true `interpolates_features` attribute
 _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
 
 
@@ -101,9 +102,10 @@ def evaluate(
     Each sampler resamples the training fold only; the test fold is never
     resampled. Numeric columns are standardised and categorical ones one-hot
     encoded, fitted on the training fold: before feature-space samplers
-    (SMOTE family; ``SMOTE`` becomes ``SMOTENC`` when there are categorical
-    columns), after the others (GANs see the raw table). Each sampler is
-    fitted once per fold and shared by all classifiers.
+    (SMOTE family, and any sampler with a true ``interpolates_features``
+    attribute; ``SMOTE`` becomes ``SMOTENC`` when there are categorical
+    columns, ``SMOTEN`` when all are), after the others (GANs see the raw
+    table). Each sampler is fitted once per fold and shared by all classifiers.
 
     Images ``(n, H, W[, C])`` work too: classifiers then see flattened pixels
     scaled to [0, 1], and SMOTE-family samplers interpolate those pixels.
@@ -230,7 +232,7 @@ def _resample_fold(frame, X_tr, y_tr, sampler):
     if type(sampler) is SMOTE and categorical:
         _fit_neighbours(sampler, y_tr)
         return _smote_nc_fold(frame, X_tr, y_tr, sampler, categorical)
-    if isinstance(sampler, _FEATURE_SPACE):
+    if isinstance(sampler, _FEATURE_SPACE) or getattr(sampler, "interpolates_features", False):
         _fit_neighbours(sampler, y_tr)
         prep = _preprocessor(frame).fit(X_tr)
         X_fit, y_fit = sampler.fit_resample(prep.transform(X_tr), y_tr)
@@ -274,7 +276,12 @@ def _fit_neighbours(sampler: Any, y: np.ndarray) -> None:
 
 
 def _smote_nc_fold(frame, X_tr, y_tr, smote, categorical):
-    """SMOTENC on scaled numeric columns and raw categorical ones; one-hot afterwards."""
+    """SMOTENC on scaled numeric columns and raw categorical ones (SMOTEN if all are); one-hot afterwards."""
+    if len(categorical) == frame.shape[1]:  # SMOTE-NC needs a numeric column; SMOTEN is for none
+        one_hot = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(X_tr)
+        sampler = SMOTEN(k_neighbors=smote.k_neighbors, random_state=smote.random_state)
+        X_res, y_res = sampler.fit_resample(X_tr, y_tr)
+        return one_hot.transform(X_res), y_res, one_hot
     scale = _preprocessor(frame, one_hot=False).set_output(transform="pandas").fit(X_tr)
     X_scaled = scale.transform(X_tr)
     numeric = [c for c in X_scaled.columns if c not in categorical]

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from ganaug._version import __version__
-from ganaug.backend import Backend, TrainingControl
+from ganaug.backend import Backend
 from ganaug.errors import CheckpointError
 from ganaug.fileformat import read_safetensors, write_safetensors
 

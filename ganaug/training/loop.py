@@ -19,7 +19,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ganaug.backend import Backend, TrainingData
+from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data.tabular import Span
 from ganaug.devices import is_distributed, is_main_process, rank
 from ganaug.errors import DivergenceError, TrainingInterrupted
@@ -31,7 +31,6 @@ from ganaug.training.batches import ClassBatches, LossLog, non_finite, progress_
 from ganaug.training.checkpoints import (
     MAX_ROLLBACKS,
     Snapshot,
-    TrainingControl,
     read_checkpoint,
     restore_snapshot,
     scale_learning_rates,
