@@ -74,10 +74,11 @@ def keel_speed(datasets: list[str], repeats: int) -> None:
     """Per KEEL dataset: the first training fold of benchmarks/tabular.py's CV, fitted by the ctgan
     package (defaults) and by ganaug's default fit_resample; median seconds and the ratio."""
     from sklearn.model_selection import StratifiedKFold
-    from tabular import CTGANPackageSampler
 
     from ganaug.data.datasets import load_keel
     from ganaug.evaluation.reports import markdown_table
+
+    from peers import CTGANPackageSampler
 
     GANOverSampler(steps=1).fit_resample(*make_table(100))  # one-time imports (torch._dynamo) off the clock
     rows = {}

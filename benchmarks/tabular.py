@@ -21,7 +21,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
@@ -29,7 +28,7 @@ from ganaug.data.datasets import load_keel
 from ganaug.evaluation import evaluate_datasets, make_classifiers, make_sampler, stats
 from ganaug.evaluation.reports import markdown_table, report
 
-from peers import make_peer  # benchmarks/peers.py (the folder of this script is on sys.path)
+from peers import CTGANPackageSampler, make_peer  # benchmarks/peers.py, beside this script
 
 DEV_SUITE = ("yeast4", "ecoli1", "glass2", "pima", "vehicle0", "page-blocks0", "wisconsin",
              "abalone19", "winequality-red-4", "shuttle-c0-vs-c4")
@@ -45,45 +44,6 @@ WIDE_SUITE = DEV_SUITE + (
 SUITES = {"dev": DEV_SUITE, "wide": WIDE_SUITE}
 METRICS = ("g_mean", "minority_f1", "roc_auc")
 PEER = "ctgan-package"
-
-
-class CTGANPackageSampler:
-    """The `ctgan` package as an oversampler (benchmark peer only, never a dependency).
-
-    Fitted on the training fold with the label as a discrete column, then
-    sampled conditioned on each class to grow.
-    """
-
-    def __init__(self, epochs: int = 300, random_state: int = 0) -> None:
-        self.epochs, self.random_state = epochs, random_state
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {"epochs": self.epochs, "random_state": self.random_state}
-
-    def set_params(self, **params) -> CTGANPackageSampler:
-        vars(self).update(params)
-        return self
-
-    def fit_resample(self, X: pd.DataFrame, y):
-        import torch
-        from ctgan import CTGAN
-
-        torch.manual_seed(self.random_state)
-        y = pd.Series(np.asarray(y), name="__label__")
-        table = X.reset_index(drop=True).assign(__label__=y.astype(str))
-        discrete = [c for c in X.columns if X[c].dtype == object] + ["__label__"]
-        model = CTGAN(epochs=self.epochs)
-        model.fit(table, discrete_columns=discrete)
-        counts = y.value_counts()
-        parts = [X.reset_index(drop=True)]
-        labels = [y.to_numpy()]
-        for label, n in counts.items():
-            grow = counts.max() - n
-            if grow:
-                new = model.sample(grow, condition_column="__label__", condition_value=str(label))
-                parts.append(new[X.columns].astype(X.dtypes.to_dict()))
-                labels.append(np.full(grow, label))
-        return pd.concat(parts, ignore_index=True), np.concatenate(labels)
 
 
 def parse_variant(text: str) -> tuple[str, str, dict]:

@@ -1,3 +1,5 @@
+"""GANOverSampler (ganaug.sampler): strategies, kinds of input, seeding, scikit-learn protocol, streaming."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,26 +211,6 @@ def test_cuda_without_gpu_is_a_clear_error(table, fast):
 def test_cuda_fit(table, fast):
     X_res, _ = GANOverSampler(**{**fast, "device": "cuda"}).fit_resample(*table)
     assert len(X_res) == 120
-
-
-def test_refine_interpolate_keeps_rows_between_real_and_generated(table, fast):
-    X, y = table
-    sampler = GANOverSampler(**fast, refine="interpolate")
-    X_res, y_res = sampler.fit_resample(X, y)
-    new = X_res[sampler.sample_is_synthetic_]
-    assert (X_res.dtypes == X.dtypes).all() and len(new) == 32 + 36
-    minor_heights = X.loc[y == "minor", "height"]
-    made_minor = new.loc[(y_res[sampler.sample_is_synthetic_] == "minor").to_numpy(), "height"]
-    # every minor sample lies within the span of real minor rows and raw GAN draws
-    raw, labels = sampler.generate({"minor": 32})
-    low = min(minor_heights.min(), raw["height"].min())
-    high = max(minor_heights.max(), raw["height"].max())
-    assert made_minor.between(low - 1e-9, high + 1e-9).all()
-
-
-def test_refine_rejects_unknown(table, fast):
-    with pytest.raises(ValueError, match="refine="):
-        GANOverSampler(**fast, refine="magic").fit_resample(*table)
 
 
 def test_generate_batches_stream_bounded_batches_reproducibly():

@@ -1,3 +1,5 @@
+"""Statistics over evaluation results (ganaug.evaluation.stats)."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,3 +1,5 @@
+"""Saving and loading samplers and backends: the model file (ganaug.modelfile, GANOverSampler.save/load)."""
+
 import json
 import pickle
 
@@ -18,6 +20,20 @@ def fitted(table, fast):
     sampler = GANOverSampler(**fast)
     sampler.fit_resample(X, y)
     return sampler
+
+
+def rewrite(path, out, edit_config=None, edit_tensors=None):
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as handle:
+        config = json.loads(handle.metadata()["ganaug"])
+    tensors = load_file(path)
+    if edit_config:
+        edit_config(config)
+    if edit_tensors:
+        edit_tensors(tensors)
+    save_file(tensors, out, metadata={"ganaug": json.dumps(config)})
+    return out
 
 
 @pytest.mark.parametrize("refine", ["interpolate", None])
@@ -61,20 +77,6 @@ def test_damaged_and_foreign_files_are_refused(fitted, tmp_path):
     save_file({"w": torch.zeros(2)}, foreign)
     with pytest.raises(ModelFileError, match="not a ganaug model"):
         GANOverSampler.load(foreign)
-
-
-def rewrite(path, out, edit_config=None, edit_tensors=None):
-    from safetensors import safe_open
-
-    with safe_open(str(path), "pt") as handle:
-        config = json.loads(handle.metadata()["ganaug"])
-    tensors = load_file(path)
-    if edit_config:
-        edit_config(config)
-    if edit_tensors:
-        edit_tensors(tensors)
-    save_file(tensors, out, metadata={"ganaug": json.dumps(config)})
-    return out
 
 
 def test_newer_format_and_tampered_weights_say_so(fitted, tmp_path):

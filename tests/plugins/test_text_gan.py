@@ -1,4 +1,4 @@
-"""text-gan, its text encoder and the digit descriptions: texts steer samples, new descriptions work."""
+"""The text-gan backend: descriptions steer samples, per-class texts, own embeddings, the CLI."""
 
 import tempfile
 from pathlib import Path
@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from ganaug import GANOverSampler
-from ganaug.data.datasets import describe_digits, load_long_tailed_digits
-from ganaug.data.text import TextEncoder
+from ganaug.data.datasets import load_long_tailed_digits
 
 
 def described_table(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, pd.Series, list[str]]:
@@ -20,32 +19,6 @@ def described_table(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, pd.Serie
     a = np.where(high, 3.0, -3.0) + rng.normal(0, 0.5, n)
     texts = [f"a {'high' if h else 'low'} {label} row" for h, label in zip(high, y)]
     return pd.DataFrame({"a": a, "b": rng.normal(0, 1, n)}), y, texts
-
-
-def test_text_encoder_is_deterministic_and_separates_words():
-    texts = ["a thin seven", "a bold seven", "a thin two", "a bold two leaning left"] * 3
-    first, again = TextEncoder(3).fit(texts), TextEncoder(3).fit(texts)
-    vectors = first.transform(["a thin seven", "a bold seven"])
-    np.testing.assert_array_equal(vectors, again.transform(["a thin seven", "a bold seven"]))
-    assert vectors.shape == (2, 3) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
-    assert not np.allclose(vectors[0], vectors[1])
-    with pytest.raises(ValueError, match="shares no word"):
-        first.transform(["purple elephant"])
-
-
-def test_describe_digits_names_thickness_and_slant():
-    images, y = load_long_tailed_digits(10, 0)
-    texts = describe_digits(images, y)
-    assert len(texts) == len(images) and all(t.startswith(("a ", "an eight")) for t in texts)
-    eights = [texts[i] for i in np.flatnonzero(y.to_numpy() == 8)]
-    assert "an eight" in eights and all(t in ("an eight", "a thin eight", "a bold eight")
-                                        for t in (e.split(" leaning")[0] for e in eights))
-    ink = images.reshape(len(images), -1).sum(1)
-    sevens = np.flatnonzero(y.to_numpy() == 7)
-    thin = [i for i in sevens if "thin" in texts[i]]
-    bold = [i for i in sevens if "bold" in texts[i]]
-    assert thin and bold and ink[thin].max() < ink[bold].min()
-    assert any("leaning right" in texts[i] for i in sevens) and all("seven" in texts[i] for i in sevens)
 
 
 def test_new_descriptions_steer_the_samples():

@@ -1,3 +1,5 @@
+"""Evaluation reports: tables and plots in a new folder (ganaug.evaluation.reports)."""
+
 import pandas as pd
 import pytest
 from imblearn.over_sampling import RandomOverSampler
@@ -11,6 +13,8 @@ from ganaug.errors import UsageError
 from ganaug.evaluation.reports import markdown_table
 
 CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
+
+
 PNG = b"\x89PNG"
 
 

@@ -1,13 +1,12 @@
+"""The mixed GAN + augmentation image oversampler (ganaug.baselines.mixed)."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from ganaug.baselines import MixedOverSampler, default_gan  # noqa: E402
 from ganaug.errors import InputError
 from ganaug.testing import tiny_images
-
-pytest.importorskip("albumentations")
-
-from ganaug.baselines import MixedOverSampler, default_gan  # noqa: E402
 
 
 def fast_gan():

@@ -1,3 +1,5 @@
+"""Image generator quality: SmallCNN, CAS, Frechet distance, sample grids (ganaug.evaluation.quality)."""
+
 import numpy as np
 
 from ganaug.evaluation.quality import SmallCNN, classification_accuracy_score, frechet_distance, sample_grid

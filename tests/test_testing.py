@@ -1,4 +1,4 @@
-"""Every registered backend passes the conformance kit."""
+"""The conformance kit (ganaug.testing), run on every registered backend."""
 
 from ganaug.testing import parametrize_backend_checks
 

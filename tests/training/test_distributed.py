@@ -1,4 +1,4 @@
-"""Scale-out paths, without timing anything: DDP training under torchrun, sweeps on Dask."""
+"""DDP under torchrun, and evaluation sweeps on Dask (ganaug.training.distributed)."""
 
 import os
 import socket
@@ -31,30 +31,6 @@ def dask_client():
         yield client
 
 
-def test_an_evaluation_sweep_runs_on_a_dask_cluster_with_the_same_results(dask_client):
-    X, y = tiny_table()
-    X = X.select_dtypes("number")
-    settings = {"samplers": ["none", "ros"], "classifiers": ["logreg", "tree"], "random_state": 0}
-    local = evaluate(X, y, **settings)
-    with distributed.get_task_stream(dask_client) as tasks, joblib.parallel_backend("dask"):
-        remote = evaluate(X, y, **settings)
-    assert len(tasks.data) >= 10  # one task per (fold, sampler) at least: the cluster did the work
-    keys = ["sampler", "classifier", "fold", "metric"]
-    local, remote = (r[r["metric"] != "fit_seconds"].sort_values(keys).reset_index(drop=True)
-                     for r in (local, remote))  # timings differ, scores must not
-    assert local[keys].equals(remote[keys])
-    np.testing.assert_allclose(remote["value"], local["value"])
-
-
-def test_several_datasets_sweep_on_dask(dask_client):
-    X, y = tiny_table()
-    datasets = {"a": (X.select_dtypes("number"), y), "b": (X[["height"]], y)}
-    with joblib.parallel_backend("dask"):
-        results = evaluate_datasets(datasets, samplers=["none", "ros"], classifiers=["logreg"])
-    assert set(results["dataset"]) == {"a", "b"} and results["value"].notna().any()
-
-
-# ---- DDP under torchrun (gloo, 2 CPU processes) --------------------------------------
 DDP_SCRIPT = """
 import sys, torch, torch.distributed as dist
 from ganaug.devices import is_distributed, rank
@@ -93,6 +69,29 @@ def _torchrun(tmp_path, *args, nproc=2):
 
 
 DDP_BACKENDS = ["wgan-gp", "ctgan", "dcgan", "progan", "cogan"]
+
+
+def test_an_evaluation_sweep_runs_on_a_dask_cluster_with_the_same_results(dask_client):
+    X, y = tiny_table()
+    X = X.select_dtypes("number")
+    settings = {"samplers": ["none", "ros"], "classifiers": ["logreg", "tree"], "random_state": 0}
+    local = evaluate(X, y, **settings)
+    with distributed.get_task_stream(dask_client) as tasks, joblib.parallel_backend("dask"):
+        remote = evaluate(X, y, **settings)
+    assert len(tasks.data) >= 10  # one task per (fold, sampler) at least: the cluster did the work
+    keys = ["sampler", "classifier", "fold", "metric"]
+    local, remote = (r[r["metric"] != "fit_seconds"].sort_values(keys).reset_index(drop=True)
+                     for r in (local, remote))  # timings differ, scores must not
+    assert local[keys].equals(remote[keys])
+    np.testing.assert_allclose(remote["value"], local["value"])
+
+
+def test_several_datasets_sweep_on_dask(dask_client):
+    X, y = tiny_table()
+    datasets = {"a": (X.select_dtypes("number"), y), "b": (X[["height"]], y)}
+    with joblib.parallel_backend("dask"):
+        results = evaluate_datasets(datasets, samplers=["none", "ros"], classifiers=["logreg"])
+    assert set(results["dataset"]) == {"a", "b"} and results["value"].notna().any()
 
 
 def test_ddp_keeps_one_generator_in_step_across_processes(tmp_path):

@@ -1,4 +1,5 @@
-"""cyclegan and cogan: source classes, per-class pairs, and that they learn where classes differ."""
+"""The cyclegan backend: translation from a source class, its translator network."""
+
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ import torch
 from ganaug import GANOverSampler
 from ganaug.errors import InputError
 from ganaug.testing import tiny_images, tiny_table
+from ganaug_plugins.cyclegan import ImageTranslator
 
 
 def shifted_table(n_major: int = 300, n_minor: int = 30, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -17,17 +19,6 @@ def shifted_table(n_major: int = 300, n_minor: int = 30, seed: int = 0) -> tuple
     minor = rng.normal(0, 1, (n_minor, 2)) + [6.0, 0.0]
     X = pd.DataFrame(np.vstack([major, minor]), columns=["a", "b"])
     return X, pd.Series(["major"] * n_major + ["minor"] * n_minor)
-
-
-@pytest.mark.parametrize("backend", ["cyclegan", "cogan"])
-def test_minority_samples_land_on_the_minority(backend):
-    X, y = shifted_table()
-    sampler = GANOverSampler(backend=backend, steps=400, batch_size=64, refine=None, random_state=0,
-                             device="cpu")
-    X_res, y_res = sampler.fit_resample(X, y)
-    new = X_res[sampler.sample_is_synthetic_]
-    # the minority sits at a = 6, the majority at a = 0: samples must be far nearer the minority
-    assert abs(new["a"].mean() - 6.0) < 1.5, new["a"].describe()
 
 
 def test_cyclegan_translates_samples_of_the_source_class():
@@ -62,14 +53,6 @@ def test_per_class_models_pair_each_class_with_the_source(backend):
     assert (y_res.value_counts() == 40).all()
 
 
-def test_cogan_shares_the_trunk_and_keeps_a_head_per_class():
-    images, y = tiny_images()
-    sampler = GANOverSampler(backend="cogan", epochs=1, batch_size=16, random_state=0, device="cpu")
-    sampler.fit_resample(images, y)
-    generator = sampler.backends_["minor"].generator
-    assert len(generator.heads) == 3 and len(sampler.backends_["minor"].critic.stems) == 3
-
-
 def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
     import ganaug.training.loop
 
@@ -77,3 +60,31 @@ def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
     X, y = tiny_table()
     with pytest.raises(RuntimeError, match="does not support distributed"):
         GANOverSampler(backend="cyclegan", epochs=1, device="cpu").fit(X, y)
+
+
+@pytest.mark.parametrize("backend", ["cyclegan", "cogan"])
+def test_minority_samples_land_on_the_minority(backend):
+    X, y = shifted_table()
+    sampler = GANOverSampler(backend=backend, steps=400, batch_size=64, refine=None, random_state=0,
+                             device="cpu")
+    X_res, y_res = sampler.fit_resample(X, y)
+    new = X_res[sampler.sample_is_synthetic_]
+    # the minority sits at a = 6, the majority at a = 0: samples must be far nearer the minority
+    assert abs(new["a"].mean() - 6.0) < 1.5, new["a"].describe()
+
+
+def test_cyclegan_refuses_compile():
+    X, y = tiny_table()
+    with pytest.raises(ValueError, match="compile=True"):
+        GANOverSampler(backend="cyclegan", compile=True, epochs=1, device="cpu").fit(X, y)
+
+
+def test_translator_keeps_the_image_shape_and_reads_the_condition():
+    torch.manual_seed(0)
+    for side, channels in ((8, 1), (32, 3)):
+        net = ImageTranslator(channels, 4, side, width=8).eval()
+        x = torch.randn(2, channels, side, side)
+        first, second = torch.eye(4)[[0, 0]], torch.eye(4)[[2, 2]]
+        out = net(x, first)
+        assert out.shape == x.shape and out.abs().max() <= 1
+        assert not torch.allclose(out, net(x, second)), "the target class has no effect"

@@ -1,3 +1,5 @@
+"""The tabular codec (ganaug.data.tabular) and its mixtures (ganaug.data.mixture)."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,4 +1,4 @@
-"""The shared adversarial loop's options that no conformance check covers: compile."""
+"""The adversarial training loop and its hooks (ganaug.training.loop)."""
 
 import numpy as np
 import pytest

@@ -1,3 +1,5 @@
+"""Snapshots, checkpoints, resume and roll-back (ganaug.training.checkpoints)."""
+
 import os
 import signal
 import subprocess
@@ -31,7 +33,18 @@ def interrupt_at_step(monkeypatch, step):
     return lambda: monkeypatch.setattr(adversarial.AdversarialBackend, "generator_step", real)
 
 
-# conditional: 4 steps per epoch, step 19 is in epoch 5; per-class: the first class has 1 step per epoch
+def nan_at_steps(monkeypatch, steps):
+    real = adversarial.AdversarialBackend.critic_step
+    calls = {"n": 0}
+
+    def step(self):
+        calls["n"] += 1
+        loss = real(self)
+        return loss * float("nan") if calls["n"] in steps else loss
+
+    monkeypatch.setattr(adversarial.AdversarialBackend, "critic_step", step)
+
+
 @pytest.mark.parametrize("conditioning, step", [("conditional", 19), ("per-class", 6)])
 def test_interrupt_then_resume_equals_an_uninterrupted_run(table, tmp_path, monkeypatch, conditioning, step):
     X, y = table
@@ -74,18 +87,6 @@ def test_resume_without_a_checkpoint_trains_from_the_start(table, tmp_path):
     resumed, _ = GANOverSampler(**SETTINGS, checkpoint=tmp_path / "none.safetensors").fit_resample(
         X, y, resume=True)
     pd.testing.assert_frame_equal(fresh, resumed)
-
-
-def nan_at_steps(monkeypatch, steps):
-    real = adversarial.AdversarialBackend.critic_step
-    calls = {"n": 0}
-
-    def step(self):
-        calls["n"] += 1
-        loss = real(self)
-        return loss * float("nan") if calls["n"] in steps else loss
-
-    monkeypatch.setattr(adversarial.AdversarialBackend, "critic_step", step)
 
 
 def test_divergence_rolls_back_with_a_lower_learning_rate(table, monkeypatch):

@@ -1,3 +1,5 @@
+"""Cross-validated downstream evaluation (ganaug.evaluation.crossval)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,6 +50,11 @@ class LeakDetector(BaseEstimator, ClassifierMixin):
     def predict(self, X):
         assert not (X[:, self.marker_] == 1).any(), "a synthetic row reached a test fold"
         return np.full(len(X), self.classes_[0])
+
+
+class FailingSampler(BaseEstimator):
+    def fit_resample(self, X, y):
+        raise RuntimeError("not suited for this dataset")
 
 
 def test_synthetic_rows_reach_training_folds_only(table):
@@ -103,7 +110,6 @@ def test_multiclass_scores_one_vs_rest():
     assert auc.between(0.5, 1).all()
 
 
-
 def test_smote_becomes_smotenc_with_categorical_columns(monkeypatch):
     X, y = tiny_table(n_major=40, n_minor=24)  # string and category columns
     import ganaug.evaluation.crossval as evaluation
@@ -149,11 +155,6 @@ def test_unknown_sampler_and_classifier_list_choices():
         make_sampler("smoteish")
     with pytest.raises(ValueError, match="unknown classifier 'rf'.*forest"):
         make_classifiers(["rf"])
-
-
-class FailingSampler(BaseEstimator):
-    def fit_resample(self, X, y):
-        raise RuntimeError("not suited for this dataset")
 
 
 def test_a_failing_sampler_is_scored_nan_with_a_warning(table):

@@ -1,15 +1,12 @@
-import pathlib
-import tomllib
+"""The ganaug command line (ganaug.cli.main and the tasks of ganaug.cli.tasks)."""
 
 import pandas as pd
 import pytest
 
 from ganaug.cli import main
-from ganaug.cli.recipes import TASKS, load_recipe
-from ganaug.evaluation import BASELINES
 from ganaug.registry import list_backends
+from ganaug.testing import tiny_images
 
-RECIPES = sorted((pathlib.Path(__file__).parent.parent / "recipes").glob("*.toml"))
 FAST = ["--epochs", "1", "--batch-size", "16"]
 
 
@@ -19,6 +16,17 @@ def csv(tmp_path, table):
     path = tmp_path / "data.csv"
     X.assign(label=y).to_csv(path, index=False)
     return path
+
+
+EVAL_FAST = ["--folds", "2", "--repeats", "1", "--classifiers", "knn,logreg", *FAST]
+
+
+def write_folder(root, images, labels):
+    from PIL import Image
+
+    for i, (image, label) in enumerate(zip(images, labels)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(root / label / f"img{i}.png")
 
 
 def test_backends_lists_every_backend(capsys):
@@ -95,9 +103,6 @@ def test_demo_runs(capsys):
     assert "smote" in out and "ganaug:cgan" in out and "g_mean" in out
 
 
-EVAL_FAST = ["--folds", "2", "--repeats", "1", "--classifiers", "knn,logreg", *FAST]
-
-
 def test_evaluate_writes_report(csv, tmp_path, capsys):
     out = tmp_path / "report"
     args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,ros,gan", "--out", str(out),
@@ -122,41 +127,6 @@ def test_evaluate_several_datasets(tmp_path):
     assert set(results["dataset"]) == {"breast_cancer", "wine"}
     assert set(results["metric"]) == {"g_mean", "roc_auc", "fit_seconds"}
     assert "Mean rank" in (out / "summary.md").read_text()
-
-
-def test_run_recipe_with_overrides(tmp_path, capsys):
-    recipe = tmp_path / "r.toml"
-    recipe.write_text('# test\ntask = "resample"\ndataset = "wine"\nbackend = "cgan"\n'
-                      f'output = "{tmp_path / "wine.csv"}"\n')
-    assert main(["run", str(recipe), "--set", "epochs=1", "--set", "sampling_strategy='minority'"]) == 0
-    counts = pd.read_csv(tmp_path / "wine.csv")["label"].value_counts().to_dict()
-    assert counts == {"class_0": 59, "class_1": 71, "class_2": 71}  # only the rarest grew
-
-
-def test_bad_override_and_task(tmp_path, capsys):
-    recipe = tmp_path / "r.toml"
-    recipe.write_text('task = "fly"\n')
-    assert main(["run", str(recipe)]) == 2
-    assert "task 'fly' is unknown" in capsys.readouterr().err
-    assert main(["run", str(recipe), "--set", "novalue"]) == 2
-
-
-@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.name)
-def test_recipes_are_documented_and_valid(path):
-    text = path.read_text()
-    assert text.startswith("# "), "a recipe opens with a comment saying what it does"
-    assert f"ganaug run recipes/{path.name}" in text, "and the exact command that runs it"
-    recipe = load_recipe(path)
-    assert recipe["task"] in TASKS
-    names = recipe.get("samplers", []) + [recipe.get("backend", "ctgan")]
-    known = set(list_backends()) | set(BASELINES)
-    assert set(names) <= known
-    tomllib.loads(text)
-
-
-def test_every_backend_has_a_recipe():
-    covered = {s for p in RECIPES for s in load_recipe(p).get("samplers", [])}
-    assert set(list_backends()) <= covered
 
 
 def test_refine_flag_reaches_the_sampler(csv, tmp_path):
@@ -229,3 +199,24 @@ def test_sample_of_zero_rows_writes_the_header_only(csv, tmp_path):
     assert main(["train", str(csv), "--target", "label", "-o", str(model), "--backend", "cgan", *FAST]) == 0
     assert main(["sample", str(model), "-o", str(out), "--counts", "rare=0"]) == 0
     assert out.read_text().splitlines() == ["height,count,colour,grade,flag,label"]
+
+
+def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
+    from ganaug.cli import main
+    from ganaug.data.folders import read_image_folder
+
+    images, y = tiny_images()
+    source = tmp_path / "in"
+    write_folder(source, images, y)
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in source.rglob("*"))
+    out = tmp_path / "out"
+    assert main(["resample-images", str(source), "--out", str(out), "--epochs", "1",
+                 "--batch-size", "16"]) == 0
+    pixels, labels, files = read_image_folder(out)
+    assert {label: (labels == label).sum() for label in set(labels)} == {"major": 40, "minor": 40, "rare": 40}
+    assert len([f for f in files if f.name.startswith("synthetic_")]) == 120 - 52
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in source.rglob("*")) == before  # input untouched
+    assert main(["resample-images", str(source), "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["resample-images", str(source), "--out", str(source / "major" / "x")]) == 2
+    assert "overlaps the input" in capsys.readouterr().err
