@@ -330,11 +330,7 @@ class GANOverSampler(BaseEstimator):
                y_new: np.ndarray) -> tuple[Any, Any]:
         """Originals first, then the synthetic samples, in the caller's types."""
         self.sample_is_synthetic_ = np.r_[np.zeros(len(data), bool), np.ones(len(y_new), bool)]
-        if data.kind == "image":
-            merged = np.concatenate([data.data, synthetic])
-        else:
-            merged = pd.concat([data.data.reset_index(drop=True), synthetic], ignore_index=True)
-        return data.restore(merged), restore_target(y, y_arr, y_new)
+        return data.append(synthetic), restore_target(y, y_arr, y_new)
 
     # ---- drawing -------------------------------------------------------------------------
     def generate(self, class_counts: dict[Any, int], random_state: int | None = None,

@@ -164,6 +164,12 @@ class InputData:
     def __len__(self) -> int:
         return len(self.data)
 
+    def append(self, synthetic: Any) -> Any:
+        """The data with ``synthetic`` (decoded samples of the same kind) after it, in ``X``'s type."""
+        if self.kind == "image":
+            return self.restore(np.concatenate([self.data, synthetic]))
+        return self.restore(pd.concat([self.data.reset_index(drop=True), synthetic], ignore_index=True))
+
     def make_codec(self, tabular: Callable[[], TabularCodec] = TabularCodec) -> TabularCodec | ImageCodec:
         """An unfitted codec of this kind; ``tabular()`` makes the one for tables (a backend's choice)."""
         return tabular() if self.kind == "tabular" else ImageCodec()

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ganaug.data import check_target, is_categorical
-from ganaug.data.validation import as_table, is_image_array
+from ganaug.data import check_target, is_categorical, read_input
+from ganaug.data.validation import as_table
 from ganaug.errors import UsageError
 from ganaug.evaluation import stats
 from ganaug.evaluation.quality import sample_grid
@@ -59,7 +59,7 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
     if X is not None and y is not None and gans:
         fitted = fit_for_diagnostics(X, y, gans)
         plot_losses(fitted).savefig(folder / "losses.png", dpi=110)
-        if is_image_array(X):  # images: a grid of synthetic samples per class and GAN
+        if read_input(X).kind == "image":  # images: a grid of synthetic samples per class and GAN
             for name, (model, X_res, y_res) in fitted.items():
                 synthetic = model.sample_is_synthetic_
                 grid = sample_grid(X_res[synthetic], np.asarray(y_res)[synthetic], title=f"{name}: synthetic")
