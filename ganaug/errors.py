@@ -7,6 +7,12 @@ so code written against scikit-learn's conventions keeps catching them.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 
@@ -58,7 +64,36 @@ class ModeCollapseWarning(GanaugWarning):
     """A class's synthetic samples are nearly identical."""
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (what ``timeout``, Docker and Kubernetes send) acts like Ctrl-C.
+
+    So a stopped run saves its checkpoint and removes its temporary files, as
+    after Ctrl-C. Only the default handler is replaced, only in the main thread,
+    and it is put back after the block.
+    """
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def shown(value: Any) -> str:
+    """A label or value as an error message shows it: ``0`` and ``'a'``, not ``np.int64(0)``."""
+    return repr(value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value)
+
+
 __all__ = [
     "CheckpointError", "DivergenceError", "GanaugError", "GanaugWarning", "InputError", "ModeCollapseWarning",
     "ModelFileError", "NotFittedError", "OptionsError", "RegistryError", "TrainingInterrupted", "UsageError",
+    "shown", "sigterm_as_interrupt",
 ]

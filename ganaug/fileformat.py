@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from ganaug.errors import ModelFileError, UsageError
+from ganaug.errors import ModelFileError, UsageError, sigterm_as_interrupt
 
 METADATA_KEY = "ganaug"  # the safetensors metadata entry that holds ganaug's JSON
 
@@ -44,6 +44,8 @@ def jsonable(value: Any) -> Any:
     """``value`` with tuples as lists and numpy scalars as Python ones, ready for ``json.dumps``."""
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return json_scalar(value)
@@ -102,13 +104,14 @@ def atomic_file(target: str | Path, replace: bool = False) -> Iterator[Path]:
     meanwhile (another process), :class:`~ganaug.errors.UsageError` is
     raised and the other file is kept. ``replace=True`` swaps it atomically;
     an existing file keeps its permissions, a new one gets the umask's. On any
-    error, or Ctrl-C, the temporary file is removed and ``target`` is as it was.
+    error, Ctrl-C or SIGTERM, the temporary file is removed and ``target`` is as it was.
     """
     target = Path(target)
     remove_stale_temporaries(target)
     temp = temporary_name(target)
     try:
-        yield temp
+        with sigterm_as_interrupt():
+            yield temp
         if not temp.exists():
             raise FileNotFoundError(f"nothing was written to {str(temp)!r}")
         mode = target.stat().st_mode & 0o777 if replace and target.exists() else _default_mode(False)
@@ -143,7 +146,8 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
     staging = temporary_name(target)
     staging.mkdir()
     try:
-        yield staging
+        with sigterm_as_interrupt():
+            yield staging
         os.chmod(staging, _default_mode(True))
         if target.exists():
             raise UsageError(f"{str(target)!r} appeared while ganaug was writing; it was left as it is.")
@@ -181,6 +185,16 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], config
     with atomic_file(path, replace=replace) as temp:
         save_file(tensors, str(temp), metadata={METADATA_KEY: json.dumps(config)})
     return path
+
+
+def format_of(path: str | Path) -> str | None:
+    """The ``format`` a ganaug safetensors file declares (its header only is read); None for other files."""
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            config = json.loads((handle.metadata() or {})[METADATA_KEY])
+    except (SafetensorError, OSError, ValueError, KeyError, RuntimeError, RecursionError):
+        return None
+    return config.get("format") if isinstance(config, dict) else None
 
 
 def read_safetensors(path: str | Path, file_format: str, newest_version: int, what: str = "model",
@@ -225,5 +239,5 @@ def read_safetensors(path: str | Path, file_format: str, newest_version: int, wh
     return config, tensors
 
 
-__all__ = ["atomic_file", "atomic_folder", "check_output", "json_scalar", "jsonable", "read_safetensors",
-           "remove_stale_temporaries", "temporary_name", "write_safetensors"]
+__all__ = ["atomic_file", "atomic_folder", "check_output", "format_of", "json_scalar", "jsonable",
+           "read_safetensors", "remove_stale_temporaries", "temporary_name", "write_safetensors"]

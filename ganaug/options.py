@@ -11,6 +11,8 @@ import difflib
 import typing
 from typing import Any, Literal, get_args, get_origin
 
+import numpy as np
+
 from ganaug.errors import OptionsError
 
 
@@ -61,6 +63,7 @@ def _unknown_message(key: str, valid: list[str], backend_name: str) -> str:
 
 
 def _check_type(key: str, value: Any, hint: Any, backend_name: str) -> Any:
+    value = _python_scalars(value)  # numpy scalars (np.arange in a grid search) as Python ones
     if _matches(value, hint):
         # ints are accepted where floats are expected, as numpy/sklearn do
         return float(value) if hint is float and not isinstance(value, float) else value
@@ -70,6 +73,16 @@ def _check_type(key: str, value: Any, hint: Any, backend_name: str) -> Any:
         f"backend {backend_name!r}: option {key!r} must be {_describe(hint)}, "
         f"got {value!r} ({type(value).__name__})."
     )
+
+
+def _python_scalars(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return tuple(value.tolist())
+    if isinstance(value, list | tuple):
+        return type(value)(_python_scalars(v) for v in value)
+    return value
 
 
 def _matches(value: Any, hint: Any) -> bool:

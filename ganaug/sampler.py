@@ -15,7 +15,7 @@ import dataclasses
 import inspect
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,8 +23,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import torch
+from imblearn.over_sampling.base import BaseOverSampler
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ganaug._version import __version__
@@ -41,13 +41,21 @@ from ganaug.errors import (
     NotFittedError,
     OptionsError,
     RegistryError,
+    shown,
 )
-from ganaug.fileformat import check_output, json_scalar, jsonable, read_safetensors, write_safetensors
+from ganaug.fileformat import (
+    check_output,
+    format_of,
+    json_scalar,
+    jsonable,
+    read_safetensors,
+    write_safetensors,
+)
 from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_reference, reference_tensors
 from ganaug.options import build_options
 from ganaug.refinements import get_refinement
 from ganaug.registry import get_backend
-from ganaug.training.checkpoints import fingerprint
+from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
 
 logger = logging.getLogger("ganaug")
 
@@ -55,8 +63,12 @@ COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after train
 COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
 
 
-class GANOverSampler(BaseEstimator):
+class GANOverSampler(BaseOverSampler):
     """Oversample minority classes with samples drawn from a trained GAN.
+
+    An imbalanced-learn over-sampler (``fit_resample``; usable in
+    ``imblearn.pipeline.Pipeline``) and a scikit-learn estimator (``clone``,
+    ``get_params``/``set_params``, ``get_feature_names_out``).
 
     Parameters
     ----------
@@ -118,6 +130,9 @@ class GANOverSampler(BaseEstimator):
         ``{class: fitted Backend}``; the same object for every class when conditional.
     codec_ : TabularCodec or ImageCodec
         The fitted codec of the training data (``encoder_`` is its old name).
+    checkpoint_files_ : list of Path
+        The checkpoint files this fit wrote (empty without ``checkpoint``):
+        the one file, or one per class for per-class models.
 
     Examples
     --------
@@ -172,6 +187,18 @@ class GANOverSampler(BaseEstimator):
             setattr(self, key, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # string and category columns are categorical
+        tags.input_tags.categorical = True
+        tags.input_tags.sparse = True  # densified when small enough (ganaug.data.validation)
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """imbalanced-learn's hook; :meth:`fit_resample` is the whole template here."""
+        return self.fit_resample(X, y)
+
     @property
     def encoder_(self) -> Any:
         """Deprecated name of :attr:`codec_`."""
@@ -201,6 +228,7 @@ class GANOverSampler(BaseEstimator):
             (tables) or the same shape, dtype and value range (images).
         y_resampled : same type as y
         """
+        self._check_parameters()
         data = read_input(X)  # 1. validate (the kind is decided here, once)
         y_arr = check_target(y, len(data))
         self._fit_input(data, y, y_arr, resume)  # 2-3. targets, then encode and fit
@@ -212,6 +240,7 @@ class GANOverSampler(BaseEstimator):
 
         Parameters are those of :meth:`fit_resample`.
         """
+        self._check_parameters()
         data = read_input(X)
         return self._fit_input(data, y, check_target(y, len(data)), resume)
 
@@ -264,6 +293,7 @@ class GANOverSampler(BaseEstimator):
 
         A pairing backend's per-class model sees its class as index 0 and the source class as index 1.
         """
+        self.checkpoint_files_ = []
         if not grow:
             return []
         source = self._source_index(backend_cls, options, labels, grow)
@@ -358,7 +388,8 @@ class GANOverSampler(BaseEstimator):
         y_synthetic : ndarray
         """
         seed = self._draw_seed(random_state)
-        return self._draw(class_counts, torch.Generator().manual_seed(seed), seed, descriptions or {})
+        return self._draw(self._checked_counts(class_counts), torch.Generator().manual_seed(seed), seed,
+                          descriptions or {})
 
     def generate_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
                          random_state: int | None = None,
@@ -387,6 +418,7 @@ class GANOverSampler(BaseEstimator):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         seed = self._draw_seed(random_state)
+        class_counts = self._checked_counts(class_counts)
         generator = torch.Generator().manual_seed(seed)
         batch = 0
         for label, n in class_counts.items():
@@ -421,8 +453,8 @@ class GANOverSampler(BaseEstimator):
         if getattr(self, "data_kind_", "tabular") == "image":
             raise InputError("generate_to writes tables; for images use generate_batches, or "
                              "`ganaug resample-images` for a folder of image files.")
-        if sum(int(n) for n in class_counts.values()) < 1:
-            raise ValueError("class_counts asks for no rows; give at least one class a count > 0.")
+        if sum(self._checked_counts(class_counts).values()) < 1:
+            raise InputError("class_counts asks for no rows; give at least one class a count > 0.")
         output = check_output(path, [], False, TABLE_SUFFIXES)
         write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output)
         return output
@@ -430,7 +462,23 @@ class GANOverSampler(BaseEstimator):
     def _draw_seed(self, random_state: int | None) -> int:
         if not hasattr(self, "codec_"):
             raise NotFittedError("this GANOverSampler is not fitted yet: call fit_resample first.")
-        return self._seed_ if random_state is None else int(random_state)
+        return self._seed_ if random_state is None else _checked_seed(random_state, "random_state")
+
+    def _checked_counts(self, class_counts: Any) -> dict[Any, int]:
+        """``{class: n}`` with every count a whole number >= 0 and every class one the model draws."""
+        if not isinstance(class_counts, Mapping):
+            raise InputError(f"class_counts must be a {{class: number of rows}} dict, got "
+                             f"{type(class_counts).__name__}.")
+        counts = {}
+        for label, n in class_counts.items():
+            if not _is_whole(n) or n < 0:
+                raise InputError(f"class_counts[{shown(label)}] = {n!r}: counts are whole numbers of rows, "
+                                 "0 or more.")
+            if n and label not in self.backends_:
+                raise InputError(f"class {shown(label)} has no trained generator; it can draw: "
+                                 f"{', '.join(map(shown, self.backends_))}.")
+            counts[label] = int(n)
+        return counts
 
     def _draw(self, class_counts: dict[Any, int], generator: torch.Generator,
               seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
@@ -440,9 +488,6 @@ class GANOverSampler(BaseEstimator):
         for label, n in class_counts.items():
             if n <= 0:
                 continue
-            if label not in self.backends_:
-                raise ValueError(f"class {label!r} has no trained generator; "
-                                 f"trained classes: {list(self.backends_)}.")
             index = int(np.searchsorted(self.classes_, label)) if self._conditional_ else 0
             model = self.backends_[label]
             if descriptions and label in descriptions:
@@ -549,15 +594,16 @@ class GANOverSampler(BaseEstimator):
         sampler._reference_ = read_reference(tensors, sampler.classes_, columns)
         return sampler
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, replace: bool = True) -> Path:
         """Save the fitted sampler to one ``.safetensors`` file (weights + JSON configuration).
 
         The write is atomic. With ``refine="interpolate"`` the file also holds
         the real rows of the classes it grows, which refinement anchors to.
-        Loading never unpickles (see :meth:`load`).
+        Loading never unpickles (see :meth:`load`). ``replace=False`` refuses
+        to replace a file that exists when the write completes.
         """
         config, tensors = self.get_state()
-        return write_safetensors(path, tensors, config)
+        return write_safetensors(path, tensors, config, replace=replace)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "auto",
@@ -629,18 +675,56 @@ class GANOverSampler(BaseEstimator):
                 values[key] = value
         return build_options(cls.Options, values, cls.name)
 
+    def _check_parameters(self) -> None:
+        """The sampler's own parameters (a backend's are checked by its Options); errors name them."""
+        for name in ("epochs", "batch_size", "checkpoint_every"):
+            value = getattr(self, name)
+            if value is not None and (not _is_whole(value) or value < 1):
+                raise OptionsError(f"{name}={value!r}: give a whole number >= 1, or None for the default.")
+        if self.n_jobs is not None and (not _is_whole(self.n_jobs) or self.n_jobs == 0):
+            raise OptionsError(f"n_jobs={self.n_jobs!r}: give None or 1 (one process), a number of "
+                               "processes, or -1 for every core.")
+        if isinstance(self.random_state, int | np.integer) and not isinstance(self.random_state, bool):
+            _checked_seed(self.random_state, "random_state")
+        elif self.random_state is not None and not isinstance(self.random_state, np.random.RandomState):
+            raise OptionsError(f"random_state={self.random_state!r}: give an int in [0, 2**32 - 1], a "
+                               "numpy RandomState, or None.")
+        if self.checkpoint is not None and Path(self.checkpoint).is_dir():
+            example = str(Path(self.checkpoint) / "run.ckpt.safetensors")
+            raise OptionsError(f"checkpoint={str(self.checkpoint)!r} is a folder; give a file name in it, "
+                               f"e.g. {example!r}.")
+        if not isinstance(self.verbose, bool | int | np.integer):
+            raise OptionsError(f"verbose={self.verbose!r}: give True or False.")
+
     def _control(self, class_index: int | None, resume: bool) -> TrainingControl:
         if resume and self.checkpoint is None:
-            raise ValueError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
+            raise OptionsError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
         path = None if self.checkpoint is None else Path(self.checkpoint)
         if path is not None and class_index is not None:
             path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
+        if path is not None:
+            # never overwrite a file of the user's (resuming reads it, and says if it is no checkpoint)
+            if not resume and path.exists() and format_of(path) != CHECKPOINT_FORMAT:
+                raise OptionsError(f"checkpoint file {str(path)!r} exists and is not a ganaug checkpoint, so "
+                                   "training would overwrite it; give checkpoint=... a new path.")
+            self.checkpoint_files_.append(path)
         return TrainingControl(path, self.checkpoint_every, resume)
 
     def _seed(self) -> int:
         if isinstance(self.random_state, (int, np.integer)) and not isinstance(self.random_state, bool):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _checked_seed(value: Any, name: str) -> int:
+    """An int seed in numpy's range [0, 2**32 - 1], or an OptionsError naming ``name``."""
+    if not _is_whole(value) or not 0 <= value < 2**32:
+        raise OptionsError(f"{name}={value!r}: give an int in [0, 2**32 - 1] (or None for a random seed).")
+    return int(value)
 
 
 # the sampler's own parameters, read off its signature (everything else is a backend option)

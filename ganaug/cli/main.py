@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ganaug._version import __version__
 from ganaug.cli import recipes, tasks
-from ganaug.errors import GanaugError, TrainingInterrupted, UsageError
+from ganaug.errors import GanaugError, TrainingInterrupted, UsageError, sigterm_as_interrupt
 from ganaug.options import options_help
 from ganaug.registry import get_backend, get_host
 
@@ -21,7 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        args.handler(args)
+        with sigterm_as_interrupt():  # `timeout`, Docker and Kubernetes stop a command as Ctrl-C does
+            args.handler(args)
     except (GanaugError, ValueError, FileNotFoundError, ImportError, FloatingPointError) as err:
         print(f"ganaug {args.command}: error: {err}", file=sys.stderr)
         return 2

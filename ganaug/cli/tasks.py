@@ -93,7 +93,7 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
     sampler = make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(X, y)
     table = X_res.assign(**{y_res.name or "label": y_res.to_numpy()})
-    write_table(table, out_path)
+    write_table(table, out_path, replace=force)
     added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
     print(f"wrote {len(table)} rows ({len(X)} original, {len(table) - len(X)} synthetic: {added}) "
           f"to {out_path}")
@@ -166,6 +166,11 @@ def train(output: str | None = None, data: str | None = None, target: str | None
         raise UsageError("train needs a model file: -o model.safetensors (or output = \"...\").")
     out_path = check_output(output, [data] if data else [], force, MODEL_SUFFIXES)
     ckpt = Path(checkpoint) if checkpoint else out_path.with_name(f"{out_path.stem}.ckpt.safetensors")
+    if ckpt.suffix.lower() not in MODEL_SUFFIXES:
+        raise UsageError(f"--checkpoint {str(ckpt)!r} must end in .safetensors.")
+    if ckpt.resolve() == out_path.resolve() or (data and ckpt.resolve() == Path(data).resolve()):
+        raise UsageError(f"--checkpoint {str(ckpt)!r} is the output or the input file; give it a path of "
+                         "its own.")
     if ckpt.exists() and not resume and not force:
         raise UsageError(f"a checkpoint of an earlier run exists at {str(ckpt)!r}: add --resume to "
                          "continue it, or --force to start over.")
@@ -174,9 +179,10 @@ def train(output: str | None = None, data: str | None = None, target: str | None
     sampler.fit(X, y, resume=resume)
     if not is_main_process():
         return sampler
-    sampler.save(out_path)
-    for stale in ckpt.parent.glob(f"{ckpt.stem}*{ckpt.suffix}"):  # per-class files too
-        stale.unlink()
+    sampler.save(out_path, replace=force)
+    for written in sampler.checkpoint_files_:  # this run's checkpoints, by name; nothing else
+        if written.exists() and written.resolve() != out_path.resolve():
+            written.unlink()
     grown = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
     print(f"trained {backend!r} on {len(X)} rows; saved to {out_path} (default draw: {grown}). "
           f"Sample with: ganaug sample {out_path} -o synthetic.csv")
@@ -199,7 +205,8 @@ def sample(model: str | None = None, output: str | None = None, counts: dict | s
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
     texts = _descriptions(sampler, descriptions)
-    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state, texts), out_path)
+    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state, texts), out_path,
+                               replace=force)
     print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
     return rows
 

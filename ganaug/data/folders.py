@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -54,15 +55,31 @@ def write_image_folder(images: np.ndarray, labels: np.ndarray, out: str | Path,
 
     out = Path(out)
     originals = originals or []
+    folders = {label: class_folder_name(label) for label in dict.fromkeys(labels)}  # checked before writing
     with atomic_folder(out) as staging:
         for i, (image, label) in enumerate(zip(images, labels)):
-            target = staging / str(label)
+            target = staging / folders[label]
             target.mkdir(exist_ok=True)
             if i < len(originals):
                 shutil.copy2(originals[i], target / originals[i].name)
             else:
                 Image.fromarray(np.asarray(image, dtype=np.uint8)).save(target / f"synthetic_{i:06d}.png")
     return out
+
+
+def class_folder_name(label: Any) -> str:
+    """The folder name of a class: its label as text, refused when it is not a plain name.
+
+    A label such as ``"../x"`` or ``"/tmp/x"`` would write outside the output
+    folder, and ``"."`` into it; such labels get an InputError.
+    """
+    name = str(label.item() if isinstance(label, np.generic) else label)
+    separators = {"/", "\\", os.sep, os.altsep or "/", "\0"}
+    if name in ("", ".", "..") or any(sep in name for sep in separators) or Path(name).is_absolute():
+        raise InputError(f"class label {name!r} cannot be a folder name (it is empty, '.', '..' or holds a "
+                         "path separator), so its images could land outside the output folder. Rename the "
+                         "class to a plain name.")
+    return name
 
 
 class ImageDataset(torch.utils.data.Dataset):

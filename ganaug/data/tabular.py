@@ -46,6 +46,27 @@ class _Column:
     low: float = 0.0  # numeric: seen range
     high: float = 0.0
     model: dict = field(default_factory=dict)  # numeric transform state
+    # integers beyond float64's exact range (2**53): values are encoded as their exact distance to this
+    offset: int | None = None
+
+
+EXACT_FLOAT_INTEGERS = 2**53  # float64 holds every integer up to this; beyond it, neighbours merge
+HUGE = 1e100  # numeric columns beyond this magnitude are scaled down for the mixtures (squares overflow)
+
+
+def _numeric_values(col: _Column, series: pd.Series) -> np.ndarray:
+    """A numeric column as float64 (relative to ``col.offset`` for big integers, exactly)."""
+    if col.offset is None:
+        return series.to_numpy(dtype=np.float64)
+    # uint64 arithmetic is exact modulo 2**64, and every distance to the minimum fits
+    distance = series.to_numpy().astype(np.uint64) - np.uint64(col.offset % 2**64)
+    return distance.astype(np.float64)
+
+
+def _from_relative(values: np.ndarray, col: _Column) -> np.ndarray:
+    """Decoded distances back to the column's integers (see :func:`_numeric_values`)."""
+    exact = np.round(values).astype(np.uint64) + np.uint64(col.offset % 2**64)
+    return exact.astype(np.dtype(col.dtype).newbyteorder("="), casting="unsafe")
 
 
 def is_categorical(series: pd.Series) -> bool:
@@ -105,7 +126,10 @@ class TabularCodec:
         if col.categorical:
             col.levels = np.asarray(sorted(series.unique(), key=_sort_key), dtype=object)
             return col
-        values = series.to_numpy(dtype=np.float64)
+        if pd.api.types.is_integer_dtype(series.dtype) and len(series) and \
+                max(abs(int(series.min())), abs(int(series.max()))) > EXACT_FLOAT_INTEGERS:
+            col.offset = int(series.min())
+        values = _numeric_values(col, series)
         col.low, col.high = float(values.min()), float(values.max())
         if col.high > col.low and self.numeric != "mode":  # modes: fitted together below
             col.model = getattr(self, f"_fit_{self.numeric}")(values)
@@ -119,9 +143,11 @@ class TabularCodec:
         rows = np.arange(len(frame))
         if len(rows) > self.mixture_subsample:
             rows = np.sort(self._rng.choice(rows, self.mixture_subsample, replace=False))
-        values = np.column_stack([frame[c.name].to_numpy(dtype=np.float64)[rows] for c in varying])
-        for col, model in zip(varying, fit_mixtures(values, self.max_modes)):
-            col.model = model
+        values = np.column_stack([_numeric_values(c, frame[c.name])[rows] for c in varying])
+        magnitude = np.abs(values).max(axis=0)
+        scales = np.where(magnitude > HUGE, magnitude, 1.0)  # squares of values near 1e308 overflow
+        for col, model, scale in zip(varying, fit_mixtures(values / scales, self.max_modes), scales):
+            col.model = model if scale == 1.0 else {**model, "scale": scale}
 
     def _fit_quantile(self, values: np.ndarray) -> dict:
         quantiles = QuantileTransformer(n_quantiles=min(1000, len(values)), subsample=10**9)
@@ -171,11 +197,12 @@ class TabularCodec:
             return np.eye(len(col.levels))[codes]
         if not col.model:
             return np.zeros((len(series), 0))
-        values = series.to_numpy(dtype=np.float64)
+        values = _numeric_values(col, series)
         return getattr(self, f"_encode_{self.numeric}")(col.model, values)
 
     def _encode_mode(self, model: dict, values: np.ndarray) -> np.ndarray:
         means, stds = model["means"], model["stds"]
+        values = values / model.get("scale", 1.0)
         z = (values[:, None] - means) / stds  # (n, k)
         log_p = np.log(model["weights"]) - np.log(stds) - 0.5 * z**2
         probs = np.exp(log_p - log_p.max(axis=1, keepdims=True))
@@ -214,6 +241,8 @@ class TabularCodec:
         else:
             values = getattr(self, f"_decode_{self.numeric}")(col.model, block)
         values = np.clip(values, col.low, col.high)
+        if col.offset is not None:
+            return pd.Series(_from_relative(values, col)).astype(col.dtype)
         if pd.api.types.is_integer_dtype(col.dtype):
             values = np.round(values)
         return pd.Series(values).astype(col.dtype)
@@ -221,7 +250,7 @@ class TabularCodec:
     def _decode_mode(self, model: dict, block: np.ndarray) -> np.ndarray:
         modes = block[:, 1:].argmax(axis=1)
         alpha = np.clip(block[:, 0], -1, 1)
-        return alpha * 4 * model["stds"][modes] + model["means"][modes]
+        return (alpha * 4 * model["stds"][modes] + model["means"][modes]) * model.get("scale", 1.0)
 
     def _decode_quantile(self, model: dict, block: np.ndarray) -> np.ndarray:
         # QuantileTransformer.inverse_transform is np.interp over evenly spaced references, so the
@@ -252,12 +281,15 @@ def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
     if numeric == "quantile" and model:
         fitted = model["quantiles"]
         model = {"quantiles": fitted.quantiles_.ravel(), "references": fitted.references_}
-    return {
+    state = {
         "name": json_scalar(col.name), "dtype": dtype_state(col.dtype), "categorical": col.categorical,
         "levels": None if col.levels is None else [json_scalar(v) for v in col.levels],
         "low": col.low, "high": col.high,
         "model": {k: np.asarray(v, dtype=np.float64).tolist() for k, v in model.items()},
     }
+    if col.offset is not None:
+        state["offset"] = col.offset
+    return state
 
 
 def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
@@ -271,7 +303,7 @@ def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
         model = {"quantiles": quantiles}
     levels = None if state["levels"] is None else np.asarray(state["levels"], dtype=object)
     return _Column(state["name"], dtype_from_state(state["dtype"]), state["categorical"], levels,
-                   state["low"], state["high"], model)
+                   state["low"], state["high"], model, state.get("offset"))
 
 
 def dtype_state(dtype: Any) -> Any:

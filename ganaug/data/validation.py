@@ -14,18 +14,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 from imblearn.utils import check_sampling_strategy
+from sklearn.utils.multiclass import type_of_target
 
 from ganaug.data.image import ImageCodec
 from ganaug.data.tabular import TabularCodec
-from ganaug.errors import InputError
+from ganaug.errors import InputError, shown
 
 
 def check_target(y: Any, n_rows: int) -> np.ndarray:
-    """Return ``y`` as a 1-D array after checking length, NaNs and class count."""
-    y_arr = np.asarray(y)
+    """``y`` as a 1-D array of class labels, after checking its shape, length, type and classes.
+
+    A one-hot ``(n, k)`` target (imbalanced-learn's one-vs-all form) becomes
+    the column index of each row; :func:`restore_target` gives it back one-hot.
+    """
+    if y is None:
+        raise InputError("GANOverSampler requires y to be passed, but the target y is None; give the class "
+                         "label of every row of X.")
+    if isinstance(y, str) or np.ndim(y) == 0:
+        raise InputError(f"y must be one class label per row of X, not one {type(y).__name__} value.")
+    y_arr = np.asarray(y.to_numpy() if isinstance(y, pd.DataFrame | pd.Series) else y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr.ravel()
+    if y_arr.ndim == 2:
+        y_arr = _one_hot_labels(y_arr)
     if y_arr.ndim != 1:
         raise InputError(f"y must be 1-D (one label per row); got shape {y_arr.shape}.")
     if len(y_arr) != n_rows:
@@ -34,27 +47,104 @@ def check_target(y: Any, n_rows: int) -> np.ndarray:
         )
     if pd.isna(y_arr).any():
         raise InputError("y contains missing labels (NaN/None): drop or label those rows first.")
-    if len(np.unique(y_arr)) < 2:
-        raise InputError(
-            f"y has a single class ({y_arr[0]!r}); oversampling needs at least 2 classes."
-        )
+    _check_label_types(y_arr)
+    if type_of_target(y_arr) in ("continuous", "continuous-multioutput"):
+        raise InputError("Unknown label type: y looks continuous (float values such as "
+                         f"{shown(y_arr[0])}), but oversampling needs class labels. Bin it into classes "
+                         "first (e.g. pandas.cut), or use a regression method instead.")
+    classes = np.unique(y_arr)
+    if len(classes) < 2:
+        raise InputError(f"y has one class ({shown(classes[0])}); oversampling needs at least 2 classes.")
     return y_arr
+
+
+def _one_hot_labels(y: np.ndarray) -> np.ndarray:
+    """The class index of each row of a one-hot ``(n, k)`` target, or an InputError for anything else."""
+    values = np.asarray(y, dtype=object)
+    binary = np.isin(values, [0, 1, True, False]).all() and not pd.isna(values).any()
+    if not binary or not (values.astype(int).sum(axis=1) == 1).all():
+        raise InputError(f"y of shape {y.shape}: multilabel and multioutput targets are not supported. Give "
+                         "one label per row, or a one-hot array with exactly one 1 per row.")
+    return values.astype(int).argmax(axis=1)
+
+
+def _check_label_types(y: np.ndarray) -> None:
+    if y.dtype != object:
+        return
+    kinds = {"number" if _is_number(v) else type(v).__name__ for v in y}
+    if len(kinds) > 1:
+        raise InputError(f"y mixes label types ({', '.join(sorted(kinds))}), e.g. 1 and '1' would be two "
+                         "classes; make every label one type first, e.g. y.astype(str).")
+    if kinds - {"number", "str", "bool"}:
+        raise InputError(f"y holds {kinds.pop()} values; class labels must be numbers, strings or booleans.")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
 
 
 def as_table(X: Any) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], Any]]:
     """Return ``X`` as a DataFrame and a function that turns a frame back into X's type."""
     if isinstance(X, pd.DataFrame):
-        _check_frame(X)
-        return X, _restore_frame(X)
-    array = np.asarray(X)
+        _check_shape_and_names(X)
+        frame = _numbers_as_numeric(X)
+        _check_frame(frame)
+        return frame, _restore_frame(X)
+    if scipy.sparse.issparse(X):
+        return _sparse_as_table(X)
+    if isinstance(X, pd.Series):
+        raise InputError("X is a pandas Series (one column); give a DataFrame, e.g. X.to_frame().")
+    array = np.asarray(X, dtype=object) if isinstance(X, list | tuple) and _ragged(X) else np.asarray(X)
+    if array.dtype == object and array.ndim == 1 and len(array) and isinstance(array[0], list | tuple):
+        raise InputError("X has rows of different lengths; every row needs the same columns.")
+    if array.ndim == 4 and array.shape[-1] not in (1, 3, 4):
+        raise InputError(f"X of shape {array.shape} looks like images with {array.shape[-1]} channels; "
+                         "images need 1 (grey), 3 (RGB) or 4 (RGBA) channels, as (n, H, W[, C]).")
     if array.ndim != 2:
         raise InputError(
             f"tabular X must be 2-D (rows x columns); got shape {array.shape}. "
-            "Image arrays (n, H, W[, C]) need a backend whose data kinds include 'image'."
+            "Images are (n, H, W) or (n, H, W, C) arrays, for a backend whose data kinds include 'image'."
         )
-    frame = pd.DataFrame(array)
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise InputError("Complex data not supported: X is complex-valued; split it into real and imaginary "
+                         "columns.")
+    frame = _numbers_as_numeric(pd.DataFrame(array))
     _check_frame(frame)
+    if isinstance(X, list | tuple):
+        return frame, lambda out: out.to_numpy(dtype=array.dtype).tolist()
     return frame, lambda out: out.to_numpy(dtype=array.dtype)
+
+
+SPARSE_DENSE_LIMIT = 2**29  # bytes of the dense float64 copy a sparse X may take (512 MiB)
+
+
+def _sparse_as_table(X: Any) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], Any]]:
+    """A small sparse matrix or array densified; its result comes back in X's sparse format."""
+    n_rows, n_columns = X.shape
+    if n_rows * n_columns * 8 > SPARSE_DENSE_LIMIT:
+        gib = n_rows * n_columns * 8 / 2**30
+        raise InputError(f"sparse X of shape {X.shape} would take {gib:.1f} GiB as the dense table a GAN "
+                         "trains on; sparse input is not supported at that size. Reduce the columns first "
+                         "(e.g. sklearn.decomposition.TruncatedSVD).")
+    frame = pd.DataFrame(X.toarray())
+    _check_frame(frame)
+    return frame, lambda out: type(X)(out.to_numpy(dtype=X.dtype)).asformat(X.format)
+
+
+def _ragged(rows: list | tuple) -> bool:
+    return len({len(r) if isinstance(r, list | tuple | np.ndarray) else -1 for r in rows}) > 1
+
+
+def _numbers_as_numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns that hold only numbers become numeric (as scikit-learn treats them)."""
+    numbers = [name for name in frame.columns if frame[name].dtype == object and len(frame)
+               and all(_is_number(v) for v in frame[name])]
+    if not numbers:
+        return frame
+    frame = frame.copy()
+    for name in numbers:
+        frame[name] = pd.to_numeric(frame[name])
+    return frame
 
 
 def _restore_frame(X: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -66,12 +156,20 @@ def _restore_frame(X: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return restore
 
 
-def _check_frame(frame: pd.DataFrame) -> None:
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise InputError(f"X is empty (shape {frame.shape}); give at least one row and column.")
+def _check_shape_and_names(frame: pd.DataFrame) -> None:
+    if frame.shape[1] == 0:
+        raise InputError(f"X is empty: 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required; "
+                         "give at least one column.")
+    if frame.shape[0] == 0:
+        raise InputError(f"X is empty: 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required; "
+                         "give at least one row.")
     duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if duplicated:
         raise InputError(f"X has duplicate column names {duplicated}; rename them to be unique.")
+
+
+def _check_frame(frame: pd.DataFrame) -> None:
+    _check_shape_and_names(frame)
     for name, dtype in frame.dtypes.items():
         if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
             raise InputError(
@@ -79,7 +177,10 @@ def _check_frame(frame: pd.DataFrame) -> None:
                 "Convert it to numbers (e.g. df[col].astype('int64') or date parts) or drop it."
             )
         if pd.api.types.is_complex_dtype(dtype):
-            raise InputError(f"column {name!r} is complex-valued; split it into real columns.")
+            raise InputError(f"Complex data not supported: column {name!r} is complex-valued; split it into "
+                             "real and imaginary columns.")
+        if pd.api.types.is_object_dtype(dtype):
+            _check_object_values(frame[name])
     missing = frame.columns[frame.isna().any()].tolist()
     if missing:
         raise InputError(
@@ -94,13 +195,27 @@ def _check_frame(frame: pd.DataFrame) -> None:
         raise InputError(f"X has infinite values in columns {infinite[:10]}; replace or drop them.")
 
 
+def _check_object_values(column: pd.Series) -> None:
+    """Object columns hold categories: strings, booleans or numbers, nothing unhashable or nested."""
+    allowed = str | bool | int | float | np.generic
+    odd = next((v for v in column if not (v is None or isinstance(v, allowed))), None)
+    if odd is not None:
+        raise InputError(f"column {column.name!r} holds {type(odd).__name__} values such as {odd!r}; a "
+                         "column holds numbers, strings, booleans or categories. Flatten or encode it first.")
+
+
 def restore_target(y: Any, y_arr: np.ndarray, y_new: np.ndarray) -> Any:
-    """Append synthetic labels to ``y`` in the caller's container type."""
+    """Append synthetic labels to ``y`` in the caller's container type (one-hot stays one-hot)."""
     values = np.concatenate([y_arr, y_new.astype(y_arr.dtype)])
+    if np.ndim(y) == 2 and np.shape(y)[1] > 1:  # one-hot in, one-hot out
+        one_hot = np.eye(np.shape(y)[1], dtype=np.asarray(y).dtype)[values]
+        return pd.DataFrame(one_hot, columns=y.columns) if isinstance(y, pd.DataFrame) else one_hot
     if isinstance(y, pd.Series):
         return pd.Series(values, name=y.name).astype(y.dtype)
     if isinstance(y, pd.DataFrame):
         return pd.DataFrame({y.columns[0]: values}).astype(y.dtypes.to_dict())
+    if isinstance(y, list | tuple):
+        return values.tolist()
     return values
 
 
@@ -122,10 +237,16 @@ def _check_not_free_text(column: pd.Series) -> None:
 
 def target_counts(sampling_strategy: Any, y: np.ndarray) -> dict[Any, int]:
     """``{class: rows to add}`` from any of imbalanced-learn's ``sampling_strategy`` forms (or InputError)."""
+    if sampling_strategy is None:
+        raise InputError("sampling_strategy=None: use 'auto' (grow every class to the largest), a float, "
+                         "a {class: rows after resampling} dict or a callable y -> dict.")
     try:
         strategy = check_sampling_strategy(sampling_strategy, y, "over-sampling")
-    except ValueError as err:
-        raise InputError(f"sampling_strategy={sampling_strategy!r}: {err}") from None
+    except (ValueError, TypeError, AttributeError, KeyError) as err:
+        shown = getattr(sampling_strategy, "__name__", None) or repr(sampling_strategy)
+        raise InputError(f"sampling_strategy={shown}: {err}. Use 'auto', 'minority', 'not majority', a float "
+                         "(binary), a {class: rows after resampling} dict, or a callable y -> such a dict.") \
+            from None
     return {label: int(n) for label, n in strategy.items()}
 
 
@@ -135,9 +256,9 @@ def check_classes_to_grow(y: np.ndarray, grow: list[Any]) -> None:
     single = [label for label, n in zip(labels, counts) if n < 2 and label in grow]
     if single:
         raise InputError(
-            f"class(es) {single} have a single row: no generator can learn a distribution from one "
-            "example (it would only copy it). Collect more rows, drop the class, or leave it out "
-            "of sampling_strategy (e.g. a dict without it)."
+            f"class(es) {', '.join(map(shown, single))} have a single row: no generator can learn a "
+            "distribution from one example (it would only copy it). Collect more rows, drop the class, or "
+            "leave it out of sampling_strategy (e.g. a dict without it)."
         )
 
 

@@ -245,7 +245,7 @@ def _resample_fold(frame, X_tr, y_tr, sampler):
 def _resample_image_fold(images, X_tr, y_tr, sampler):
     """Images: classifiers see flattened pixels scaled to [0, 1]; imbalanced-learn samplers too."""
     pixels = FunctionTransformer(_flatten_pixels, kw_args={"scale": _pixel_scale(images)})
-    if isinstance(sampler, BaseSampler):  # ROS, SMOTE & co. take 2-D arrays: pixels
+    if isinstance(sampler, BaseSampler) and not isinstance(sampler, GANOverSampler):  # ROS, SMOTE: pixels
         _fit_neighbours(sampler, y_tr)
         X_fit, y_fit = sampler.fit_resample(pixels.fit_transform(X_tr), y_tr)
         return X_fit, y_fit, pixels

@@ -117,8 +117,10 @@ class PluginHost:
         self._origins = {kind: {} for kind in KINDS}
         self._registry_failures = []
         for kind in KINDS:
-            # call each implementation on its own, so one that raises is isolated and attributed
-            for impl in getattr(self.manager.hook, f"register_{kind}").get_hookimpls():
+            # call each implementation on its own, so one that raises is isolated and attributed; ganaug's
+            # own first, so a plugin reusing one of their names is refused, never taking the built-in's place
+            impls = getattr(self.manager.hook, f"register_{kind}").get_hookimpls()
+            for impl in sorted(impls, key=lambda impl: self._dist(impl.plugin_name)[0] != "ganaug"):
                 try:
                     impl.function(register=self._registrar(kind, impl.plugin_name))
                 except Exception as err:
@@ -131,7 +133,9 @@ class PluginHost:
                 value = _CHECKS[kind](*args)
                 taken = self._origins[kind].get(name)
                 if taken:
-                    raise ValueError(f"{kind[:-1]} name {name!r} is taken by {taken}")
+                    owner, newcomer = self._dist(taken), self._dist(plugin_name)
+                    raise ValueError(f"{kind[:-1]} name {name!r} is taken by {taken} ({' '.join(owner)}); "
+                                     f"{plugin_name} ({' '.join(newcomer)}) may not replace it. Rename it.")
             except (TypeError, ValueError) as err:
                 self._registry_failure(plugin_name, err, kind, name)
                 return

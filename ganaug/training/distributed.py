@@ -41,6 +41,12 @@ def init_distributed() -> None:
     if "MASTER_ADDR" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise RuntimeError("distributed training needs the environment torchrun sets up: launch with "
                            "`torchrun --nproc-per-node N -m ganaug.cli train ... --distributed`.")
+    missing = [name for name in ("RANK", "LOCAL_RANK") if name not in os.environ]
+    if missing:  # joining the group would wait forever for processes nobody started
+        raise RuntimeError(f"WORLD_SIZE={os.environ['WORLD_SIZE']} is set, but this process has no "
+                           f"{' or '.join(missing)}: it was not started by torchrun. Launch with `torchrun "
+                           "--nproc-per-node N -m ganaug.cli train ...`, or unset WORLD_SIZE to train in one "
+                           "process.")
     if torch.cuda.is_available():
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")

@@ -22,7 +22,7 @@ from torch import nn
 from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data.tabular import Span
 from ganaug.devices import is_distributed, is_main_process, rank
-from ganaug.errors import DivergenceError, TrainingInterrupted
+from ganaug.errors import DivergenceError, TrainingInterrupted, sigterm_as_interrupt
 from ganaug.losses import AdversarialLoss
 from ganaug.nn import one_hot
 from ganaug.options import OptionsBase
@@ -49,7 +49,7 @@ SAMPLE_CHUNK = 8192
 class LoopOptions(OptionsBase):
     """Options of the training loop, shared by every adversarial backend."""
 
-    epochs: int | None = None  # passes over the rows; None: as many as `steps` needs
+    epochs: int | None = None  # passes over the rows; None: exactly `steps` generator steps
     steps: int = 600  # generator steps when epochs is None, whatever the data size
     batch_size: int = 256  # rows per step (drawn with replacement, so tiny data is fine)
     noise_dim: int = 64  # size of the generator's latent vector z
@@ -305,12 +305,23 @@ class AdversarialBackend(Backend):
         self._parallel = self._training_nets()
         self.batches = ClassBatches(data.y, data.n_classes, opts.class_balance)
         self.batch_ = max(self.pac, opts.batch_size // self.pac * self.pac)
-        steps = max(1, math.ceil(len(data.X) / self.batch_))
-        epochs = opts.epochs or max(1, round(opts.steps / steps))
-        self.total_steps_ = epochs * steps  # generator steps of the whole run (for schedules)
-        self._train_epochs(epochs, steps, self.control or TrainingControl())
+        epochs = self.epoch_lengths(len(data.X))
+        self.total_steps_ = sum(epochs)  # generator steps of the whole run (for schedules)
+        self._train_epochs(epochs, self.control or TrainingControl())
         del self.data_, self.batches, self._parallel
         return self
+
+    def epoch_lengths(self, n_rows: int) -> list[int]:
+        """Generator steps of each epoch: ``epochs`` passes over the rows, else exactly ``steps`` steps.
+
+        An epoch is one pass over the rows (``ceil(n_rows / batch_)`` steps);
+        a run of ``steps`` ends with a shorter epoch where they do not divide.
+        """
+        per_epoch = max(1, math.ceil(n_rows / self.batch_))
+        if self.options.epochs is not None:
+            return [per_epoch] * self.options.epochs
+        total = self.options.steps
+        return [per_epoch] * (total // per_epoch) + ([total % per_epoch] if total % per_epoch else [])
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
         return super().restore(self._adopt(data), state)
@@ -341,18 +352,20 @@ class AdversarialBackend(Backend):
             return torch.compile(WithLogits(self.generator)), torch.compile(self.critic)
         return None
 
-    def _train_epochs(self, epochs: int, steps: int, control: TrainingControl) -> None:
-        """Epochs of ``steps`` steps, with snapshots every few epochs (see ganaug.training.checkpoints)."""
+    def _train_epochs(self, lengths: list[int], control: TrainingControl) -> None:
+        """Epochs of ``lengths[i]`` steps, with snapshots every few epochs (ganaug.training.checkpoints)."""
+        epochs = len(lengths)
         snapshot = self._first_snapshot(control)
         epoch, every, log = snapshot.epoch, control.interval(epochs), LossLog()
         bar = progress_bar(epochs, epoch, self.progress, self.name)
         while epoch < epochs:
             try:
-                for _ in range(steps):
-                    self.before_step()
-                    for _ in range(self.options.n_critic):
-                        log.add(critic=self.critic_step())
-                    log.add(generator=self.generator_step())
+                with sigterm_as_interrupt():  # a stopped container saves its checkpoint too
+                    for _ in range(lengths[epoch]):
+                        self.before_step()
+                        for _ in range(self.options.n_critic):
+                            log.add(critic=self.critic_step())
+                        log.add(generator=self.generator_step())
             except KeyboardInterrupt:
                 raise self._interrupted(control, snapshot, epoch) from None
             losses = log.epoch_means()
