@@ -190,6 +190,10 @@ class Backend:
         """The trained torch modules, by name (used for state and device moves)."""
         return {k: v for k, v in vars(self).items() if isinstance(v, nn.Module)}
 
+    def prepare(self, data: TrainingData) -> TrainingData:
+        """The data as this backend's nets see it (default: as given); ``fit`` and loading call it first."""
+        return data
+
     def build(self, data: TrainingData) -> None:
         """Create the torch modules for data shaped like ``data`` (untrained).
 
@@ -221,7 +225,7 @@ class Backend:
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> Backend:
         """A fitted backend again: :meth:`build` for ``data``'s shape, then the saved weights."""
-        self.build(data)
+        self.build(self.prepare(data))
         self.load_state_dict(state)
         return self
 
@@ -243,15 +247,29 @@ class Backend:
         the tensors do not fit this backend.
         """
         options = restore_options(cls, description["options"], format_version)
-        layout = tuple(Span(**span) for span in description["layout"])
-        shape = description["sample_shape"] or [sum(span.width for span in layout)]
-        kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
-        no_rows = torch.zeros(0, *shape, device=device)
-        no_labels = torch.zeros(0, dtype=torch.long, device=device)
-        empty = TrainingData(no_rows, no_labels, description["n_classes"], layout, kind)
         try:
-            return cls(options, device).restore(empty, tensors)
-        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as err:
+            layout = tuple(Span(**span) for span in description["layout"])
+            shape = [int(side) for side in description["sample_shape"] or [sum(s.width for s in layout)]]
+        except (TypeError, ValueError) as err:
+            raise ModelFileError(f"the saved data shape of backend {cls.name!r} is invalid: {err}") from None
+        kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
+
+        def empty(on: torch.device) -> TrainingData:  # the data's shape, without rows
+            rows, labels = torch.zeros(0, *shape, device=on), torch.zeros(0, dtype=torch.long, device=on)
+            return TrainingData(rows, labels, description["n_classes"], layout, kind)
+
+        try:
+            # build on the meta device first: nothing is allocated, so a tampered width costs no memory,
+            # and the file's tensors must have the shapes the options imply before anything real is built
+            with torch.device("meta"):
+                skeleton = cls(options, torch.device("meta"))
+                skeleton.build(skeleton.prepare(empty(torch.device("meta"))))
+                expected = skeleton.state_dict()
+            _check_tensors(cls, expected, tensors)
+            return cls(options, device).restore(empty(device), tensors)
+        except ModelFileError:
+            raise
+        except (RuntimeError, KeyError, ValueError, TypeError, IndexError, NotImplementedError) as err:
             raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {err}") from None
 
     def save(self, path: str | Path) -> Path:
@@ -281,6 +299,26 @@ class Backend:
         for module in self.modules().values():
             module.to(self.device)
         return self
+
+
+def _check_tensors(cls: type[Backend], expected: dict[str, torch.Tensor],
+                   found: dict[str, torch.Tensor]) -> None:
+    """The file's tensors are the ones the backend builds: same names, dtypes and shapes.
+
+    State tensors (``state_tensors``) hold data, so only their trailing dimensions must agree.
+    """
+    missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    if missing or extra:
+        raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: missing {missing[:5]}, "
+                             f"unexpected {extra[:5]}.")
+    for key, want in expected.items():
+        got = found[key]
+        data = key in cls.state_tensors
+        if got.dtype != want.dtype or (got.shape[1:] if data else got.shape) != (want.shape[1:] if data
+                                                                                  else want.shape):
+            raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {key!r} is "
+                                 f"{tuple(got.shape)} {got.dtype}, its options make it {tuple(want.shape)} "
+                                 f"{want.dtype}.")
 
 
 def restore_options(cls: type[Backend], saved: dict[str, Any], format_version: int) -> Any:

@@ -35,22 +35,56 @@ _MODEL_SCHEMA: dict[str, tuple[type, ...]] = {
 }
 
 
+MAX_COUNT = 2**31  # more synthetic rows than this in a saved default draw: a damaged or tampered file
+LABEL_DTYPE_KINDS = "biufUO"  # booleans, integers, floats, strings and objects (mixed labels)
+
+
 def check_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The configuration, checked against the schema; raises :class:`ModelFileError` naming what is wrong."""
+    """The configuration, checked against the schema; raises :class:`ModelFileError` naming what is wrong.
+
+    Only the structure and the plain values are checked here; the backend's
+    options, the codec's state and the tensors are checked where they are used.
+    """
     _check_fields(config, _SCHEMA, "the model configuration")
+    try:
+        dtype = np.dtype(config["classes_dtype"])
+    except (TypeError, ValueError):
+        raise ModelFileError(f"classes_dtype {config['classes_dtype']!r} is not a dtype.") from None
+    if dtype.kind not in LABEL_DTYPE_KINDS:
+        raise ModelFileError(f"classes_dtype {config['classes_dtype']!r} is not a label dtype.")
+    classes = config["classes"]
+    if not classes or not all(v is None or isinstance(v, str | int | float | bool) for v in classes) or \
+            len(set(map(repr, classes))) != len(classes):
+        raise ModelFileError("classes must be a list of distinct labels (strings, numbers or booleans).")
+    known = set(map(repr, classes))
+    n_models = len(config["models"])
     for index, model in enumerate(config["models"]):
         if not isinstance(model, dict):
             raise ModelFileError(f"models[{index}] of the model configuration is not a mapping.")
         _check_fields(model, _MODEL_SCHEMA, f"models[{index}]")
-    n_models = len(config["models"])
+        if not 1 <= model["n_classes"] <= len(classes) + 1:
+            raise ModelFileError(f"models[{index}] has n_classes={model['n_classes']} for {len(classes)} "
+                                 "classes.")
+        if not all(isinstance(side, int) and not isinstance(side, bool) and side > 0
+                   for side in model["sample_shape"]) or len(model["sample_shape"]) not in (0, 1, 3):
+            raise ModelFileError(f"models[{index}] has an invalid sample_shape {model['sample_shape']!r}.")
     for entry in config["model_of_class"]:
-        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)
-                and 0 <= entry[1] < n_models):
-            raise ModelFileError(f"model_of_class entry {entry!r} names none of the {n_models} models.")
+        if not (isinstance(entry, list) and len(entry) == 2 and _whole(entry[1]) and 0 <= entry[1] < n_models
+                and repr(entry[0]) in known):
+            raise ModelFileError(f"model_of_class entry {entry!r} names no class, or none of the {n_models} "
+                                 "models.")
     for entry in config["sampling_strategy"]:
-        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)):
-            raise ModelFileError(f"sampling_strategy entry {entry!r} is not a [class, count] pair.")
+        if not (isinstance(entry, list) and len(entry) == 2 and _whole(entry[1])
+                and 0 <= entry[1] <= MAX_COUNT and repr(entry[0]) in known):
+            raise ModelFileError(f"sampling_strategy entry {entry!r} is not a [class, count] pair with a "
+                                 f"count from 0 to {MAX_COUNT}.")
+    if not 0 <= config["seed"] < 2**32:
+        raise ModelFileError(f"seed {config['seed']} is not in [0, 2**32 - 1].")
     return config
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_fields(mapping: dict[str, Any], schema: dict[str, tuple[type, ...]], where: str) -> None:
@@ -84,9 +118,13 @@ def read_reference(tensors: dict[str, torch.Tensor], classes: np.ndarray,
     """The ``(rows, labels)`` that :func:`reference_tensors` saved, or None when the file has none."""
     if "reference.labels" not in tensors:
         return None
+    rows = len(tensors["reference.labels"])
     data = {}
     for i, col in enumerate(columns):
         values = tensors[f"reference.{i}"].numpy()
+        if values.shape != (rows,):
+            raise ModelFileError(f"the saved real rows disagree: column {i} has shape {values.shape}, the "
+                                 f"labels {rows} rows.")
         if col.categorical:
             values = col.levels[values]
         data[col.name] = pd.Series(values).astype(col.dtype)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -559,9 +560,36 @@ class GANOverSampler(BaseOverSampler):
         or the tensors do not fit together.
         """
         config = check_config(config)
+        try:
+            return cls._from_checked_state(config, tensors, device, backend)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OverflowError,
+                RuntimeError, NotImplementedError) as err:  # what the schema let through but does not fit
+            raise ModelFileError(f"the model file is damaged or was changed by hand: {type(err).__name__}: "
+                                 f"{err}") from None
+
+    @classmethod
+    def _from_checked_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor],
+                            device: str | torch.device, backend: type[Backend] | None) -> GANOverSampler:
+        backend_cls = backend or _registered(config["backend"])
         params = config["params"]
+        if backend is None and params.get("backend", config["backend"]) != config["backend"]:
+            raise ModelFileError(f"the model names backend {config['backend']!r} but its parameters "
+                                 f"{params.get('backend')!r}.")
+        options = {f.name for f in dataclasses.fields(backend_cls.Options)}
+        unknown = sorted(k for k in params if k not in SAMPLER_PARAMS and k not in options)
+        if unknown:  # setting them would shadow the sampler's methods or attributes (`generate`, `fit`)
+            raise ModelFileError(f"the model's parameters name {unknown[:5]}, which are neither "
+                                 f"GANOverSampler parameters nor options of backend {backend_cls.name!r}.")
         known = {k: v for k, v in params.items() if k in SAMPLER_PARAMS}
         sampler = cls(**known, **{k: v for k, v in params.items() if k not in SAMPLER_PARAMS})
+        try:
+            sampler._check_parameters()
+            build_options(backend_cls.Options, {k: params[k] for k in sampler._backend_option_names},
+                          backend_cls.name)
+        except OptionsError as err:
+            raise ModelFileError(f"the model's parameters are invalid: {err}") from None
         sampler.device = device
         sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
         sampler.sampling_strategy_ = {sampler._label(k): v for k, v in config["sampling_strategy"]}
@@ -577,13 +605,15 @@ class GANOverSampler(BaseOverSampler):
         sampler.target_name_ = config.get("target_name")
         if config.get("feature_names_in") is not None:
             sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
-        backend_cls = backend or _registered(config["backend"])
         if backend is not None:
             sampler.backend = backend
         layout = [dataclasses.asdict(span) for span in sampler.codec_.layout_]
         version = config.get("format_version", 1)
         models = []
         for index, spec in enumerate(config["models"]):
+            if spec["sample_shape"] and math.prod(spec["sample_shape"]) != sampler.codec_.n_features_:
+                raise ModelFileError(f"models[{index}] draws samples of shape {spec['sample_shape']}, but "
+                                     f"its codec decodes {sampler.codec_.n_features_} values a sample.")
             prefix = f"backend{index}."
             state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
             description = {**spec, "layout": layout,
@@ -695,6 +725,13 @@ class GANOverSampler(BaseOverSampler):
                                f"e.g. {example!r}.")
         if not isinstance(self.verbose, bool | int | np.integer):
             raise OptionsError(f"verbose={self.verbose!r}: give True or False.")
+        if self.conditioning not in ("auto", "conditional", "per-class"):
+            raise OptionsError(f"conditioning={self.conditioning!r}: use 'auto', 'conditional' or "
+                               "'per-class'.")
+        if not isinstance(self.backend, str) and not (isinstance(self.backend, type)
+                                                      and issubclass(self.backend, Backend)):
+            raise OptionsError(f"backend={self.backend!r}: give a registered name (ganaug.list_backends()) "
+                               "or a Backend subclass.")
 
     def _control(self, class_index: int | None, resume: bool) -> TrainingControl:
         if resume and self.checkpoint is None:

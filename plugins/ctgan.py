@@ -125,10 +125,12 @@ class CTGANBackend(AdversarialBackend):
             self.cond_spans.append((offset, offset + s.width))
             offset += s.width
         # (w,) which discrete column each condition slot belongs to
-        self.cond_groups = torch.repeat_interleave(torch.tensor([s.width for s in spans], dtype=torch.long))
-        self.cond_groups = self.cond_groups.to(self.device)
-        onehots = data.X[:, self.discrete_cols.to(data.X.device)].cpu()  # (n, w)
-        counts = torch.zeros(data.n_classes, width).index_add_(0, data.y.cpu(), onehots)
+        self.cond_groups = torch.tensor([g for g, s in enumerate(spans) for _ in range(s.width)],
+                                        dtype=torch.long, device=self.device)
+        counts = torch.zeros(data.n_classes, width)
+        if len(data.X):  # training; a loaded model gets its frequencies from the file
+            onehots = data.X[:, self.discrete_cols.to(data.X.device)].cpu()  # (n, w)
+            counts.index_add_(0, data.y.cpu(), onehots)
         self.class_frequencies = counts / counts.clamp(min=1).sum(1, keepdim=True)  # per column slot
 
     def condition_dim(self, data: TrainingData) -> int:

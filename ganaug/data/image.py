@@ -27,15 +27,18 @@ class ImageCodec:
 
     def fit(self, images: np.ndarray) -> ImageCodec:
         """Learn the images' shape, dtype and value range; sets ``side_`` and ``n_features_``."""
-        self.shape_ = images.shape[1:]  # (H, W) or (H, W, C)
-        self.dtype_ = images.dtype
-        self.channels_ = 1 if images.ndim == 3 else images.shape[-1]
         if images.dtype == np.uint8:
-            self.low_, self.high_ = 0.0, 255.0
+            low, high = 0.0, 255.0
         else:
-            self.low_, self.high_ = float(images.min()), float(images.max())
-            if self.high_ == self.low_:
-                self.high_ = self.low_ + 1.0
+            low, high = float(images.min()), float(images.max())
+            if high == low:
+                high = low + 1.0
+        return self._configure(images.shape[1:], images.dtype, low, high)
+
+    def _configure(self, shape: tuple[int, ...], dtype: Any, low: float, high: float) -> ImageCodec:
+        self.shape_, self.dtype_ = tuple(shape), np.dtype(dtype)  # (H, W) or (H, W, C)
+        self.channels_ = 1 if len(self.shape_) == 2 else self.shape_[-1]
+        self.low_, self.high_ = low, high
         self.side_ = 4
         while self.side_ < max(self.shape_[:2]):
             self.side_ *= 2
@@ -75,7 +78,10 @@ class ImageCodec:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> ImageCodec:
         """Rebuild a fitted codec from :meth:`get_state`'s output."""
-        encoder = cls()
-        encoder.fit(np.zeros((1, *state["shape"]), dtype=np.dtype(state["dtype"])))
-        encoder.low_, encoder.high_ = state["low"], state["high"]
-        return encoder
+        shape, dtype = state["shape"], np.dtype(state["dtype"])
+        sides_ok = isinstance(shape, list) and len(shape) in (2, 3) and \
+            all(isinstance(side, int) and side > 0 for side in shape)
+        if not sides_ok or dtype.kind not in "uif":
+            raise ValueError(f"an image codec needs a shape (H, W[, C]) and a numeric dtype, got {shape}, "
+                             f"{dtype}")
+        return cls()._configure(tuple(shape), dtype, float(state["low"]), float(state["high"]))

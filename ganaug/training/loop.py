@@ -287,17 +287,18 @@ class AdversarialBackend(Backend):
 
     # ---- the loop -----------------------------------------------------------------------
     def prepare(self, data: TrainingData) -> TrainingData:
-        """The data as the nets see it: images become rows of pixels for MLP backends."""
+        """The data as the nets see it (images become rows of pixels for MLP backends); records its shapes."""
         self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images
-        if data.kind != "image" or not self.flatten_images:
-            return data
-        width = math.prod(self.sample_shape_)
-        pixels = (Span("pixels", "numeric", 0, width, "tanh"),)  # one tanh span: pixels in [-1, 1]
-        return TrainingData(data.X.reshape(len(data.X), width), data.y, data.n_classes, pixels, "image")
+        if data.kind == "image" and self.flatten_images:
+            width = math.prod(self.sample_shape_)
+            pixels = (Span("pixels", "numeric", 0, width, "tanh"),)  # one tanh span: pixels in [-1, 1]
+            data = TrainingData(data.X.reshape(len(data.X), width), data.y, data.n_classes, pixels, "image")
+        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
+        return data
 
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
-        data = self._adopt(data)
+        data = self.prepare(data)
         self.data_ = data
         self.build(data)
         self.loss = self.make_loss()
@@ -322,15 +323,6 @@ class AdversarialBackend(Backend):
             return [per_epoch] * self.options.epochs
         total = self.options.steps
         return [per_epoch] * (total // per_epoch) + ([total % per_epoch] if total % per_epoch else [])
-
-    def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> AdversarialBackend:
-        return super().restore(self._adopt(data), state)
-
-    def _adopt(self, data: TrainingData) -> TrainingData:
-        """Prepared data; records the shapes and layout that building and sampling need."""
-        data = self.prepare(data)
-        self.n_classes_, self.n_features_, self.layout_ = data.n_classes, data.X.shape[1], data.layout
-        return data
 
     def _training_nets(self) -> tuple[Callable, nn.Module] | None:
         """``(generator.with_logits, critic)`` as the steps call them, when not the modules themselves.
