@@ -97,13 +97,16 @@ def _check_fields(mapping: dict[str, Any], schema: dict[str, tuple[type, ...]], 
                                  f"got {type(value).__name__}.")
 
 
-def reference_tensors(frame: pd.DataFrame, labels: np.ndarray, classes: np.ndarray,
+def reference_tensors(frame: pd.DataFrame, labels: np.ndarray, *extra: np.ndarray, classes: np.ndarray,
                       columns: list[Any]) -> dict[str, torch.Tensor]:
     """The real rows of the grown classes as tensors (exact values; categories as level codes).
 
-    ``columns`` are the tabular codec's fitted columns (name, categorical, levels).
+    ``columns`` are the tabular codec's fitted columns (name, categorical, levels);
+    ``extra`` holds the rows' proximity levels when a refinement needs them.
     """
     tensors = {"reference.labels": torch.from_numpy(np.searchsorted(classes, labels))}
+    if extra:
+        tensors["reference.levels"] = torch.from_numpy(np.asarray(extra[0], dtype=np.int64))
     for i, col in enumerate(columns):
         values = frame[col.name]
         if col.categorical:
@@ -114,8 +117,8 @@ def reference_tensors(frame: pd.DataFrame, labels: np.ndarray, classes: np.ndarr
 
 
 def read_reference(tensors: dict[str, torch.Tensor], classes: np.ndarray,
-                   columns: list[Any]) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The ``(rows, labels)`` that :func:`reference_tensors` saved, or None when the file has none."""
+                   columns: list[Any]) -> tuple | None:
+    """The ``(rows, labels[, levels])`` that :func:`reference_tensors` saved, or None when there are none."""
     if "reference.labels" not in tensors:
         return None
     rows = len(tensors["reference.labels"])
@@ -129,4 +132,10 @@ def read_reference(tensors: dict[str, torch.Tensor], classes: np.ndarray,
             values = col.levels[values]
         data[col.name] = pd.Series(values).astype(col.dtype)
     frame = pd.DataFrame(data, columns=[c.name for c in columns])
-    return frame, classes[tensors["reference.labels"].numpy()]
+    labels = classes[tensors["reference.labels"].numpy()]
+    if "reference.levels" not in tensors:
+        return frame, labels
+    levels = tensors["reference.levels"].numpy()
+    if levels.shape != (rows,):
+        raise ModelFileError(f"the saved proximity levels have shape {levels.shape}, the rows {rows}.")
+    return frame, labels, levels

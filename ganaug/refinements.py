@@ -55,19 +55,52 @@ def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return nearest.numpy()
 
 
+class MixedSpace:
+    """Rows of a table as points, so that Euclidean distance counts every column.
+
+    Numeric columns are standardised by the fitted rows' spread; each
+    categorical column becomes a one-hot scaled by 1/sqrt(2), so two rows that
+    differ in it are one unit apart, as a one-standard-deviation difference
+    is (the idea behind SMOTE-NC's and HVDM's mixed distances).
+    """
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.numeric = [c for c in rows.columns if not is_categorical(rows[c])]
+        self.scale = rows[self.numeric].astype(float).std(ddof=0).replace(0.0, 1.0)
+        self.levels = {c: pd.unique(rows[c]) for c in rows.columns if c not in self.numeric}
+
+    def points(self, rows: pd.DataFrame) -> np.ndarray:
+        """``(n, d)`` float32 points of ``rows`` (categories not seen when fitted get no unit)."""
+        parts = [(rows[self.numeric].astype(float) / self.scale).to_numpy()] if self.numeric else []
+        for column, levels in self.levels.items():
+            codes = pd.Categorical(rows[column], categories=levels).codes  # -1 for unseen levels
+            one_hot = np.zeros((len(rows), len(levels)))
+            one_hot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = 2**-0.5
+            parts.append(one_hot)
+        return np.concatenate([np.zeros((len(rows), 0)), *parts], axis=1).astype(np.float32)
+
+
 def interpolate_towards_real(synthetic: pd.DataFrame, real: pd.DataFrame,
-                             rng: np.random.Generator) -> pd.DataFrame:
+                             rng: np.random.Generator, anchors: np.ndarray | None = None,
+                             categorical_distance: bool = False) -> pd.DataFrame:
     """Move each synthetic row a uniform fraction of the way from its nearest real row.
 
-    Distances use numeric columns standardised by the real rows' spread;
-    categorical values come from the real neighbour when ``u < 0.5``, else
-    from the synthetic row. Dtypes are kept (integers are rounded).
+    Distances use numeric columns standardised by the real rows' spread (and
+    the categorical ones too with ``categorical_distance``, see
+    :class:`MixedSpace`); ``anchors`` gives the real row of each synthetic row
+    instead. Categorical values come from the real neighbour when ``u < 0.5``,
+    else from the synthetic row. Dtypes are kept (integers are rounded).
     """
     if synthetic.empty:
         return synthetic
     numeric = [c for c in real.columns if not is_categorical(real[c])]
-    scale = real[numeric].astype(float).std(ddof=0).replace(0.0, 1.0) if numeric else None
-    if numeric:
+    if anchors is not None:
+        nearest = anchors
+    elif categorical_distance:
+        space = MixedSpace(real)
+        nearest = nearest_rows(space.points(synthetic), space.points(real))
+    elif numeric:
+        scale = real[numeric].astype(float).std(ddof=0).replace(0.0, 1.0)
         nearest = nearest_rows((synthetic[numeric].astype(float) / scale).to_numpy(),
                                (real[numeric].astype(float) / scale).to_numpy())
     else:
@@ -120,6 +153,41 @@ def augment_one(transform: Any, image: np.ndarray) -> np.ndarray:
     return out[..., 0] if grey and out.ndim == 3 else out
 
 
+def proximity_levels(minority: np.ndarray, others: np.ndarray, n_levels: int = 5, k: int = 5) -> np.ndarray:
+    """ProWSyn's proximity level (1 = nearest the other classes) of each minority point (Barua et al. 2013).
+
+    Level 1 holds the minority points that are among the ``k`` nearest
+    minority points of some other-class point; they are set aside and level 2
+    is found the same way among the rest, and so on; what remains after
+    ``n_levels - 1`` rounds is the last level.
+    """
+    levels = np.full(len(minority), n_levels)
+    remaining = np.arange(len(minority))
+    for level in range(1, n_levels):
+        if not len(remaining) or not len(others):
+            break
+        search = NearestNeighbors(n_neighbors=min(k, len(remaining))).fit(minority[remaining])
+        chosen = np.unique(remaining[search.kneighbors(others, return_distance=False)])
+        levels[chosen] = level
+        remaining = np.setdiff1d(remaining, chosen)
+    return levels
+
+
+def fit_proximity(frame: pd.DataFrame, y: np.ndarray, grown: list[Any]) -> np.ndarray:
+    """The proximity level of every row of a grown class, against the rows of every other class."""
+    space = MixedSpace(frame)
+    points = space.points(frame)
+    levels = np.zeros(len(frame), dtype=np.int64)
+    for label in grown:
+        mine = y == label
+        levels[mine] = proximity_levels(points[mine], points[~mine])
+    return levels
+
+
+THETA = 1.0  # ProWSyn's level weights exp(-THETA * (level - 1)): level 1 gets e times level 2's share
+CANDIDATES = 4  # GAN samples drawn per row returned; the proximity allocation picks among them
+
+
 @dataclass(frozen=True)
 class Refinement:
     """A named refinement.
@@ -136,6 +204,10 @@ class Refinement:
         ``(real rows, their labels)`` of the grown classes when ``needs_reference``.
     needs_reference : bool
         Whether the sampler keeps (and saves) the real rows of the classes it grows.
+    needs_levels : bool
+        Whether it also needs each such row's proximity level (``reference[2]``).
+    candidates : int
+        Generator samples drawn per row it returns (it chooses among them).
     other_kinds : {"error", "pass"}
         What asking for it on another kind does: refuse, or return the samples as drawn.
     """
@@ -146,16 +218,57 @@ class Refinement:
     apply: Callable[[Any, np.ndarray, tuple | None, int], Any]
     needs_reference: bool = False
     other_kinds: str = "error"
+    needs_levels: bool = False
+    candidates: int = 1
 
 
 def _interpolate_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple,
                       seed: int) -> pd.DataFrame:
     """:func:`interpolate_towards_real` class by class, one seeded stream for the draw."""
-    frame, y = reference
+    frame, y = reference[:2]
     rng = np.random.default_rng(seed)
     parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng)
              for label in dict.fromkeys(labels)]
     return pd.concat(parts, ignore_index=True) if parts else synthetic
+
+
+def _interpolate_mixed_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple,
+                            seed: int) -> pd.DataFrame:
+    """:func:`_interpolate_draw` with the categorical columns in the nearest-row distance too."""
+    frame, y = reference[:2]
+    rng = np.random.default_rng(seed)
+    parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng,
+                                      categorical_distance=True) for label in dict.fromkeys(labels)]
+    return pd.concat(parts, ignore_index=True) if parts else synthetic
+
+
+def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple, seed: int) -> pd.DataFrame:
+    """Of ``CANDIDATES`` GAN samples per row wanted, keep some per proximity level, then interpolate.
+
+    Each candidate's anchor is its nearest real row of its class (mixed
+    distance); rows are allocated to levels with ProWSyn's weights (over the
+    levels the candidates reach) and, within a level, drawn from its
+    candidates without replacement where there are enough.
+    """
+    frame, y, levels = reference
+    rng = np.random.default_rng(seed)
+    parts = []
+    for label in dict.fromkeys(labels):
+        candidates = synthetic[labels == label].reset_index(drop=True)
+        real, real_levels = frame[y == label], levels[y == label]
+        space = MixedSpace(real)
+        anchors = nearest_rows(space.points(candidates), space.points(real))
+        wanted = len(candidates) // CANDIDATES
+        reached = np.unique(real_levels[anchors])
+        weights = np.exp(-THETA * (reached - 1))
+        counts = rng.multinomial(wanted, weights / weights.sum())
+        picked = []
+        for level, count in zip(reached, counts):
+            pool = np.flatnonzero(real_levels[anchors] == level)
+            picked.append(rng.choice(pool, size=count, replace=count > len(pool)))
+        picked = np.concatenate(picked) if picked else np.zeros(0, dtype=int)
+        parts.append(interpolate_towards_real(candidates.iloc[picked], real, rng, anchors=anchors[picked]))
+    return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
 
 
 def _augment_draw(images: np.ndarray, labels: np.ndarray, reference: None, seed: int) -> np.ndarray:
@@ -166,6 +279,10 @@ REFINEMENTS: dict[str, Refinement] = {
     # the default: on images it returns the samples as drawn, so the default works for every kind
     "interpolate": Refinement("interpolate", ("tabular",), "interpolates synthetic rows towards real ones",
                               _interpolate_draw, needs_reference=True, other_kinds="pass"),
+    "interpolate-mixed": Refinement("interpolate-mixed", ("tabular",), "interpolates synthetic rows towards "
+                                    "real ones", _interpolate_mixed_draw, needs_reference=True),
+    "proximity": Refinement("proximity", ("tabular",), "places synthetic rows by proximity level",
+                            _proximity_draw, needs_reference=True, needs_levels=True, candidates=CANDIDATES),
     "augment": Refinement("augment", ("image",), "transforms synthetic images", _augment_draw),
 }
 

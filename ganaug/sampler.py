@@ -54,7 +54,7 @@ from ganaug.fileformat import (
 )
 from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_reference, reference_tensors
 from ganaug.options import build_options
-from ganaug.refinements import get_refinement
+from ganaug.refinements import fit_proximity, get_refinement
 from ganaug.registry import get_backend
 from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
 
@@ -260,8 +260,11 @@ class GANOverSampler(BaseOverSampler):
         self._train(data, y_idx, grow, resume)
         grown = np.isin(y_arr, grow)
         # the real rows that a refinement anchors synthetic rows to (saved with the model)
-        self._reference_ = (data.data[grown].reset_index(drop=True), y_arr[grown]) \
-            if refinement is not None and refinement.needs_reference else None
+        self._reference_ = None
+        if refinement is not None and refinement.needs_reference:
+            self._reference_ = (data.data[grown].reset_index(drop=True), y_arr[grown])
+            if refinement.needs_levels:  # against every training row, so they are computed here
+                self._reference_ += (fit_proximity(data.data, y_arr, grow)[grown],)
         return self
 
     def _train(self, data: InputData, y_idx: np.ndarray, grow: list[Any], resume: bool) -> None:
@@ -484,26 +487,31 @@ class GANOverSampler(BaseOverSampler):
     def _draw(self, class_counts: dict[Any, int], generator: torch.Generator,
               seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
         """Draw each class' samples from its model, decode them, then refine."""
-        blocks, labels = [], []
+        blocks, drawn_labels, labels = [], [], []
         self._check_descriptions(descriptions or {})
+        refinement = get_refinement(self.refine, self.data_kind_)
+        if refinement is not None and refinement.needs_reference and self._reference_ is None:
+            refinement = None  # a model saved without real rows: samples as drawn
+        draws = refinement.candidates if refinement is not None else 1  # a refinement may choose among some
         for label, n in class_counts.items():
             if n <= 0:
                 continue
             index = int(np.searchsorted(self.classes_, label)) if self._conditional_ else 0
             model = self.backends_[label]
             if descriptions and label in descriptions:
-                drawn = model.sample_described(int(n), index, descriptions[label], generator)
+                drawn = model.sample_described(int(n) * draws, index, descriptions[label], generator)
             else:
-                drawn = model.sample(int(n), index, generator)
+                drawn = model.sample(int(n) * draws, index, generator)
             blocks.append(drawn.numpy())
+            drawn_labels.append(np.full(int(n) * draws, label, dtype=self.classes_.dtype))
             labels.append(np.full(int(n), label, dtype=self.classes_.dtype))
         width = self.codec_.n_features_
         encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
         y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
         synthetic = self.codec_.inverse_transform(encoded)
-        refinement = get_refinement(self.refine, self.data_kind_)
-        if refinement is not None and (self._reference_ is not None or not refinement.needs_reference):
-            synthetic = refinement.apply(synthetic, y_new, self._reference_, seed)
+        if refinement is not None:  # the refined samples come class by class, as drawn
+            y_drawn = np.concatenate(drawn_labels) if drawn_labels else y_new
+            synthetic = refinement.apply(synthetic, y_drawn, self._reference_, seed)
         return synthetic, y_new
 
     def _check_descriptions(self, descriptions: dict[Any, Any]) -> None:
@@ -529,7 +537,8 @@ class GANOverSampler(BaseOverSampler):
         for index, model in enumerate(models):
             tensors.update({f"backend{index}.{key}": value for key, value in model.state_dict().items()})
         if self._reference_ is not None:
-            tensors.update(reference_tensors(*self._reference_, self.classes_, self.codec_.columns_))
+            tensors.update(reference_tensors(*self._reference_, classes=self.classes_,
+                                             columns=self.codec_.columns_))
         config = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
             "backend": models[0].name if models else self._backend_name(),
