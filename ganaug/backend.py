@@ -21,7 +21,7 @@ from ganaug._deprecated import resolve
 from ganaug._version import __version__
 from ganaug.data.tabular import Span, TabularCodec
 from ganaug.devices import resolve_device
-from ganaug.errors import ModelFileError, OptionsError
+from ganaug.errors import ModelFileError, NotFittedError, OptionsError
 from ganaug.fileformat import jsonable, read_safetensors, write_safetensors
 from ganaug.options import build_options
 
@@ -232,7 +232,7 @@ class Backend:
     def describe(self) -> dict[str, Any]:
         """The JSON-able facts a saved backend needs besides its tensors (see :meth:`from_state`)."""
         if not hasattr(self, "layout_"):
-            raise RuntimeError(f"backend {self.name!r} is not fitted (or records no layout_): "
+            raise NotFittedError(f"backend {self.name!r} is not fitted (or records no layout_): "
                                "fit it before saving.")
         return {"options": jsonable(dataclasses.asdict(self.options)), "n_classes": self.n_classes_,
                 "layout": [jsonable(dataclasses.asdict(span)) for span in self.layout_],

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import torch
 import torch.distributed as dist
 
+from ganaug.errors import OptionsError
+
 
 def launched_by_torchrun() -> bool:
     """Whether torchrun (or another launcher) started this process as one of several."""
@@ -54,10 +56,13 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device={device!r} is not a device: use 'auto', 'cpu' or 'cuda'.") from err
+    except (RuntimeError, TypeError):
+        raise OptionsError(f"device={device!r} is not a device: use 'auto', 'cpu' or 'cuda'.") from None
+    if resolved.type not in ("cpu", "cuda", "meta"):
+        raise OptionsError(f"device={device!r}: ganaug runs on 'cpu' or 'cuda' ('auto' picks CUDA when there "
+                           "is a GPU).")
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise OptionsError(
             f"device={device!r} was asked for but PyTorch sees no CUDA GPU "
             f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
         )

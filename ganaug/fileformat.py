@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from ganaug.errors import ModelFileError, UsageError, sigterm_as_interrupt
+from ganaug.errors import InputError, ModelFileError, UsageError, sigterm_as_interrupt
 
 METADATA_KEY = "ganaug"  # the safetensors metadata entry that holds ganaug's JSON
 
@@ -36,7 +36,7 @@ def json_scalar(value: Any) -> Any:
         value = value.item()
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    raise TypeError(f"{value!r} ({type(value).__name__}) cannot be saved: column names, labels and "
+    raise InputError(f"{value!r} ({type(value).__name__}) cannot be saved: column names, labels and "
                     "category levels must be strings, numbers or booleans.")
 
 
@@ -179,6 +179,9 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], config
                       replace: bool = True) -> Path:
     """Write ``tensors`` with ``config`` as JSON metadata to ``path``, atomically."""
     path = Path(path)
+    if path.is_dir():
+        example = str(path / "model.safetensors")
+        raise UsageError(f"{str(path)!r} is a folder; give a file name, e.g. {example!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
     # copies: safetensors refuses tensors that share memory (an EMA copy, tied weights)
     tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()}

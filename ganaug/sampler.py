@@ -182,7 +182,8 @@ class GANOverSampler(BaseOverSampler):
     def set_params(self, **params: Any) -> GANOverSampler:
         for key, value in params.items():
             if key.startswith("_"):
-                raise ValueError(f"invalid parameter {key!r} for GANOverSampler")
+                raise OptionsError(f"invalid parameter {key!r} for GANOverSampler: names starting with _ "
+                                   "are private.")
             if key not in SAMPLER_PARAMS and key not in self._backend_option_names:
                 self._backend_option_names = sorted([*self._backend_option_names, key])
             setattr(self, key, value)
@@ -420,7 +421,7 @@ class GANOverSampler(BaseOverSampler):
             When no rows are asked for, one empty batch (it still has the columns).
         """
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise InputError(f"batch_size={batch_size!r}: give a whole number of rows >= 1 per batch.")
         seed = self._draw_seed(random_state)
         class_counts = self._checked_counts(class_counts)
         generator = torch.Generator().manual_seed(seed)
@@ -520,11 +521,11 @@ class GANOverSampler(BaseOverSampler):
         model = next(iter(self.backends_.values()), None)
         if model is None or not model.text_conditioned:
             name = getattr(model, "name", self.backend)
-            raise ValueError(f"descriptions=... needs a text-conditioned backend; {name!r} is not. "
+            raise InputError(f"descriptions=... needs a text-conditioned backend; {name!r} is not. "
                              "Train with backend='text-gan' and texts=...")
         unknown = [label for label in descriptions if label not in self.backends_]
         if unknown:
-            raise ValueError(f"descriptions name classes without a trained generator: {unknown}; "
+            raise InputError(f"descriptions name classes without a trained generator: {unknown}; "
                              f"trained classes: {list(self.backends_)}.")
 
     # ---- state: save and load ------------------------------------------------------------
@@ -683,7 +684,7 @@ class GANOverSampler(BaseOverSampler):
         elif isinstance(self.backend, str):
             cls = get_backend(self.backend)
         else:
-            raise TypeError(f"backend must be a name or a Backend subclass, got {self.backend!r}")
+            raise OptionsError(f"backend must be a name or a Backend subclass, got {self.backend!r}")
         if kind not in cls.data_kinds:
             hint = "a tabular backend such as 'wgan-gp' or 'ctgan'" if kind == "tabular" else \
                 "an image backend such as 'dcgan'"
@@ -695,11 +696,11 @@ class GANOverSampler(BaseOverSampler):
 
     def _resolve_conditioning(self, cls: type[Backend]) -> bool:
         if self.conditioning not in ("auto", "conditional", "per-class"):
-            raise ValueError(
+            raise OptionsError(
                 f"conditioning={self.conditioning!r}: use 'auto', 'conditional' or 'per-class'."
             )
         if self.conditioning == "conditional" and not cls.conditional:
-            raise ValueError(
+            raise OptionsError(
                 f"backend {cls.name!r} is unconditional, so it trains one generator per class: "
                 "use conditioning='per-class' (or 'auto'), or a conditional backend such as "
                 "'cgan', 'wgan-gp' or 'ctgan'."

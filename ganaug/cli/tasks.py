@@ -158,10 +158,7 @@ def train(output: str | None = None, data: str | None = None, target: str | None
     every process torchrun started; rank 0 writes the files.
     """
     if distributed or launched_by_torchrun():
-        try:
-            init_distributed()
-        except RuntimeError as err:
-            raise UsageError(str(err)) from None
+        init_distributed()
     if output is None:
         raise UsageError("train needs a model file: -o model.safetensors (or output = \"...\").")
     out_path = check_output(output, [data] if data else [], force, MODEL_SUFFIXES)

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn import datasets
 
+from ganaug.errors import InputError
+
 EMBEDDED = ("breast_cancer", "wine")
 
 
@@ -38,7 +40,8 @@ def load_imbalanced(name: str = "breast_cancer", ratio: float = 10.0,
     y : Series of str labels
     """
     if name not in EMBEDDED:
-        raise ValueError(f"unknown dataset {name!r}; embedded datasets: {', '.join(EMBEDDED)}.")
+        raise InputError(f"unknown dataset {name!r}; embedded datasets: {', '.join(EMBEDDED)}, or "
+                         "keel:NAME.")
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     X, y = bunch.data, pd.Series(np.asarray(bunch.target_names)[bunch.target], name="label")
     if name == "breast_cancer":

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.preprocessing import QuantileTransformer
 
 from ganaug.data.mixture import fit_mixtures
+from ganaug.errors import InputError, OptionsError
 from ganaug.fileformat import json_scalar
 
 NumericEncoding = Literal["mode", "quantile", "standard"]
@@ -104,7 +105,7 @@ class TabularCodec:
     def __init__(self, numeric: NumericEncoding = "quantile", max_modes: int = 10,
                  mixture_subsample: int = 1000, random_state: int | None = None) -> None:
         if numeric not in ("mode", "quantile", "standard"):
-            raise ValueError(f"numeric={numeric!r}: use 'mode', 'quantile' or 'standard'.")
+            raise OptionsError(f"numeric={numeric!r}: use 'mode', 'quantile' or 'standard'.")
         self.numeric = numeric
         self.max_modes = max_modes
         self.mixture_subsample = mixture_subsample
@@ -328,7 +329,7 @@ def _codes(series: pd.Series, levels: np.ndarray) -> np.ndarray:
     lookup = {level: i for i, level in enumerate(levels)}
     unseen = set(series.unique()) - set(lookup)
     if unseen:
-        raise ValueError(
+        raise InputError(
             f"column {series.name!r} has categories not seen when the encoder was fitted: "
             f"{sorted(map(str, unseen))[:5]}. Refit on data that includes them."
         )

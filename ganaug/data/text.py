@@ -16,6 +16,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from ganaug.errors import InputError
+
 
 class TextEncoder:
     """TF-IDF (words and word pairs) -> truncated SVD -> unit length.
@@ -49,7 +51,7 @@ class TextEncoder:
         unknown = [t for t, nnz in zip(texts, counts.getnnz(axis=1)) if nnz == 0]
         if unknown:
             words = ", ".join(sorted(self.tfidf_.vocabulary_, key=len)[:12])
-            raise ValueError(f"{unknown[0]!r} shares no word with the training texts, so it cannot be "
+            raise InputError(f"{unknown[0]!r} shares no word with the training texts, so it cannot be "
                              f"embedded; use their words (e.g. {words}).")
         vectors = self.svd_.transform(counts) if self.svd_ is not None else counts.toarray()
         return normalize(vectors).astype(np.float32)

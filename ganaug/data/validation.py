@@ -48,6 +48,9 @@ def check_target(y: Any, n_rows: int) -> np.ndarray:
     if pd.isna(y_arr).any():
         raise InputError("y contains missing labels (NaN/None): drop or label those rows first.")
     _check_label_types(y_arr)
+    if np.iscomplexobj(y_arr):
+        raise InputError("Complex data not supported: y holds complex numbers; class labels are numbers, "
+                         "strings or booleans.")
     if type_of_target(y_arr) in ("continuous", "continuous-multioutput"):
         raise InputError("Unknown label type: y looks continuous (float values such as "
                          f"{shown(y_arr[0])}), but oversampling needs class labels. Bin it into classes "
@@ -338,7 +341,7 @@ def check_images(X: Any) -> np.ndarray:
             np.issubdtype(images.dtype, np.complexfloating):
         raise InputError(f"images must be uint8 or float arrays, not {images.dtype}.")
     if len(images) == 0:
-        raise InputError("no images given.")
+        raise InputError("no images given (an array of 0 images); give at least one image per class.")
     if images.ndim not in (3, 4):
         raise InputError(f"images must be an (n, H, W) or (n, H, W, C) array, got shape {images.shape}; "
                          "for a table use GANOverSampler, which takes tables too.")

@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ganaug.devices import is_distributed
+from ganaug.errors import UsageError
 
 
 def init_distributed() -> None:
@@ -39,11 +40,11 @@ def init_distributed() -> None:
     if dist.is_initialized():
         return
     if "MASTER_ADDR" not in os.environ or "WORLD_SIZE" not in os.environ:
-        raise RuntimeError("distributed training needs the environment torchrun sets up: launch with "
+        raise UsageError("distributed training needs the environment torchrun sets up: launch with "
                            "`torchrun --nproc-per-node N -m ganaug.cli train ... --distributed`.")
     missing = [name for name in ("RANK", "LOCAL_RANK") if name not in os.environ]
     if missing:  # joining the group would wait forever for processes nobody started
-        raise RuntimeError(f"WORLD_SIZE={os.environ['WORLD_SIZE']} is set, but this process has no "
+        raise UsageError(f"WORLD_SIZE={os.environ['WORLD_SIZE']} is set, but this process has no "
                            f"{' or '.join(missing)}: it was not started by torchrun. Launch with `torchrun "
                            "--nproc-per-node N -m ganaug.cli train ...`, or unset WORLD_SIZE to train in one "
                            "process.")

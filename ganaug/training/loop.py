@@ -22,7 +22,7 @@ from torch import nn
 from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data.tabular import Span
 from ganaug.devices import is_distributed, is_main_process, rank
-from ganaug.errors import DivergenceError, TrainingInterrupted, sigterm_as_interrupt
+from ganaug.errors import DivergenceError, OptionsError, TrainingInterrupted, sigterm_as_interrupt
 from ganaug.losses import AdversarialLoss
 from ganaug.nn import one_hot
 from ganaug.options import OptionsBase
@@ -332,10 +332,10 @@ class AdversarialBackend(Backend):
         which share the modules' parameters.
         """
         if is_distributed() and not self.supports_distributed:
-            raise RuntimeError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
+            raise OptionsError(f"backend {self.name!r} does not support distributed (DDP) training yet; "
                                "run it in a single process.")
         if self.options.compile and not self.supports_compile:
-            raise ValueError(f"backend {self.name!r} does not support compile=True yet: its steps call "
+            raise OptionsError(f"backend {self.name!r} does not support compile=True yet: its steps call "
                              "several networks directly. Leave compile=False.")
         if is_distributed():
             torch.manual_seed(int(torch.randint(2**31 - 1, ())) + rank())  # own batches and noise per process

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganaug import GANOverSampler
-from ganaug.errors import InputError
+from ganaug.errors import InputError, OptionsError
 from ganaug.testing import tiny_images, tiny_table
 from ganaug_plugins.cyclegan import ImageTranslator
 
@@ -58,7 +58,7 @@ def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
 
     monkeypatch.setattr(ganaug.training.loop, "is_distributed", lambda: True)
     X, y = tiny_table()
-    with pytest.raises(RuntimeError, match="does not support distributed"):
+    with pytest.raises(OptionsError, match="does not support distributed"):
         GANOverSampler(backend="cyclegan", epochs=1, device="cpu").fit(X, y)
 
 
