@@ -132,6 +132,33 @@ def test_pipeline_and_cross_validate(table, fast):
     assert np.isfinite(scores["test_score"]).all()
 
 
+def test_grid_search_over_numpy_values_of_backend_options(table, fast):
+    from imblearn.pipeline import Pipeline
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = table
+    pipe = Pipeline([("gan", GANOverSampler(**{**fast, "epochs": None})), ("clf", LogisticRegression())])
+    search = GridSearchCV(pipe, {"gan__steps": np.arange(2, 4), "gan__lr_generator": np.array([1e-3])}, cv=2,
+                          error_score="raise").fit(X[["height", "count"]], y)
+    assert search.best_params_["gan__steps"] in (2, 3)
+
+
+def test_seeded_output_across_thread_counts_agrees_to_float_rounding(table):
+    """Same seed, same thread count: identical (above); another thread count: equal to rounding (README)."""
+    X, y = table
+    threads = torch.get_num_threads()
+    draws = []
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            draws.append(GANOverSampler(backend="ctgan", epochs=2, batch_size=20, random_state=0, refine=None)
+                         .fit_resample(X, y)[0])
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_allclose(draws[0]["height"], draws[1]["height"], rtol=1e-5)
+    assert draws[0]["colour"].equals(draws[1]["colour"])
+
+
 def test_verbose_shows_progress(table, fast, capsys):
     X, y = table
     GANOverSampler(**{**fast, "epochs": 3}, verbose=True).fit_resample(X, y)

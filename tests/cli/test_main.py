@@ -221,3 +221,38 @@ def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["resample-images", str(source), "--out", str(source / "major" / "x")]) == 2
     assert "overlaps the input" in capsys.readouterr().err
+
+
+def test_train_removes_only_the_checkpoints_it_wrote(csv, tmp_path, capsys):
+    kept = ["run_final.safetensors", "run2.safetensors", "runner_prod_model.safetensors", "run.csv"]
+    for name in kept:
+        (tmp_path / name).write_text("the user's")
+    for backend in ("wgan-gp", "gan"):  # one checkpoint; one per class (run.class<i>.safetensors)
+        model = tmp_path / f"{backend}.safetensors"
+        assert main(["train", str(csv), "--target", "label", "-o", str(model), "--backend", backend,
+                     "--checkpoint", str(tmp_path / "run.safetensors"), *FAST]) == 0
+        assert model.exists()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert all(name in left for name in kept)
+    assert not [n for n in left if n.startswith("run.") and n not in kept]  # run(.class<i>).safetensors
+
+
+def test_train_refuses_a_checkpoint_that_is_the_output_or_not_a_safetensors_file(csv, tmp_path, capsys):
+    model = tmp_path / "m2.safetensors"
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), "--checkpoint", str(model)]) == 2
+    assert "is the output or the input file" in capsys.readouterr().err
+    assert main(["train", str(csv), "--target", "label", "-o", str(model), "--checkpoint",
+                 str(tmp_path / "i")]) == 2
+    assert "must end in .safetensors" in capsys.readouterr().err and not model.exists()
+
+
+def test_world_size_without_torchrun_fails_at_once(csv, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29512"}
+    command = [sys.executable, "-m", "ganaug.cli", "train", str(csv), "--target", "label", "-o",
+               str(tmp_path / "m.safetensors")]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "not started by torchrun" in run.stderr

@@ -78,3 +78,20 @@ def test_quantile_decoding_equals_the_transformers_inverse():
     expected = fitted.inverse_transform(np.clip((block.astype(np.float64) + 1) / 2, 0, 1)).ravel()
     decoded = TabularEncoder(numeric="quantile")._decode_quantile({"quantiles": fitted}, block)
     np.testing.assert_allclose(decoded, expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype, start", [(np.uint64, 2**63), (np.int64, -(2**62))])
+def test_integers_beyond_float_precision_keep_every_value(dtype, start):
+    column = pd.Series(np.arange(40, dtype=dtype) * dtype(3) + dtype(start), name="big")
+    codec = TabularEncoder(random_state=0).fit(column.to_frame())
+    decoded = codec.inverse_transform(codec.transform(column.to_frame()))["big"]
+    assert decoded.dtype == dtype and decoded.equals(column)  # float64 alone merged them into a few values
+    assert TabularEncoder.from_state(codec.get_state()).inverse_transform(codec.transform(column.to_frame()))[
+        "big"].equals(column)
+
+
+def test_mixtures_of_values_near_the_float_limit_stay_finite():
+    values = np.linspace(-1.0, 1.0, 60) * 1e308
+    codec = TabularEncoder("mode", random_state=0).fit(pd.DataFrame({"a": values}))
+    decoded = codec.inverse_transform(codec.transform(pd.DataFrame({"a": values})))["a"]
+    assert np.isfinite(decoded).all() and decoded.min() >= -1e308 and decoded.max() <= 1e308

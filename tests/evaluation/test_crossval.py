@@ -9,6 +9,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 
+from ganaug import GANOverSampler
 from ganaug.data.datasets import load_imbalanced
 from ganaug.errors import InputError
 from ganaug.evaluation import (
@@ -167,3 +168,26 @@ def test_a_failing_sampler_is_scored_nan_with_a_warning(table):
     with pytest.raises(RuntimeError, match="not suited"):
         evaluate(X, y, {"broken": FailingSampler()}, {"dummy": DummyClassifier()}, cv=CV2,
                  error_score="raise")
+
+
+SEEN_SHAPES = []
+
+
+class ShapeSpy(GANOverSampler):
+    """Records the shape of what evaluate hands the sampler."""
+
+    def fit_resample(self, X, y, resume=False):
+        SEEN_SHAPES.append(np.shape(X))
+        return super().fit_resample(X, y, resume)
+
+
+def test_a_gan_sampler_gets_images_not_rows_of_pixels():
+    from sklearn.model_selection import StratifiedKFold
+
+    from ganaug.testing import tiny_images
+
+    images, y = tiny_images()
+    SEEN_SHAPES.clear()
+    spy = ShapeSpy(backend="dcgan", epochs=1, batch_size=16, width=4, random_state=0, device="cpu")
+    evaluate(images, y, {"dcgan": spy}, {"knn": KNeighborsClassifier(3)}, cv=StratifiedKFold(2))
+    assert SEEN_SHAPES and all(len(shape) == 3 for shape in SEEN_SHAPES)  # (n, H, W), as the user gave them

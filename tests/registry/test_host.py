@@ -143,6 +143,22 @@ def test_invalid_and_duplicate_backends_are_reported():
     assert "ctgan" in host.backends()
 
 
+SHADOW_SOURCE = PLUGIN_SOURCE.replace('name = "tiny-thirdparty"', 'name = "ctgan"')
+
+
+def test_a_plugin_cannot_take_the_name_of_a_built_in_backend(site):
+    from ganaug_plugins.ctgan import CTGANBackend
+
+    make_distribution(site, "aaa_shadow", SHADOW_SOURCE, name="aaa-shadow")  # sorts before the built-ins
+    host = PluginHost()
+    host.load_entry_points()
+    assert host.backends()["ctgan"] is CTGANBackend
+    assert host.origin("ctgan").distribution == "ganaug"
+    failed = [f for f in host.failures() if f.backends == ("ctgan",)]
+    assert [f.name for f in failed] == ["aaa_shadow"]  # the newcomer is the one reported, naming both
+    assert "taken by ctgan (ganaug" in failed[0].error and "aaa_shadow (aaa-shadow 1.2.3)" in failed[0].error
+
+
 def test_hook_raising_is_isolated():
     host = PluginHost()
     host.load_entry_points()

@@ -1,6 +1,7 @@
 """The adversarial training loop and its hooks (ganaug.training.loop)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -39,3 +40,14 @@ def test_optimisers_use_the_fused_adam_kernel_on_the_cpu(backend):
     sampler = GANOverSampler(backend=backend, epochs=1, random_state=0).fit(X, y)
     model = next(iter(sampler.backends_.values()))
     assert model.opt_g.defaults["fused"] and model.opt_d.defaults["fused"]
+
+
+def test_steps_are_generator_steps_however_many_rows():
+    rows = 5000  # 157 steps of 32 rows make one epoch; steps=5 used to run that whole epoch
+    X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=rows)})
+    y = np.r_[np.zeros(rows - 100, int), np.ones(100, int)]
+    model = GANOverSampler(steps=5, random_state=0, device="cpu").fit(X, y).backends_[1]
+    assert model.generator_steps_done() == 5 and model.total_steps_ == 5
+    assert model.epoch_lengths(rows) == [5]
+    model.options.steps = 400
+    assert model.epoch_lengths(rows) == [157, 157, 86]  # a shorter last epoch, exactly 400 steps
