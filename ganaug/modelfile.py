@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from ganaug.errors import ModelFileError
+from ganaug.refinements import Reference
 
 FORMAT = "ganaug.sampler"
 FORMAT_VERSION = 2
@@ -97,45 +98,65 @@ def _check_fields(mapping: dict[str, Any], schema: dict[str, tuple[type, ...]], 
                                  f"got {type(value).__name__}.")
 
 
-def reference_tensors(frame: pd.DataFrame, labels: np.ndarray, *extra: np.ndarray, classes: np.ndarray,
+def reference_tensors(reference: Reference, classes: np.ndarray,
                       columns: list[Any]) -> dict[str, torch.Tensor]:
-    """The real rows of the grown classes as tensors (exact values; categories as level codes).
+    """A refinement's real rows as tensors: ``reference.*`` (and ``others.*``), exact values.
 
-    ``columns`` are the tabular codec's fitted columns (name, categorical, levels);
-    ``extra`` holds the rows' proximity levels when a refinement needs them.
+    ``columns`` are the tabular codec's fitted columns (name, categorical,
+    levels): categories are saved as level codes, integers as int64 (exact
+    for every int64 and uint64 value), other numbers as float64.
     """
-    tensors = {"reference.labels": torch.from_numpy(np.searchsorted(classes, labels))}
-    if extra:
-        tensors["reference.levels"] = torch.from_numpy(np.asarray(extra[0], dtype=np.int64))
+    tensors = _frame_tensors("reference", reference.rows, reference.labels, classes, columns)
+    if reference.levels is not None:
+        tensors["reference.levels"] = torch.from_numpy(np.asarray(reference.levels, dtype=np.int64))
+    if reference.others is not None:
+        tensors.update(_frame_tensors("others", reference.others, reference.other_labels, classes, columns))
+    return tensors
+
+
+def _frame_tensors(prefix: str, frame: pd.DataFrame, labels: np.ndarray, classes: np.ndarray,
+                   columns: list[Any]) -> dict[str, torch.Tensor]:
+    tensors = {f"{prefix}.labels": torch.from_numpy(np.searchsorted(classes, labels))}
     for i, col in enumerate(columns):
         values = frame[col.name]
         if col.categorical:
-            values = values.map({level: code for code, level in enumerate(col.levels)})
-        dtype = np.int64 if col.categorical else np.float64
-        tensors[f"reference.{i}"] = torch.from_numpy(np.array(values, dtype=dtype, copy=True))
+            values = values.map({level: code for code, level in enumerate(col.levels)}).to_numpy(np.int64)
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            values = values.to_numpy().astype(np.int64)  # uint64 wraps, and wraps back on reading
+        else:
+            values = values.to_numpy(dtype=np.float64)
+        tensors[f"{prefix}.{i}"] = torch.from_numpy(np.array(values, copy=True))
     return tensors
 
 
 def read_reference(tensors: dict[str, torch.Tensor], classes: np.ndarray,
-                   columns: list[Any]) -> tuple | None:
-    """The ``(rows, labels[, levels])`` that :func:`reference_tensors` saved, or None when there are none."""
+                   columns: list[Any]) -> Reference | None:
+    """The :class:`Reference` that :func:`reference_tensors` saved, or None when the file has none."""
     if "reference.labels" not in tensors:
         return None
-    rows = len(tensors["reference.labels"])
+    rows, labels = _read_frame(tensors, "reference", classes, columns)
+    reference = Reference(rows, labels)
+    if "reference.levels" in tensors:
+        reference.levels = tensors["reference.levels"].numpy()
+        if reference.levels.shape != (len(rows),):
+            raise ModelFileError(f"the saved proximity levels have shape {reference.levels.shape}, the rows "
+                                 f"{len(rows)}.")
+    if "others.labels" in tensors:
+        reference.others, reference.other_labels = _read_frame(tensors, "others", classes, columns)
+    return reference
+
+
+def _read_frame(tensors: dict[str, torch.Tensor], prefix: str, classes: np.ndarray,
+                columns: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
+    rows = len(tensors[f"{prefix}.labels"])
     data = {}
     for i, col in enumerate(columns):
-        values = tensors[f"reference.{i}"].numpy()
+        values = tensors[f"{prefix}.{i}"].numpy()
         if values.shape != (rows,):
-            raise ModelFileError(f"the saved real rows disagree: column {i} has shape {values.shape}, the "
-                                 f"labels {rows} rows.")
+            raise ModelFileError(f"the saved real rows disagree: {prefix} column {i} has shape "
+                                 f"{values.shape}, the labels {rows} rows.")
         if col.categorical:
             values = col.levels[values]
         data[col.name] = pd.Series(values).astype(col.dtype)
     frame = pd.DataFrame(data, columns=[c.name for c in columns])
-    labels = classes[tensors["reference.labels"].numpy()]
-    if "reference.levels" not in tensors:
-        return frame, labels
-    levels = tensors["reference.levels"].numpy()
-    if levels.shape != (rows,):
-        raise ModelFileError(f"the saved proximity levels have shape {levels.shape}, the rows {rows}.")
-    return frame, labels, levels
+    return frame, classes[tensors[f"{prefix}.labels"].numpy()]

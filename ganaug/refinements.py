@@ -185,7 +185,44 @@ def fit_proximity(frame: pd.DataFrame, y: np.ndarray, grown: list[Any]) -> np.nd
 
 
 THETA = 1.0  # ProWSyn's level weights exp(-THETA * (level - 1)): level 1 gets e times level 2's share
-CANDIDATES = 4  # GAN samples drawn per row returned; the proximity allocation picks among them
+CANDIDATES = 4  # GAN samples drawn per row returned; the choosing refinements pick among them
+OTHERS = 5000  # rows of the other classes kept for the neighbour-purity check (a seeded sample)
+PURITY_NEIGHBOURS = 5  # a synthetic row whose 5 nearest real rows are all of other classes is dropped
+
+
+@dataclass
+class Reference:
+    """The real rows a refinement works with; the sampler keeps (and saves) what its refinement needs.
+
+    Attributes
+    ----------
+    rows, labels : DataFrame, ndarray
+        The real rows of the classes that are grown, and their labels.
+    levels : ndarray or None
+        Each such row's proximity level (:func:`proximity_levels`), for ``proximity``.
+    others, other_labels : DataFrame and ndarray, or None
+        A sample of at most ``OTHERS`` rows of the other classes, for the purity checks.
+    """
+
+    rows: pd.DataFrame
+    labels: np.ndarray
+    levels: np.ndarray | None = None
+    others: pd.DataFrame | None = None
+    other_labels: np.ndarray | None = None
+
+    @classmethod
+    def fit(cls, frame: pd.DataFrame, y: np.ndarray, grow: list[Any], refinement: Refinement,
+            seed: int) -> Reference:
+        """What ``refinement`` needs of the training rows ``frame`` (labels ``y``) to grow ``grow``."""
+        grown = np.isin(y, grow)
+        reference = cls(frame[grown].reset_index(drop=True), y[grown])
+        if refinement.needs_levels:  # against every training row, so they are computed here
+            reference.levels = fit_proximity(frame, y, grow)[grown]
+        if refinement.needs_others:
+            rest = np.flatnonzero(~grown)
+            keep = np.sort(np.random.default_rng(seed).permutation(rest)[:OTHERS])
+            reference.others, reference.other_labels = frame.iloc[keep].reset_index(drop=True), y[keep]
+        return reference
 
 
 @dataclass(frozen=True)
@@ -201,11 +238,13 @@ class Refinement:
         What it does, in words (``"transforms synthetic images"``), for error messages.
     apply : callable
         ``apply(synthetic, labels, reference, seed) -> synthetic``: ``reference`` is
-        ``(real rows, their labels)`` of the grown classes when ``needs_reference``.
+        the :class:`Reference` of the grown classes when ``needs_reference``.
     needs_reference : bool
         Whether the sampler keeps (and saves) the real rows of the classes it grows.
     needs_levels : bool
-        Whether it also needs each such row's proximity level (``reference[2]``).
+        Whether it also needs each such row's proximity level (:attr:`Reference.levels`).
+    needs_others : bool
+        Whether it also needs a sample of the other classes' rows (:attr:`Reference.others`).
     candidates : int
         Generator samples drawn per row it returns (it chooses among them).
     other_kinds : {"error", "pass"}
@@ -220,29 +259,31 @@ class Refinement:
     other_kinds: str = "error"
     needs_levels: bool = False
     candidates: int = 1
+    needs_others: bool = False
 
 
-def _interpolate_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple,
+def _interpolate_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
                       seed: int) -> pd.DataFrame:
     """:func:`interpolate_towards_real` class by class, one seeded stream for the draw."""
-    frame, y = reference[:2]
+    frame, y = reference.rows, reference.labels
     rng = np.random.default_rng(seed)
     parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng)
              for label in dict.fromkeys(labels)]
     return pd.concat(parts, ignore_index=True) if parts else synthetic
 
 
-def _interpolate_mixed_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple,
+def _interpolate_mixed_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
                             seed: int) -> pd.DataFrame:
     """:func:`_interpolate_draw` with the categorical columns in the nearest-row distance too."""
-    frame, y = reference[:2]
+    frame, y = reference.rows, reference.labels
     rng = np.random.default_rng(seed)
     parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng,
                                       categorical_distance=True) for label in dict.fromkeys(labels)]
     return pd.concat(parts, ignore_index=True) if parts else synthetic
 
 
-def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tuple, seed: int) -> pd.DataFrame:
+def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
+                    seed: int) -> pd.DataFrame:
     """Of ``CANDIDATES`` GAN samples per row wanted, keep some per proximity level, then interpolate.
 
     Each candidate's anchor is its nearest real row of its class (mixed
@@ -250,7 +291,7 @@ def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tupl
     levels the candidates reach) and, within a level, drawn from its
     candidates without replacement where there are enough.
     """
-    frame, y, levels = reference
+    frame, y, levels = reference.rows, reference.labels, reference.levels
     rng = np.random.default_rng(seed)
     parts = []
     for label in dict.fromkeys(labels):
@@ -271,6 +312,54 @@ def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: tupl
     return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
 
 
+def other_class_share(rows: pd.DataFrame, label: Any, reference: Reference,
+                      k: int = PURITY_NEIGHBOURS) -> np.ndarray:
+    """For each of ``rows`` (of class ``label``), the share of other classes among its nearest real rows."""
+    real = pd.concat([reference.rows, reference.others], ignore_index=True)
+    classes = np.concatenate([reference.labels, reference.other_labels])
+    space = MixedSpace(real)
+    search = NearestNeighbors(n_neighbors=min(k, len(real))).fit(space.points(real))
+    neighbours = search.kneighbors(space.points(rows), return_distance=False)
+    return (classes[neighbours] != label).mean(axis=1)
+
+
+def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference, seed: int,
+               by_level: bool) -> pd.DataFrame:
+    """Interpolate every candidate, drop those among other classes only, then keep one per row wanted.
+
+    Kept rows are chosen uniformly, or over the anchors' proximity levels
+    (``by_level``, as :func:`_proximity_draw`); where too few candidates are
+    left, the least surrounded of the dropped ones fill in.
+    """
+    rng = np.random.default_rng(seed)
+    parts = []
+    for label in dict.fromkeys(labels):
+        candidates = synthetic[labels == label].reset_index(drop=True)
+        mine = reference.labels == label
+        real = reference.rows[mine]
+        space = MixedSpace(real)
+        anchors = nearest_rows(space.points(candidates), space.points(real))
+        moved = interpolate_towards_real(candidates, real, rng, anchors=anchors)
+        share = other_class_share(moved, label, reference)
+        wanted = len(candidates) // CANDIDATES
+        order = np.argsort(share, kind="stable")
+        kept = order[share[order] < 1.0]
+        if len(kept) < wanted:
+            kept = order[:wanted]
+        if by_level:
+            levels = reference.levels[mine][anchors[kept]]
+            reached = np.unique(levels)
+            weights = np.exp(-THETA * (reached - 1))
+            counts = rng.multinomial(wanted, weights / weights.sum())
+            picked = np.concatenate([rng.choice(kept[levels == level], size=count,
+                                                replace=count > (levels == level).sum())
+                                     for level, count in zip(reached, counts)])
+        else:
+            picked = rng.choice(kept, size=wanted, replace=False)
+        parts.append(moved.iloc[picked])
+    return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
+
+
 def _augment_draw(images: np.ndarray, labels: np.ndarray, reference: None, seed: int) -> np.ndarray:
     return augment_images(images, random_state=seed)
 
@@ -283,6 +372,12 @@ REFINEMENTS: dict[str, Refinement] = {
                                     "real ones", _interpolate_mixed_draw, needs_reference=True),
     "proximity": Refinement("proximity", ("tabular",), "places synthetic rows by proximity level",
                             _proximity_draw, needs_reference=True, needs_levels=True, candidates=CANDIDATES),
+    "interpolate-safe": Refinement("interpolate-safe", ("tabular",), "places synthetic rows where their "
+                                   "class lives", lambda *a: _safe_draw(*a, by_level=False),
+                                   needs_reference=True, candidates=CANDIDATES, needs_others=True),
+    "proximity-safe": Refinement("proximity-safe", ("tabular",), "places synthetic rows by proximity level",
+                                 lambda *a: _safe_draw(*a, by_level=True), needs_reference=True,
+                                 needs_levels=True, candidates=CANDIDATES, needs_others=True),
     "augment": Refinement("augment", ("image",), "transforms synthetic images", _augment_draw),
 }
 

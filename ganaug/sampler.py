@@ -54,7 +54,7 @@ from ganaug.fileformat import (
 )
 from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_reference, reference_tensors
 from ganaug.options import build_options
-from ganaug.refinements import fit_proximity, get_refinement
+from ganaug.refinements import Reference, get_refinement
 from ganaug.registry import get_backend
 from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
 
@@ -259,13 +259,9 @@ class GANOverSampler(BaseOverSampler):
         if data.feature_names is not None:
             self.feature_names_in_ = data.feature_names
         self._train(data, y_idx, grow, resume)
-        grown = np.isin(y_arr, grow)
-        # the real rows that a refinement anchors synthetic rows to (saved with the model)
-        self._reference_ = None
-        if refinement is not None and refinement.needs_reference:
-            self._reference_ = (data.data[grown].reset_index(drop=True), y_arr[grown])
-            if refinement.needs_levels:  # against every training row, so they are computed here
-                self._reference_ += (fit_proximity(data.data, y_arr, grow)[grown],)
+        # the real rows a refinement anchors synthetic rows to (saved with the model)
+        self._reference_ = Reference.fit(data.data, y_arr, grow, refinement, self._seed_) \
+            if refinement is not None and refinement.needs_reference else None
         return self
 
     def _train(self, data: InputData, y_idx: np.ndarray, grow: list[Any], resume: bool) -> None:
@@ -538,8 +534,7 @@ class GANOverSampler(BaseOverSampler):
         for index, model in enumerate(models):
             tensors.update({f"backend{index}.{key}": value for key, value in model.state_dict().items()})
         if self._reference_ is not None:
-            tensors.update(reference_tensors(*self._reference_, classes=self.classes_,
-                                             columns=self.codec_.columns_))
+            tensors.update(reference_tensors(self._reference_, self.classes_, self.codec_.columns_))
         config = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "ganaug_version": __version__,
             "backend": models[0].name if models else self._backend_name(),
