@@ -20,7 +20,7 @@ cannot show.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from ganaug.data.tabular import is_categorical
+from ganaug.data.tabular import from_numeric_view, is_categorical, numeric_view
 from ganaug.errors import InputError, OptionsError
 
 BRUTE_FORCE_ROWS = 4096  # up to this many real rows, one matrix product beats a tree search
@@ -56,66 +56,96 @@ def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 class MixedSpace:
-    """Rows of a table as points, so that Euclidean distance counts every column.
+    """Rows of a table as points, so that Euclidean distance counts the columns it is asked to.
 
-    Numeric columns are standardised by the fitted rows' spread; each
-    categorical column becomes a one-hot scaled by 1/sqrt(2), so two rows that
-    differ in it are one unit apart, as a one-standard-deviation difference
-    is (the idea behind SMOTE-NC's and HVDM's mixed distances).
+    Numeric, date and duration columns are scaled by the fitted rows'
+    spread; a missing value sits at the column's mean and a missing-value
+    indicator adds one unit. With ``categorical_distance``, each categorical
+    column becomes a one-hot scaled by 1/sqrt(2), so two rows that differ in
+    it are one unit apart, as a one-standard-deviation difference is (the
+    idea behind SMOTE-NC's and HVDM's mixed distances); without it, only the
+    numeric columns count.
+
+    Parameters
+    ----------
+    rows : DataFrame
+    categorical : collection of column names
+        The columns that are categories (the tabular codec's decision).
+    categorical_distance : bool, default=True
     """
 
-    def __init__(self, rows: pd.DataFrame) -> None:
-        self.numeric = [c for c in rows.columns if not is_categorical(rows[c])]
-        self.scale = rows[self.numeric].astype(float).std(ddof=0).replace(0.0, 1.0)
-        self.levels = {c: pd.unique(rows[c]) for c in rows.columns if c not in self.numeric}
+    def __init__(self, rows: pd.DataFrame, categorical: Collection[Any],
+                 categorical_distance: bool = True) -> None:
+        self.numeric = [c for c in rows.columns if c not in set(categorical)]
+        views = {c: numeric_view(rows[c]) for c in self.numeric}
+        self.scale = {c: _spread(v) for c, v in views.items()}
+        self.center = {c: float(np.nanmean(v)) if np.isfinite(v).any() else 0.0 for c, v in views.items()}
+        self.gaps = [c for c in self.numeric if rows[c].isna().any()]
+        self.levels = {} if not categorical_distance else \
+            {c: pd.unique(rows[c].astype(object).where(rows[c].notna(), _MISSING)) for c in rows.columns
+             if c not in self.numeric}
 
     def points(self, rows: pd.DataFrame) -> np.ndarray:
         """``(n, d)`` float32 points of ``rows`` (categories not seen when fitted get no unit)."""
-        parts = [(rows[self.numeric].astype(float) / self.scale).to_numpy()] if self.numeric else []
+        parts = []
+        for column in self.numeric:
+            scaled = numeric_view(rows[column]) / self.scale[column]
+            center = self.center[column] / self.scale[column]
+            parts.append(np.where(np.isnan(scaled), center, scaled)[:, None])
+        parts += [rows[column].isna().to_numpy(float)[:, None] for column in self.gaps]
         for column, levels in self.levels.items():
-            codes = pd.Categorical(rows[column], categories=levels).codes  # -1 for unseen levels
+            values = rows[column].astype(object).where(rows[column].notna(), _MISSING)
+            codes = pd.Categorical(values, categories=levels).codes  # -1 for unseen levels
             one_hot = np.zeros((len(rows), len(levels)))
             one_hot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = 2**-0.5
             parts.append(one_hot)
         return np.concatenate([np.zeros((len(rows), 0)), *parts], axis=1).astype(np.float32)
 
 
-def interpolate_towards_real(synthetic: pd.DataFrame, real: pd.DataFrame,
-                             rng: np.random.Generator, anchors: np.ndarray | None = None,
-                             categorical_distance: bool = False) -> pd.DataFrame:
+_MISSING = "\0missing"  # a missing category, as a level of its own for distances
+
+
+def _spread(values: np.ndarray) -> float:
+    spread = float(np.nanstd(values)) if np.isfinite(values).any() else 0.0
+    return spread if spread > 0 else 1.0
+
+
+def interpolate_towards_real(synthetic: pd.DataFrame, real: pd.DataFrame, rng: np.random.Generator,
+                             anchors: np.ndarray | None = None, categorical_distance: bool = False,
+                             categorical: Collection[Any] | None = None) -> pd.DataFrame:
     """Move each synthetic row a uniform fraction of the way from its nearest real row.
 
-    Distances use numeric columns standardised by the real rows' spread (and
-    the categorical ones too with ``categorical_distance``, see
-    :class:`MixedSpace`); ``anchors`` gives the real row of each synthetic row
-    instead. Categorical values come from the real neighbour when ``u < 0.5``,
-    else from the synthetic row. Dtypes are kept (integers are rounded).
+    Distances are those of :class:`MixedSpace` (numeric columns, and the
+    categorical ones too with ``categorical_distance``); ``anchors`` gives
+    the real row of each synthetic row instead. ``categorical`` names the
+    categorical columns (default: by dtype). A categorical value, or a
+    numeric one where either side is missing, comes from the real neighbour
+    when ``u < 0.5``, else from the synthetic row. Dtypes are kept (integers
+    are rounded, dates stay dates).
     """
     if synthetic.empty:
         return synthetic
-    numeric = [c for c in real.columns if not is_categorical(real[c])]
+    if categorical is None:
+        categorical = [c for c in real.columns if is_categorical(real[c])]
+    space = MixedSpace(real, categorical, categorical_distance)
     if anchors is not None:
         nearest = anchors
-    elif categorical_distance:
-        space = MixedSpace(real)
+    elif space.numeric or space.levels:
         nearest = nearest_rows(space.points(synthetic), space.points(real))
-    elif numeric:
-        scale = real[numeric].astype(float).std(ddof=0).replace(0.0, 1.0)
-        nearest = nearest_rows((synthetic[numeric].astype(float) / scale).to_numpy(),
-                               (real[numeric].astype(float) / scale).to_numpy())
     else:
         nearest = rng.integers(len(real), size=len(synthetic))
     anchor = real.iloc[nearest].reset_index(drop=True)
     u = rng.random(len(synthetic))
     out = synthetic.reset_index(drop=True).copy()
     for col in real.columns:
-        if col in numeric:
-            mixed = anchor[col].to_numpy(float) + u * (out[col].to_numpy(float) - anchor[col].to_numpy(float))
-            if pd.api.types.is_integer_dtype(real[col].dtype):
-                mixed = np.round(mixed)
-            out[col] = pd.Series(mixed).astype(real[col].dtype)
+        take_anchor = anchor[col].where(u < 0.5, out[col])
+        if col in space.numeric:
+            start, end = numeric_view(anchor[col]), numeric_view(out[col])
+            mixed = from_numeric_view(start + u * (end - start), real[col].dtype)
+            either_missing = np.isnan(start) | np.isnan(end)
+            out[col] = mixed.where(~either_missing, take_anchor).astype(real[col].dtype)
         else:
-            out[col] = anchor[col].where(u < 0.5, out[col]).astype(real[col].dtype)
+            out[col] = take_anchor.astype(real[col].dtype)
     return out
 
 
@@ -173,9 +203,10 @@ def proximity_levels(minority: np.ndarray, others: np.ndarray, n_levels: int = 5
     return levels
 
 
-def fit_proximity(frame: pd.DataFrame, y: np.ndarray, grown: list[Any]) -> np.ndarray:
+def fit_proximity(frame: pd.DataFrame, y: np.ndarray, grown: list[Any],
+                  categorical: Collection[Any]) -> np.ndarray:
     """The proximity level of every row of a grown class, against the rows of every other class."""
-    space = MixedSpace(frame)
+    space = MixedSpace(frame, categorical)
     points = space.points(frame)
     levels = np.zeros(len(frame), dtype=np.int64)
     for label in grown:
@@ -209,16 +240,36 @@ class Reference:
     levels: np.ndarray | None = None
     others: pd.DataFrame | None = None
     other_labels: np.ndarray | None = None
+    categorical: tuple = ()
+
+    def levels_of(self, label: Any) -> np.ndarray:
+        """The proximity levels of :meth:`of`'s rows (all level 1 for a class that was not grown)."""
+        if label in set(self.labels.tolist()) and self.levels is not None:
+            return self.levels[self.labels == label]
+        return np.ones(len(self.of(label)), dtype=np.int64)
+
+    def of(self, label: Any) -> pd.DataFrame:
+        """The real rows of class ``label`` (from the grown classes' or the other classes' sample)."""
+        if label in set(self.labels.tolist()):
+            return self.rows[self.labels == label]
+        if self.others is None:
+            return self.rows.iloc[:0]
+        return self.others[self.other_labels == label]
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, y: np.ndarray, grow: list[Any], refinement: Refinement,
-            seed: int) -> Reference:
-        """What ``refinement`` needs of the training rows ``frame`` (labels ``y``) to grow ``grow``."""
+            seed: int, categorical: Collection[Any] = (), others: bool = False) -> Reference:
+        """What ``refinement`` needs of the training rows ``frame`` (labels ``y``) to grow ``grow``.
+
+        ``categorical`` names the categorical columns (the tabular codec's
+        decision); ``others`` keeps a sample of the other classes' rows even
+        where the refinement needs none (a conditional model draws them too).
+        """
         grown = np.isin(y, grow)
-        reference = cls(frame[grown].reset_index(drop=True), y[grown])
+        reference = cls(frame[grown].reset_index(drop=True), y[grown], categorical=tuple(categorical))
         if refinement.needs_levels:  # against every training row, so they are computed here
-            reference.levels = fit_proximity(frame, y, grow)[grown]
-        if refinement.needs_others:
+            reference.levels = fit_proximity(frame, y, grow, reference.categorical)[grown]
+        if refinement.needs_others or others:
             rest = np.flatnonzero(~grown)
             keep = np.sort(np.random.default_rng(seed).permutation(rest)[:OTHERS])
             reference.others, reference.other_labels = frame.iloc[keep].reset_index(drop=True), y[keep]
@@ -262,24 +313,31 @@ class Refinement:
     needs_others: bool = False
 
 
+def _each_class(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
+                refine_class: Callable[[pd.DataFrame, Any], pd.DataFrame],
+                candidates: int = 1) -> pd.DataFrame:
+    """``refine_class(rows, label)`` class by class, in the order drawn.
+
+    A class without real rows in the reference (a class a model file before
+    0.2 did not keep) is returned as drawn.
+    """
+    parts = []
+    for label in dict.fromkeys(labels):
+        rows = synthetic[labels == label].reset_index(drop=True)
+        if reference.of(label).empty:
+            parts.append(rows.iloc[: len(rows) // candidates])
+        else:
+            parts.append(refine_class(rows, label))
+    return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
+
+
 def _interpolate_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
-                      seed: int) -> pd.DataFrame:
+                      seed: int, categorical_distance: bool = False) -> pd.DataFrame:
     """:func:`interpolate_towards_real` class by class, one seeded stream for the draw."""
-    frame, y = reference.rows, reference.labels
     rng = np.random.default_rng(seed)
-    parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng)
-             for label in dict.fromkeys(labels)]
-    return pd.concat(parts, ignore_index=True) if parts else synthetic
-
-
-def _interpolate_mixed_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
-                            seed: int) -> pd.DataFrame:
-    """:func:`_interpolate_draw` with the categorical columns in the nearest-row distance too."""
-    frame, y = reference.rows, reference.labels
-    rng = np.random.default_rng(seed)
-    parts = [interpolate_towards_real(synthetic[labels == label], frame[y == label], rng,
-                                      categorical_distance=True) for label in dict.fromkeys(labels)]
-    return pd.concat(parts, ignore_index=True) if parts else synthetic
+    return _each_class(synthetic, labels, reference, lambda rows, label: interpolate_towards_real(
+        rows, reference.of(label), rng, categorical_distance=categorical_distance,
+        categorical=reference.categorical))
 
 
 def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
@@ -291,25 +349,28 @@ def _proximity_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Refe
     levels the candidates reach) and, within a level, drawn from its
     candidates without replacement where there are enough.
     """
-    frame, y, levels = reference.rows, reference.labels, reference.levels
     rng = np.random.default_rng(seed)
-    parts = []
-    for label in dict.fromkeys(labels):
-        candidates = synthetic[labels == label].reset_index(drop=True)
-        real, real_levels = frame[y == label], levels[y == label]
-        space = MixedSpace(real)
+
+    def refine_class(candidates: pd.DataFrame, label: Any) -> pd.DataFrame:
+        real, real_levels = reference.of(label), reference.levels_of(label)
+        space = MixedSpace(real, reference.categorical)
         anchors = nearest_rows(space.points(candidates), space.points(real))
         wanted = len(candidates) // CANDIDATES
-        reached = np.unique(real_levels[anchors])
-        weights = np.exp(-THETA * (reached - 1))
-        counts = rng.multinomial(wanted, weights / weights.sum())
-        picked = []
-        for level, count in zip(reached, counts):
-            pool = np.flatnonzero(real_levels[anchors] == level)
-            picked.append(rng.choice(pool, size=count, replace=count > len(pool)))
-        picked = np.concatenate(picked) if picked else np.zeros(0, dtype=int)
-        parts.append(interpolate_towards_real(candidates.iloc[picked], real, rng, anchors=anchors[picked]))
-    return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
+        picked = _allocate(real_levels[anchors], np.arange(len(candidates)), wanted, rng)
+        return interpolate_towards_real(candidates.iloc[picked], real, rng, anchors=anchors[picked],
+                                        categorical=reference.categorical)
+
+    return _each_class(synthetic, labels, reference, refine_class, CANDIDATES)
+
+
+def _allocate(levels: np.ndarray, pool: np.ndarray, wanted: int, rng: np.random.Generator) -> np.ndarray:
+    """``wanted`` of ``pool``, spread over the ``levels`` they reach with ProWSyn's weights."""
+    reached = np.unique(levels)
+    weights = np.exp(-THETA * (reached - 1))
+    counts = rng.multinomial(wanted, weights / weights.sum())
+    picked = [rng.choice(pool[levels == level], size=count, replace=count > (levels == level).sum())
+              for level, count in zip(reached, counts)]
+    return np.concatenate(picked) if picked else np.zeros(0, dtype=int)
 
 
 def other_class_share(rows: pd.DataFrame, label: Any, reference: Reference,
@@ -317,7 +378,7 @@ def other_class_share(rows: pd.DataFrame, label: Any, reference: Reference,
     """For each of ``rows`` (of class ``label``), the share of other classes among its nearest real rows."""
     real = pd.concat([reference.rows, reference.others], ignore_index=True)
     classes = np.concatenate([reference.labels, reference.other_labels])
-    space = MixedSpace(real)
+    space = MixedSpace(real, reference.categorical)
     search = NearestNeighbors(n_neighbors=min(k, len(real))).fit(space.points(real))
     neighbours = search.kneighbors(space.points(rows), return_distance=False)
     return (classes[neighbours] != label).mean(axis=1)
@@ -332,14 +393,13 @@ def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference
     left, the least surrounded of the dropped ones fill in.
     """
     rng = np.random.default_rng(seed)
-    parts = []
-    for label in dict.fromkeys(labels):
-        candidates = synthetic[labels == label].reset_index(drop=True)
-        mine = reference.labels == label
-        real = reference.rows[mine]
-        space = MixedSpace(real)
+
+    def refine_class(candidates: pd.DataFrame, label: Any) -> pd.DataFrame:
+        real = reference.of(label)
+        space = MixedSpace(real, reference.categorical)
         anchors = nearest_rows(space.points(candidates), space.points(real))
-        moved = interpolate_towards_real(candidates, real, rng, anchors=anchors)
+        moved = interpolate_towards_real(candidates, real, rng, anchors=anchors,
+                                         categorical=reference.categorical)
         share = other_class_share(moved, label, reference)
         wanted = len(candidates) // CANDIDATES
         order = np.argsort(share, kind="stable")
@@ -347,17 +407,12 @@ def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference
         if len(kept) < wanted:
             kept = order[:wanted]
         if by_level:
-            levels = reference.levels[mine][anchors[kept]]
-            reached = np.unique(levels)
-            weights = np.exp(-THETA * (reached - 1))
-            counts = rng.multinomial(wanted, weights / weights.sum())
-            picked = np.concatenate([rng.choice(kept[levels == level], size=count,
-                                                replace=count > (levels == level).sum())
-                                     for level, count in zip(reached, counts)])
+            picked = _allocate(reference.levels_of(label)[anchors[kept]], kept, wanted, rng)
         else:
             picked = rng.choice(kept, size=wanted, replace=False)
-        parts.append(moved.iloc[picked])
-    return pd.concat(parts, ignore_index=True) if parts else synthetic.iloc[:0]
+        return moved.iloc[picked]
+
+    return _each_class(synthetic, labels, reference, refine_class, CANDIDATES)
 
 
 def _augment_draw(images: np.ndarray, labels: np.ndarray, reference: None, seed: int) -> np.ndarray:
@@ -369,7 +424,8 @@ REFINEMENTS: dict[str, Refinement] = {
     "interpolate": Refinement("interpolate", ("tabular",), "interpolates synthetic rows towards real ones",
                               _interpolate_draw, needs_reference=True, other_kinds="pass"),
     "interpolate-mixed": Refinement("interpolate-mixed", ("tabular",), "interpolates synthetic rows towards "
-                                    "real ones", _interpolate_mixed_draw, needs_reference=True),
+                                    "real ones", lambda *a: _interpolate_draw(*a, categorical_distance=True),
+                                    needs_reference=True),
     "proximity": Refinement("proximity", ("tabular",), "places synthetic rows by proximity level",
                             _proximity_draw, needs_reference=True, needs_levels=True, candidates=CANDIDATES),
     "interpolate-safe": Refinement("interpolate-safe", ("tabular",), "places synthetic rows where their "

@@ -33,7 +33,7 @@ from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data import InputData, TabularCodec, check_target, codec_from_state, read_input
 from ganaug.data.tables import SUFFIXES as TABLE_SUFFIXES
 from ganaug.data.tables import write_table_batches
-from ganaug.data.validation import check_classes_to_grow, restore_target, target_counts
+from ganaug.data.validation import check_classes_to_grow, resolve_categorical, restore_target, target_counts
 from ganaug.devices import resolve_device, seeded
 from ganaug.errors import (
     InputError,
@@ -116,6 +116,11 @@ class GANOverSampler(BaseOverSampler):
         threads; -1 uses every core. None or 1 trains them one after another.
         Each class has its own seed, so the models do not depend on it beyond
         float rounding of torch's thread count (see the README).
+    categorical_features : "auto", list of names or positions, or boolean mask, default="auto"
+        Which columns of a table are categories, in SMOTE-NC's forms.
+        ``"auto"`` takes object, string, category and bool columns; name an
+        integer-coded column (a zip code, say) to have only its seen values
+        come back, in its own dtype.
     **backend_options
         Fields of the backend's ``Options`` dataclass (e.g. ``lr_generator=1e-4``).
 
@@ -155,6 +160,7 @@ class GANOverSampler(BaseOverSampler):
         checkpoint: str | Path | None = None,
         checkpoint_every: int | None = None,
         n_jobs: int | None = None,
+        categorical_features: Any = "auto",
         **backend_options: Any,
     ) -> None:
         self.backend = backend
@@ -169,6 +175,7 @@ class GANOverSampler(BaseOverSampler):
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.n_jobs = n_jobs
+        self.categorical_features = categorical_features
         self._backend_option_names = sorted(backend_options)
         for key, value in backend_options.items():
             setattr(self, key, value)
@@ -194,7 +201,7 @@ class GANOverSampler(BaseOverSampler):
         tags.input_tags.string = True  # string and category columns are categorical
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True  # densified when small enough (ganaug.data.validation)
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True  # missing values are modelled (ganaug.data.tabular); inf is refused
         return tags
 
     def _fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
@@ -259,8 +266,10 @@ class GANOverSampler(BaseOverSampler):
         if data.feature_names is not None:
             self.feature_names_in_ = data.feature_names
         self._train(data, y_idx, grow, resume)
-        # the real rows a refinement anchors synthetic rows to (saved with the model)
-        self._reference_ = Reference.fit(data.data, y_arr, grow, refinement, self._seed_) \
+        # the real rows a refinement anchors synthetic rows to (saved with the model); a conditional model
+        # draws every class, so a sample of the other classes' rows comes along too
+        self._reference_ = Reference.fit(data.data, y_arr, grow, refinement, self._seed_,
+                                         self.codec_.categorical_, others=self._conditional_) \
             if refinement is not None and refinement.needs_reference else None
         return self
 
@@ -271,8 +280,9 @@ class GANOverSampler(BaseOverSampler):
         options = self._options(backend_cls)
         self._seed_ = self._seed()
         device = resolve_device(self.device)
-        self.codec_ = data.make_codec(tabular=lambda: backend_cls.make_codec(options, self._seed_))
-        encoded = torch.from_numpy(self.codec_.fit(data.data).transform(data.data))
+        categorical = resolve_categorical(data, self.categorical_features)
+        self.codec_ = data.fit_codec(lambda: backend_cls.make_codec(options, self._seed_), categorical)
+        encoded = torch.from_numpy(self.codec_.transform(data.data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
         jobs = self._jobs(backend_cls, options, encoded, labels, grow, resume)
         workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
@@ -282,11 +292,11 @@ class GANOverSampler(BaseOverSampler):
             threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
             models = Parallel(n_jobs=min(workers, len(jobs)))(
                 delayed(train_job)(job, device, self.verbose, threads) for job in jobs)
-        if self._conditional_:
-            self.backends_ = dict.fromkeys(grow, models[0]) if models else {}
+        if self._conditional_:  # one model of every class: it draws any of them
+            self.backends_ = dict.fromkeys(self.classes_, models[0]) if models else {}
         else:
             self.backends_ = dict(zip(grow, models))
-        self._check_diversity(encoded, labels)
+        self._check_diversity(encoded, labels, grow)
 
     def _jobs(self, backend_cls: type[Backend], options: Any, encoded: torch.Tensor, labels: torch.Tensor,
               grow: list[Any], resume: bool) -> list[TrainingJob]:
@@ -337,12 +347,13 @@ class GANOverSampler(BaseOverSampler):
                 "source_class=..., or a sampling_strategy that leaves the source class as it is.")
         return index
 
-    def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor) -> None:
+    def _check_diversity(self, encoded: torch.Tensor, labels: torch.Tensor, grow: list[Any]) -> None:
         """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
         encoded = encoded.reshape(len(encoded), -1)  # images: one row of pixels each
         if encoded.shape[1] == 0:  # every column constant: nothing to vary
             return
-        for label, model in self.backends_.items():
+        for label in grow:
+            model = self.backends_[label]
             index = int(np.searchsorted(self.classes_, label))
             real = encoded[labels == index]
             if len(real) < 2 or float(real.std(0).mean()) == 0:
@@ -625,8 +636,12 @@ class GANOverSampler(BaseOverSampler):
                            "sample_shape": spec["sample_shape"] or [sampler.codec_.n_features_]}
             models.append(backend_cls.from_state(description, state, resolve_device(device), version))
         sampler.backends_ = {sampler._label(label): models[i] for label, i in config["model_of_class"]}
+        if sampler._conditional_ and len(models) == 1:  # files before 0.2 listed the grown classes only
+            sampler.backends_ = dict.fromkeys(sampler.classes_, models[0])
         columns = getattr(sampler.codec_, "columns_", [])
         sampler._reference_ = read_reference(tensors, sampler.classes_, columns)
+        if sampler._reference_ is not None:  # the codec knows which columns are categorical
+            sampler._reference_.categorical = tuple(getattr(sampler.codec_, "categorical_", ()))
         return sampler
 
     def save(self, path: str | Path, replace: bool = True) -> Path:

@@ -1,13 +1,20 @@
 """The tabular codec: tables to the float matrices GANs train on, and back.
 
 Numeric columns become bounded scalars (plus a mode one-hot for mode-specific
-normalisation); categorical columns become one-hot groups. ``inverse_transform``
-restores the original dtypes: integers are rounded and clipped to the seen
-range, categories stay within their levels, booleans stay booleans.
+normalisation); categorical columns become one-hot groups. Dates and
+durations are numbers of nanoseconds, and integers beyond float64's exact
+range (2**53) and dates are encoded as their exact distance to the column's
+minimum. A column with missing values gets a two-slot ``missing`` one-hot
+(numeric) or an extra level (categorical), so the generator learns where
+values are missing, as CTGAN and RDT do. ``inverse_transform`` restores the
+original dtypes: integers are rounded and clipped to the seen range,
+categories stay within their levels, dates keep their time zone, and missing
+values come back as the column had them (NaN, None, ``pd.NA`` or ``NaT``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +34,8 @@ class Span:
     """A run of encoded columns produced by one original column.
 
     ``kind`` is ``"numeric"`` (scalar), ``"mode"`` (mode one-hot of a numeric
-    column) or ``"categorical"`` (category one-hot); ``activation`` is what a
+    column), ``"categorical"`` (category one-hot) or ``"missing"`` (a numeric
+    column's [present, missing] one-hot); ``activation`` is what a
     generator's output head applies: ``"tanh"``, ``"linear"`` or ``"softmax"``.
     """
 
@@ -43,35 +51,30 @@ class _Column:
     name: Any
     dtype: Any
     categorical: bool
-    levels: np.ndarray | None = None  # categorical: levels in one-hot order
+    levels: np.ndarray | None = None  # categorical: levels in one-hot order (missing: an extra last slot)
     low: float = 0.0  # numeric: seen range
     high: float = 0.0
     model: dict = field(default_factory=dict)  # numeric transform state
-    # integers beyond float64's exact range (2**53): values are encoded as their exact distance to this
+    # integers beyond float64's exact range, and dates: values are encoded as their exact distance to this
     offset: int | None = None
+    missing: bool = False  # the column had missing values: they are modelled and restored
+    na: str = "nan"  # what a missing value is restored as: "nan", "none", "na" (pd.NA) or "nat"
+    fill: float = 0.0  # numeric: the value missing rows get in the numeric encoding (the median)
+
+    @property
+    def temporal(self) -> str | None:
+        """``"datetime"`` or ``"timedelta"`` for date and duration columns, else None."""
+        if pd.api.types.is_datetime64_any_dtype(self.dtype):
+            return "datetime"
+        return "timedelta" if pd.api.types.is_timedelta64_dtype(self.dtype) else None
 
 
 EXACT_FLOAT_INTEGERS = 2**53  # float64 holds every integer up to this; beyond it, neighbours merge
 HUGE = 1e100  # numeric columns beyond this magnitude are scaled down for the mixtures (squares overflow)
 
 
-def _numeric_values(col: _Column, series: pd.Series) -> np.ndarray:
-    """A numeric column as float64 (relative to ``col.offset`` for big integers, exactly)."""
-    if col.offset is None:
-        return series.to_numpy(dtype=np.float64)
-    # uint64 arithmetic is exact modulo 2**64, and every distance to the minimum fits
-    distance = series.to_numpy().astype(np.uint64) - np.uint64(col.offset % 2**64)
-    return distance.astype(np.float64)
-
-
-def _from_relative(values: np.ndarray, col: _Column) -> np.ndarray:
-    """Decoded distances back to the column's integers (see :func:`_numeric_values`)."""
-    exact = np.round(values).astype(np.uint64) + np.uint64(col.offset % 2**64)
-    return exact.astype(np.dtype(col.dtype).newbyteorder("="), casting="unsafe")
-
-
 def is_categorical(series: pd.Series) -> bool:
-    """Object, string, category and bool columns are categorical."""
+    """Object, string, category and bool columns are categorical (the ``"auto"`` rule)."""
     dtype = series.dtype
     return (
         isinstance(dtype, pd.CategoricalDtype)
@@ -79,6 +82,62 @@ def is_categorical(series: pd.Series) -> bool:
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
     )
+
+
+def numeric_view(series: pd.Series, offset: int | None = None) -> np.ndarray:
+    """A numeric, date or duration column as float64, NaN where missing; relative to ``offset`` exactly."""
+    present = series.notna().to_numpy()
+    values = np.full(len(series), np.nan)
+    if offset is None and not _is_temporal(series.dtype):
+        values[present] = series[present].to_numpy(dtype=np.float64)
+        return values
+    # uint64 arithmetic is exact modulo 2**64, and every distance to the minimum fits
+    distance = _exact_integers(series[present]).astype(np.uint64) - np.uint64((offset or 0) % 2**64)
+    values[present] = distance.astype(np.float64)
+    return values
+
+
+def from_numeric_view(values: np.ndarray, dtype: Any) -> pd.Series:
+    """Float values (:func:`numeric_view` without an offset) back in ``dtype``; NaN stays missing."""
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        dates = pd.Series(pd.to_datetime(np.round(values), unit="ns"))
+        tz = getattr(dtype, "tz", None)
+        return (dates.dt.tz_localize("UTC").dt.tz_convert(tz) if tz is not None else dates).astype(dtype)
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return pd.Series(pd.to_timedelta(np.round(values), unit="ns")).astype(dtype)
+    if pd.api.types.is_integer_dtype(dtype):
+        values = np.round(values)
+    return pd.Series(values).astype(dtype)
+
+
+def _is_temporal(dtype: Any) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
+
+
+def _exact_integers(present: pd.Series) -> np.ndarray:
+    """Integers, dates (UTC ns) and durations (ns) of non-missing values, as int64 or uint64."""
+    if pd.api.types.is_datetime64_any_dtype(present.dtype):
+        if getattr(present.dtype, "tz", None) is not None:
+            present = present.dt.tz_convert("UTC").dt.tz_localize(None)
+        return present.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if pd.api.types.is_timedelta64_dtype(present.dtype):
+        return present.to_numpy(dtype="timedelta64[ns]").view(np.int64)
+    unsigned = pd.api.types.is_unsigned_integer_dtype(present.dtype)
+    return present.to_numpy(dtype=np.uint64 if unsigned else np.int64)
+
+
+def _from_offset(values: np.ndarray, col: _Column) -> pd.Series:
+    """Decoded distances back to the column's integers, dates or durations (see :func:`numeric_view`)."""
+    exact = (np.round(values).astype(np.uint64) + np.uint64(col.offset % 2**64)).view(np.int64)
+    if col.temporal == "datetime":
+        dates = pd.Series(pd.to_datetime(exact, unit="ns"))
+        tz = getattr(col.dtype, "tz", None)
+        return (dates.dt.tz_localize("UTC").dt.tz_convert(tz) if tz is not None else dates).astype(col.dtype)
+    if col.temporal == "timedelta":
+        return pd.Series(pd.to_timedelta(exact, unit="ns")).astype(col.dtype)
+    if pd.api.types.is_unsigned_integer_dtype(col.dtype):
+        return pd.Series(exact.view(np.uint64)).astype(col.dtype)
+    return pd.Series(exact).astype(col.dtype)
 
 
 class TabularCodec:
@@ -112,26 +171,46 @@ class TabularCodec:
         self.random_state = random_state
 
     # ---- fitting ---------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> TabularCodec:
-        """Learn each column's encoding; sets ``layout_`` and ``n_features_``."""
+    def fit(self, frame: pd.DataFrame, categorical: Collection[Any] | None = None) -> TabularCodec:
+        """Learn each column's encoding; sets ``layout_`` and ``n_features_``.
+
+        ``categorical`` names the columns to treat as categories (an
+        integer-coded column, say); None infers them from the dtypes
+        (:func:`is_categorical`).
+        """
         self._rng = np.random.default_rng(self.random_state)
-        self.columns_ = [self._fit_column(frame[name]) for name in frame.columns]
+        declared = None if categorical is None else set(categorical)
+        self.columns_ = [self._fit_column(frame[name], is_categorical(frame[name]) if declared is None
+                                          else name in declared) for name in frame.columns]
         if self.numeric == "mode":
             self._fit_modes(frame)
         self.layout_ = tuple(self._layout())
         self.n_features_ = sum(span.width for span in self.layout_)
         return self
 
-    def _fit_column(self, series: pd.Series) -> _Column:
-        col = _Column(series.name, series.dtype, is_categorical(series))
+    @property
+    def categorical_(self) -> tuple[Any, ...]:
+        """The names of the columns encoded as categories."""
+        return tuple(col.name for col in self.columns_ if col.categorical)
+
+    def _fit_column(self, series: pd.Series, categorical: bool) -> _Column:
+        col = _Column(series.name, series.dtype, categorical)
+        missing = series.isna().to_numpy()
+        col.missing = bool(missing.any())
+        if col.missing:
+            col.na = _na_kind(series)
+        present = series[~missing]
         if col.categorical:
-            col.levels = np.asarray(sorted(series.unique(), key=_sort_key), dtype=object)
+            col.levels = np.asarray(sorted(present.unique(), key=_sort_key), dtype=object)
             return col
-        if pd.api.types.is_integer_dtype(series.dtype) and len(series) and \
-                max(abs(int(series.min())), abs(int(series.max()))) > EXACT_FLOAT_INTEGERS:
-            col.offset = int(series.min())
-        values = _numeric_values(col, series)
+        if len(present) and (col.temporal or pd.api.types.is_integer_dtype(series.dtype) and
+                             max(abs(int(present.min())), abs(int(present.max()))) > EXACT_FLOAT_INTEGERS):
+            col.offset = int(_exact_integers(present).min())
+        values = numeric_view(series, col.offset)[~missing]
+        if not len(values):  # every value missing
+            return col
         col.low, col.high = float(values.min()), float(values.max())
+        col.fill = float(np.median(values))
         if col.high > col.low and self.numeric != "mode":  # modes: fitted together below
             col.model = getattr(self, f"_fit_{self.numeric}")(values)
         return col
@@ -144,11 +223,16 @@ class TabularCodec:
         rows = np.arange(len(frame))
         if len(rows) > self.mixture_subsample:
             rows = np.sort(self._rng.choice(rows, self.mixture_subsample, replace=False))
-        values = np.column_stack([_numeric_values(c, frame[c.name])[rows] for c in varying])
-        magnitude = np.abs(values).max(axis=0)
-        scales = np.where(magnitude > HUGE, magnitude, 1.0)  # squares of values near 1e308 overflow
-        for col, model, scale in zip(varying, fit_mixtures(values / scales, self.max_modes), scales):
-            col.model = model if scale == 1.0 else {**model, "scale": scale}
+        complete = [c for c in varying if not c.missing]  # one batched fit; columns with gaps alone
+        groups = ([complete] if complete else []) + [[c] for c in varying if c.missing]
+        for group in groups:
+            values = np.column_stack([numeric_view(frame[c.name], c.offset)[rows] for c in group])
+            if group[0].missing:
+                values = values[~np.isnan(values[:, 0])]
+            magnitude = np.abs(values).max(axis=0)
+            scales = np.where(magnitude > HUGE, magnitude, 1.0)  # squares of values near 1e308 overflow
+            for col, model, scale in zip(group, fit_mixtures(values / scales, self.max_modes), scales):
+                col.model = model if scale == 1.0 else {**model, "scale": scale}
 
     def _fit_quantile(self, values: np.ndarray) -> dict:
         quantiles = QuantileTransformer(n_quantiles=min(1000, len(values)), subsample=10**9)
@@ -192,14 +276,22 @@ class TabularCodec:
 
     def _encode(self, col: _Column, series: pd.Series) -> np.ndarray:
         if col.categorical:
-            if len(col.levels) < 2:
+            width = len(col.levels) + col.missing
+            if width < 2:
                 return np.zeros((len(series), 0))
-            codes = _codes(series, col.levels)
-            return np.eye(len(col.levels))[codes]
-        if not col.model:
-            return np.zeros((len(series), 0))
-        values = _numeric_values(col, series)
-        return getattr(self, f"_encode_{self.numeric}")(col.model, values)
+            return np.eye(width)[_codes(series, col)]
+        missing = series.isna().to_numpy()
+        if missing.any() and not col.missing:
+            raise InputError(f"column {series.name!r} has missing values, but had none when the encoder was "
+                             "fitted; refit on data that has them, or fill them first.")
+        parts = []
+        if col.model:
+            values = numeric_view(series, col.offset)
+            values[missing] = col.fill
+            parts.append(getattr(self, f"_encode_{self.numeric}")(col.model, values))
+        if col.missing:
+            parts.append(np.eye(2)[missing.astype(int)])  # [present, missing]
+        return np.concatenate([np.zeros((len(series), 0)), *parts], axis=1)
 
     def _encode_mode(self, model: dict, values: np.ndarray) -> np.ndarray:
         means, stds = model["means"], model["stds"]
@@ -236,17 +328,26 @@ class TabularCodec:
             return pd.Series([], dtype=col.dtype)
         if col.categorical:
             codes = block.argmax(axis=1) if block.shape[1] else np.zeros(n, dtype=int)
-            return _restore_categorical(col, col.levels[codes])
+            if not len(col.levels):  # every value missing
+                return _restore_categorical(col, np.full(n, None, dtype=object), np.ones(n, bool))
+            return _restore_categorical(col, col.levels[np.minimum(codes, len(col.levels) - 1)],
+                                        codes == len(col.levels))
+        missing = block[:, -2:].argmax(axis=1) == 1 if col.missing else np.zeros(n, bool)
+        numeric = block[:, :-2] if col.missing else block
         if not col.model:
             values = np.full(n, col.low)
         else:
-            values = getattr(self, f"_decode_{self.numeric}")(col.model, block)
+            values = getattr(self, f"_decode_{self.numeric}")(col.model, numeric)
         values = np.clip(values, col.low, col.high)
         if col.offset is not None:
-            return pd.Series(_from_relative(values, col)).astype(col.dtype)
-        if pd.api.types.is_integer_dtype(col.dtype):
-            values = np.round(values)
-        return pd.Series(values).astype(col.dtype)
+            restored = _from_offset(values, col)
+        else:
+            if pd.api.types.is_integer_dtype(col.dtype):
+                values = np.round(values)
+            restored = pd.Series(values).astype(col.dtype) if not col.missing else pd.Series(values)
+        if not col.missing:
+            return restored
+        return _with_missing(restored, missing, col)
 
     def _decode_mode(self, model: dict, block: np.ndarray) -> np.ndarray:
         modes = block[:, 1:].argmax(axis=1)
@@ -269,12 +370,38 @@ class TabularCodec:
 def _spans_of(col: _Column, numeric: str) -> list[tuple[str, int, str]]:
     """``(kind, width, activation)`` of the spans a column encodes to."""
     if col.categorical:
-        return [("categorical", len(col.levels), "softmax")] if len(col.levels) > 1 else []
-    if not col.model:
-        return []  # constant column: restored from its single value
-    if numeric == "mode":
-        return [("numeric", 1, "tanh"), ("mode", len(col.model["means"]), "softmax")]
-    return [("numeric", 1, "tanh" if numeric == "quantile" else "linear")]
+        width = len(col.levels) + col.missing
+        return [("categorical", width, "softmax")] if width > 1 else []
+    spans = []
+    if col.model and numeric == "mode":
+        spans = [("numeric", 1, "tanh"), ("mode", len(col.model["means"]), "softmax")]
+    elif col.model:
+        spans = [("numeric", 1, "tanh" if numeric == "quantile" else "linear")]
+    # a constant column takes no width (it is restored from its single value), missing values two
+    return spans + [("missing", 2, "softmax")] if col.missing else spans
+
+
+def _na_kind(series: pd.Series) -> str:
+    """How a column's missing values look, so they come back the same: NaN, None, pd.NA or NaT."""
+    if _is_temporal(series.dtype):
+        return "nat"
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and \
+            not isinstance(series.dtype, pd.CategoricalDtype) and series.dtype.na_value is pd.NA:
+        return "na"
+    first = series[series.isna()].iloc[0]
+    return "none" if first is None else "nan"
+
+
+def _with_missing(values: pd.Series, missing: np.ndarray, col: _Column) -> pd.Series:
+    """``values`` with ``missing`` rows set to the column's kind of missing value, in its dtype."""
+    if col.na == "none":
+        out = values.astype(object)
+        out[missing] = None
+        return out
+    out = values.astype(col.dtype if col.na in ("na", "nat") or not pd.api.types.is_integer_dtype(col.dtype)
+                        else np.float64)
+    out[missing] = pd.NaT if col.na == "nat" else pd.NA if col.na == "na" else np.nan
+    return out.astype(col.dtype) if col.na in ("na", "nat") or pd.api.types.is_float_dtype(col.dtype) else out
 
 
 def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
@@ -290,6 +417,8 @@ def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
     }
     if col.offset is not None:
         state["offset"] = col.offset
+    if col.missing:  # only where there is something to say, so older states read the same
+        state.update(missing=True, na=col.na, fill=col.fill)
     return state
 
 
@@ -303,8 +432,11 @@ def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
         quantiles.n_features_in_ = 1
         model = {"quantiles": quantiles}
     levels = None if state["levels"] is None else np.asarray(state["levels"], dtype=object)
+    if state.get("na", "nan") not in ("nan", "none", "na", "nat"):
+        raise ValueError(f"a column's missing-value kind {state['na']!r} is none of nan, none, na, nat")
     return _Column(state["name"], dtype_from_state(state["dtype"]), state["categorical"], levels,
-                   state["low"], state["high"], model, state.get("offset"))
+                   state["low"], state["high"], model, state.get("offset"), bool(state.get("missing", False)),
+                   state.get("na", "nan"), float(state.get("fill", 0.0)))
 
 
 def dtype_state(dtype: Any) -> Any:
@@ -325,20 +457,33 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
-def _codes(series: pd.Series, levels: np.ndarray) -> np.ndarray:
-    lookup = {level: i for i, level in enumerate(levels)}
-    unseen = set(series.unique()) - set(lookup)
+def _codes(series: pd.Series, col: _Column) -> np.ndarray:
+    """One-hot positions of ``series``' values; a missing value takes the extra last slot."""
+    lookup = {level: i for i, level in enumerate(col.levels)}
+    missing = series.isna().to_numpy()
+    present = series[~missing]
+    unseen = set(present.unique()) - set(lookup)
     if unseen:
         raise InputError(
             f"column {series.name!r} has categories not seen when the encoder was fitted: "
             f"{sorted(map(str, unseen))[:5]}. Refit on data that includes them."
         )
-    return series.map(lookup).to_numpy(dtype=np.int64)
+    if missing.any() and not col.missing:
+        raise InputError(f"column {series.name!r} has missing values, but had none when the encoder was "
+                         "fitted; refit on data that has them, or fill them first.")
+    codes = np.full(len(series), len(col.levels), dtype=np.int64)
+    codes[~missing] = present.map(lookup).to_numpy(dtype=np.int64)
+    return codes
 
 
-def _restore_categorical(col: _Column, values: np.ndarray) -> pd.Series:
+def _restore_categorical(col: _Column, values: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    if missing is not None and missing.any():
+        values = values.astype(object)
+        values[missing] = None
+        if col.na == "nan" and not isinstance(col.dtype, pd.CategoricalDtype):
+            values[missing] = np.nan
     if isinstance(col.dtype, pd.CategoricalDtype):
         return pd.Series(pd.Categorical(values, dtype=col.dtype))
-    if pd.api.types.is_bool_dtype(col.dtype):
+    if pd.api.types.is_bool_dtype(col.dtype) and not (missing is not None and missing.any()):
         return pd.Series(values.astype(bool)).astype(col.dtype)
     return pd.Series(values, dtype=object).astype(col.dtype)

@@ -1,5 +1,8 @@
 """Input checks, and the one reader of ``X`` that decides its data kind: clear errors that name the fix.
 
+Missing values, dates and durations are accepted (the tabular codec models
+them); what no codec can learn from is refused with the reason.
+
 :func:`read_input` looks at ``X`` once and returns an :class:`InputData`:
 its kind (``"tabular"`` or ``"image"``), the checked data, the codec of that
 kind, and how to give results back in the caller's type. Nothing downstream
@@ -8,7 +11,7 @@ tests the kind again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,26 +177,15 @@ def _check_shape_and_names(frame: pd.DataFrame) -> None:
 def _check_frame(frame: pd.DataFrame) -> None:
     _check_shape_and_names(frame)
     for name, dtype in frame.dtypes.items():
-        if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-            raise InputError(
-                f"column {name!r} has dtype {dtype}; ganaug cannot generate dates or durations. "
-                "Convert it to numbers (e.g. df[col].astype('int64') or date parts) or drop it."
-            )
         if pd.api.types.is_complex_dtype(dtype):
             raise InputError(f"Complex data not supported: column {name!r} is complex-valued; split it into "
                              "real and imaginary columns.")
         if pd.api.types.is_object_dtype(dtype):
             _check_object_values(frame[name])
-    missing = frame.columns[frame.isna().any()].tolist()
-    if missing:
-        raise InputError(
-            f"X has missing values (NaN/None) in columns {missing[:10]}; impute them first "
-            "(e.g. sklearn.impute.SimpleImputer) or drop those rows."
-        )
     for name in frame.columns:
         _check_not_free_text(frame[name])
     numeric = frame.select_dtypes(include=[np.number])
-    infinite = numeric.columns[~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=0)].tolist()
+    infinite = numeric.columns[np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any(axis=0)].tolist()
     if infinite:
         raise InputError(f"X has infinite values in columns {infinite[:10]}; replace or drop them.")
 
@@ -229,7 +221,7 @@ def _check_not_free_text(column: pd.Series) -> None:
     if not (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)):
         return
     levels = column.nunique()
-    if levels > FREE_TEXT_LEVELS and levels > len(column) / 2:
+    if levels > FREE_TEXT_LEVELS and levels > column.notna().sum() / 2:
         raise InputError(
             f"column {column.name!r} looks like free text or an ID ({levels} distinct strings in "
             f"{len(column)} rows); a GAN cannot learn it as a category. Drop it, or encode it as "
@@ -294,9 +286,47 @@ class InputData:
             return self.restore(np.concatenate([self.data, synthetic]))
         return self.restore(pd.concat([self.data.reset_index(drop=True), synthetic], ignore_index=True))
 
-    def make_codec(self, tabular: Callable[[], TabularCodec] = TabularCodec) -> TabularCodec | ImageCodec:
-        """An unfitted codec of this kind; ``tabular()`` makes the one for tables (a backend's choice)."""
-        return tabular() if self.kind == "tabular" else ImageCodec()
+    def fit_codec(self, tabular: Callable[[], TabularCodec] = TabularCodec,
+                  categorical: Collection[Any] | None = None) -> TabularCodec | ImageCodec:
+        """The codec of this kind, fitted on the data; ``tabular()`` makes the one for tables (a backend's
+        choice), which treats the columns ``categorical`` names as categories (None: by dtype)."""
+        if self.kind == "image":
+            return ImageCodec().fit(self.data)
+        return tabular().fit(self.data, categorical)
+
+
+def resolve_categorical(data: InputData, spec: Any) -> list[Any] | None:
+    """The names of the columns ``categorical_features`` declares (SMOTE-NC's forms); None for ``"auto"``.
+
+    ``spec`` is ``"auto"`` (by dtype), a list of column names or of
+    positions, or a boolean mask with one entry per column.
+    """
+    if isinstance(spec, str) and spec == "auto":
+        return None
+    if data.kind != "tabular":
+        raise InputError(f"categorical_features={spec!r} is for tables; leave it 'auto' for images.")
+    columns = list(data.data.columns)
+    items = list(spec) if isinstance(spec, list | tuple | np.ndarray | pd.Index) else None
+    if items is None:
+        raise InputError(f"categorical_features={spec!r}: give 'auto', a list of column names or positions, "
+                         "or a boolean mask with one entry per column.")
+    if items and all(isinstance(v, bool | np.bool_) for v in items):
+        if len(items) != len(columns):
+            raise InputError(f"categorical_features is a mask of {len(items)} entries, but X has "
+                             f"{len(columns)} columns.")
+        return [c for c, chosen in zip(columns, items) if chosen]
+    names = [shown_name for shown_name in items if shown_name in columns]
+    if len(names) == len(items):  # names (for an array, names and positions are the same)
+        return names
+    if all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in items):
+        outside = [v for v in items if not -len(columns) <= v < len(columns)]
+        if outside:
+            raise InputError(f"categorical_features positions {outside} are outside X's {len(columns)} "
+                             "columns.")
+        return [columns[int(v)] for v in items]
+    unknown = [v for v in items if v not in columns]
+    raise InputError(f"categorical_features names columns that X does not have: {unknown[:5]}; its columns "
+                     f"are {columns[:10]}.")
 
 
 def read_input(X: Any) -> InputData:
