@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="model file written by `ganaug train` or GANOverSampler.save")
     p.add_argument("-o", "--output", required=True, help="output .csv or .parquet")
     p.add_argument("--counts", help="rows per class, e.g. minority=500,rare=100 (default: as trained)")
-    p.add_argument("--per-class", dest="per_class", type=int, help="the same number of rows for each class the model draws (every class of "
-                   "a conditional model; the grown classes of per-class models)")
+    p.add_argument("--per-class", dest="per_class", type=int,
+                   help="the same number of rows for each class the model draws (every class of a "
+                        "conditional model; the grown classes of per-class models)")
     p.add_argument("--random-state", dest="random_state", type=int, help="seed of this draw")
     p.add_argument("--device", default="auto")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
