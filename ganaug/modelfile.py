@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ganaug.data.tabular import exact_values, from_exact_values
 from ganaug.errors import ModelFileError
 from ganaug.refinements import Reference
 
@@ -102,9 +103,10 @@ def reference_tensors(reference: Reference, classes: np.ndarray,
                       columns: list[Any]) -> dict[str, torch.Tensor]:
     """A refinement's real rows as tensors: ``reference.*`` (and ``others.*``), exact values.
 
-    ``columns`` are the tabular codec's fitted columns (name, categorical,
-    levels): categories are saved as level codes, integers as int64 (exact
-    for every int64 and uint64 value), other numbers as float64.
+    ``columns`` are the tabular codec's fitted columns: each is saved exactly
+    (:func:`ganaug.data.tabular.exact_values`: level codes, int64 integers,
+    dates and durations in nanoseconds, float64), with a ``.missing`` mask
+    for a column that has missing values.
     """
     tensors = _frame_tensors("reference", reference.rows, reference.labels, classes, columns)
     if reference.levels is not None:
@@ -118,14 +120,10 @@ def _frame_tensors(prefix: str, frame: pd.DataFrame, labels: np.ndarray, classes
                    columns: list[Any]) -> dict[str, torch.Tensor]:
     tensors = {f"{prefix}.labels": torch.from_numpy(np.searchsorted(classes, labels))}
     for i, col in enumerate(columns):
-        values = frame[col.name]
-        if col.categorical:
-            values = values.map({level: code for code, level in enumerate(col.levels)}).to_numpy(np.int64)
-        elif pd.api.types.is_integer_dtype(values.dtype):
-            values = values.to_numpy().astype(np.int64)  # uint64 wraps, and wraps back on reading
-        else:
-            values = values.to_numpy(dtype=np.float64)
+        values, missing = exact_values(col, frame[col.name])
         tensors[f"{prefix}.{i}"] = torch.from_numpy(np.array(values, copy=True))
+        if missing is not None:
+            tensors[f"{prefix}.{i}.missing"] = torch.from_numpy(missing.astype(np.uint8))
     return tensors
 
 
@@ -152,11 +150,16 @@ def _read_frame(tensors: dict[str, torch.Tensor], prefix: str, classes: np.ndarr
     data = {}
     for i, col in enumerate(columns):
         values = tensors[f"{prefix}.{i}"].numpy()
-        if values.shape != (rows,):
-            raise ModelFileError(f"the saved real rows disagree: {prefix} column {i} has shape "
-                                 f"{values.shape}, the labels {rows} rows.")
-        if col.categorical:
-            values = col.levels[values]
-        data[col.name] = pd.Series(values).astype(col.dtype)
+        missing = tensors.get(f"{prefix}.{i}.missing")
+        missing = None if missing is None else missing.numpy()
+        for array in (values, missing):
+            if array is not None and array.shape != (rows,):
+                raise ModelFileError(f"the saved real rows disagree: {prefix} column {i} has shape "
+                                     f"{array.shape}, the labels {rows} rows.")
+        try:
+            data[col.name] = from_exact_values(col, values, missing)
+        except (ValueError, IndexError, TypeError) as err:
+            raise ModelFileError(f"the saved real rows of column {col.name!r} do not fit its encoding: "
+                                 f"{err}") from None
     frame = pd.DataFrame(data, columns=[c.name for c in columns])
     return frame, classes[tensors[f"{prefix}.labels"].numpy()]

@@ -29,7 +29,14 @@ import pandas as pd
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from ganaug.data.tabular import from_numeric_view, is_categorical, numeric_view
+from ganaug.data.tabular import (
+    from_numeric_view,
+    is_categorical,
+    is_temporal,
+    numeric_view,
+    round_to_step,
+    temporal_step,
+)
 from ganaug.errors import InputError, OptionsError
 
 BRUTE_FORCE_ROWS = 4096  # up to this many real rows, one matrix product beats a tree search
@@ -141,7 +148,8 @@ def interpolate_towards_real(synthetic: pd.DataFrame, real: pd.DataFrame, rng: n
         take_anchor = anchor[col].where(u < 0.5, out[col])
         if col in space.numeric:
             start, end = numeric_view(anchor[col]), numeric_view(out[col])
-            mixed = from_numeric_view(start + u * (end - start), real[col].dtype)
+            mixed = round_to_step(from_numeric_view(start + u * (end - start), real[col].dtype),
+                                  temporal_step(real[col]) if is_temporal(real[col].dtype) else 1)
             either_missing = np.isnan(start) | np.isnan(end)
             out[col] = mixed.where(~either_missing, take_anchor).astype(real[col].dtype)
         else:

@@ -118,9 +118,10 @@ class GANOverSampler(BaseOverSampler):
         float rounding of torch's thread count (see the README).
     categorical_features : "auto", list of names or positions, or boolean mask, default="auto"
         Which columns of a table are categories, in SMOTE-NC's forms.
-        ``"auto"`` takes object, string, category and bool columns; name an
-        integer-coded column (a zip code, say) to have only its seen values
-        come back, in its own dtype.
+        Object, string, category and bool columns always are (they cannot be
+        numbers); name a numeric column here (an integer-coded zip code, say)
+        to model it as categories too, so that only its seen values come
+        back, in its own dtype. ``"auto"`` declares none.
     **backend_options
         Fields of the backend's ``Options`` dataclass (e.g. ``lr_generator=1e-4``).
 
@@ -338,8 +339,8 @@ class GANOverSampler(BaseOverSampler):
         elif label in list(self.classes_):
             index = list(self.classes_).index(label)
         else:
-            raise InputError(f"source_class={label!r} is not a class of y; the classes are "
-                             f"{list(self.classes_)}.")
+            raise InputError(f"source_class={shown(label)} is not a class of y; the classes are "
+                             f"{', '.join(map(shown, self.classes_))}.")
         if self.classes_[index] in grow:
             raise InputError(
                 f"backend {backend_cls.name!r} grows classes from the source class "
@@ -363,7 +364,7 @@ class GANOverSampler(BaseOverSampler):
             spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
             if spread < COLLAPSE_SPREAD:
                 warnings.warn(
-                    f"class {label!r}: the synthetic samples are nearly identical (their spread is "
+                    f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
                     f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
                     "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
                     "refine='interpolate'.", ModeCollapseWarning, stacklevel=5)
@@ -516,7 +517,9 @@ class GANOverSampler(BaseOverSampler):
         width = self.codec_.n_features_
         encoded = np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
         y_new = np.concatenate(labels) if labels else np.zeros(0, self.classes_.dtype)
-        synthetic = self.codec_.inverse_transform(encoded)
+        # one-hot groups are drawn from the generator's probabilities, seeded by this draw
+        slots = np.random.default_rng(int(torch.randint(2**62, (1,), generator=generator)))
+        synthetic = self.codec_.inverse_transform(encoded, random_state=slots)
         if refinement is not None:  # the refined samples come class by class, as drawn
             y_drawn = np.concatenate(drawn_labels) if drawn_labels else y_new
             synthetic = refinement.apply(synthetic, y_drawn, self._reference_, seed)

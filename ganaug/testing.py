@@ -47,6 +47,25 @@ def tiny_table(n_major: int = 40, n_minor: int = 8, seed: int = 0) -> tuple[pd.D
     return X, y
 
 
+def messy_table(n_major: int = 40, n_minor: int = 8, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """A table as they come: missing values of each kind, an integer-coded ``zip`` (declare it with
+    ``categorical_features=["zip"]``), nullable dtypes, timezone-aware dates and durations; 3 classes."""
+    X, y = tiny_table(n_major, n_minor, seed)
+    rng = np.random.default_rng(seed + 1)
+    n = len(y)
+    gaps = {name: rng.random(n) < 0.2 for name in ("height", "colour", "count", "opened")}
+    return X.assign(
+        height=X["height"].where(~gaps["height"]),
+        colour=X["colour"].where(~gaps["colour"], None),
+        count=pd.array(np.where(gaps["count"], None, X["count"]), dtype="Int64"),
+        zip=rng.choice([10164, 10175, 10280, 11201], n),
+        member=pd.array(np.where(rng.random(n) < 0.1, None, rng.random(n) > 0.5), dtype="boolean"),
+        opened=pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"))
+        .dt.tz_localize("Europe/Paris").where(~gaps["opened"]),  # local dates, across clock changes
+        wait=pd.to_timedelta(rng.integers(0, 3600, n), unit="s"),
+    ), y
+
+
 def tiny_images(n_major: int = 40, n_minor: int = 8, seed: int = 0, side: int = 8,
                 channels: int | None = None) -> tuple[np.ndarray, pd.Series]:
     """uint8 images ``(n, side, side[, channels])`` of 3 classes: bright squares at class-specific places."""
@@ -116,6 +135,27 @@ def check_fit_images(backend: type[Backend]) -> None:
             # uint8 images are scaled over 0-255, floats over the range seen in training
             low, high = (0, 255) if data.dtype == np.uint8 else (data.min(), data.max())
             assert new.min() >= low and new.max() <= high, "pixels left the valid range"
+
+
+def check_messy_table(backend: type[Backend]) -> None:
+    """Missing values, nullable dtypes, dates and a declared integer category: dtypes kept, missing
+    values only in columns that have them, seen levels and ranges only, and the same after save/load."""
+    X, y = messy_table()
+    sampler = _sampler(backend, categorical_features=["zip"])
+    X_res, _ = sampler.fit_resample(X, y)
+    assert (X_res.dtypes == X.dtypes).all(), f"dtypes changed: {X_res.dtypes.to_dict()}"
+    new = X_res[sampler.sample_is_synthetic_]
+    for column in X.columns:
+        if not X[column].isna().any():
+            assert not new[column].isna().any(), f"{column}: missing values where the data has none"
+    assert set(new["zip"]) <= set(X["zip"]), "a declared category drew an unseen value"
+    assert set(new["colour"].dropna()) <= set(X["colour"].dropna()), "unseen categories generated"
+    opened = new["opened"].dropna()
+    assert opened.between(X["opened"].min(), X["opened"].max()).all(), "dates left the seen range"
+    counts = {"minor": 6, "rare": 4}
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), "cpu", backend)
+    _assert_same(sampler.generate(counts)[0], loaded.generate(counts)[0])
 
 
 def check_class_counts(backend: type[Backend]) -> None:
@@ -222,13 +262,14 @@ def check_device_move(backend: type[Backend]) -> None:
 
 CHECKS: dict[str, Callable[[type[Backend]], None]] = {
     f.__name__.removeprefix("check_"): f
-    for f in (check_contract, check_fit_tabular, check_class_counts, check_array_input,
+    for f in (check_contract, check_fit_tabular, check_messy_table, check_class_counts, check_array_input,
               check_fit_images, check_seeding, check_conditioning, check_options_validation,
               check_history, check_save_load, check_device_move)
 }
 
 
-KIND_CHECKS = {"fit_tabular": "tabular", "array_input": "tabular", "fit_images": "image"}
+KIND_CHECKS = {"fit_tabular": "tabular", "messy_table": "tabular", "array_input": "tabular",
+               "fit_images": "image"}
 
 
 def backend_checks(backend: type[Backend]) -> Iterator[tuple[str, Callable]]:
@@ -263,4 +304,5 @@ def parametrize_backend_checks(backends: Iterable[type[Backend]] | None = None):
     return pytest.mark.parametrize("backend, check", params)
 
 
-__all__ = ["CHECKS", "check_backend", "parametrize_backend_checks", "tiny_data", "tiny_images", "tiny_table"]
+__all__ = ["CHECKS", "check_backend", "messy_table", "parametrize_backend_checks", "tiny_data", "tiny_images",
+           "tiny_table"]

@@ -112,8 +112,12 @@ class CTGANBackend(AdversarialBackend):
         self.install(ConditionalGenerator(body, head), ConditionalCritic(critic_body, pac=opts.pac))
 
     def _index_discrete(self, data: TrainingData) -> None:
-        """Locate the categorical one-hot groups and their per-class frequencies."""
-        spans = [s for s in data.layout if s.kind == "categorical"]
+        """Locate the discrete one-hot groups and their per-class frequencies.
+
+        A column's missing-value flag is a discrete column too, so the class'
+        missing rate is learned by the same conditioning as its categories.
+        """
+        spans = [s for s in data.layout if s.kind in ("categorical", "missing")]
         self.discrete_cols = torch.cat(
             [torch.arange(s.start, s.start + s.width) for s in spans]
         ) if spans else torch.zeros(0, dtype=torch.long)

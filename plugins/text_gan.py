@@ -34,6 +34,7 @@ from torch import nn
 from ganaug import hookimpl
 from ganaug.backend import TrainingData
 from ganaug.data.text import TextEncoder
+from ganaug.errors import shown
 from ganaug.nn import (
     ConditionalCritic,
     ConditionalGenerator,
@@ -234,12 +235,14 @@ def _groups_by_class(given: Mapping, labels: tuple) -> list[tuple]:
     keys = {str(k): k for k in given}
     unknown = [k for k in given if k not in labels and str(k) not in {str(label) for label in labels}]
     if unknown and len(labels) > 1:  # a per-class model sees one label; the others belong to other models
-        raise ValueError(f"texts names classes that are not in y: {unknown}; the classes are {list(labels)}.")
+        raise ValueError(f"texts names classes that are not in y: {', '.join(map(shown, unknown))}; "
+                         f"the classes are {', '.join(map(shown, labels))}.")
     groups = []
     for label in labels:
         key = label if label in given else keys.get(str(label))
         if key is None and given and not isinstance(next(iter(given.values()))[0], str):
-            raise ValueError(f"text_embeddings has no vector for class {label!r}; give one for every class.")
+            raise ValueError(f"text_embeddings has no vector for class {shown(label)}; give one for every "
+                             "class.")
         groups.append(given[key] if key is not None else (str(label),))
     return groups
 

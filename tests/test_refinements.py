@@ -57,3 +57,34 @@ def test_refine_interpolate_keeps_rows_between_real_and_generated(table, fast):
 def test_refine_rejects_unknown(table, fast):
     with pytest.raises(ValueError, match="refine="):
         GANOverSampler(**fast, refine="magic").fit_resample(*table)
+
+
+def test_refine_interpolate_never_averages_categories_or_missing_values():
+    from ganaug.testing import messy_table
+
+    X, y = messy_table(n_major=40, n_minor=16)
+    sampler = GANOverSampler(backend="cgan", epochs=2, batch_size=16, random_state=0,
+                             categorical_features=["zip"], refine="interpolate")
+    X_res, _ = sampler.fit_resample(X, y)
+    new = X_res[sampler.sample_is_synthetic_]
+    assert set(new["zip"]) <= set(X["zip"])  # a zip code is a level, not a number to average
+    assert set(new["colour"].dropna()) <= set(X["colour"].dropna())
+    assert set(new["member"].dropna()) <= {True, False} and new["member"].dtype == X["member"].dtype
+    assert new["count"].dropna().between(X["count"].min(), X["count"].max()).all()
+    local = new["opened"].dropna().dt.tz_localize(None)
+    assert (local == local.dt.normalize()).all()  # dates, not fractions of days
+    assert new["wait"].dt.total_seconds().mod(1).eq(0).all()  # whole seconds, as the real waits
+
+
+def test_interpolation_takes_a_side_where_either_is_missing():
+    import numpy as np
+    import pandas as pd
+
+    from ganaug.refinements import interpolate_towards_real
+
+    real = pd.DataFrame({"v": [np.nan, np.nan, np.nan], "w": [0.0, 0.0, 0.0]})
+    synthetic = pd.DataFrame({"v": [5.0, 5.0, 5.0], "w": [1.0, 1.0, 1.0]})
+    out = interpolate_towards_real(synthetic, real, np.random.default_rng(0))
+    # v is the real neighbour's (missing) or the synthetic value, never a mix
+    assert set(out["v"].fillna(-1)) <= {-1.0, 5.0}
+    assert out["w"].between(0, 1).all()

@@ -278,3 +278,53 @@ def test_per_class_generators_train_in_worker_processes_with_the_same_result():
         torch.set_num_threads(threads)
     pd.testing.assert_frame_equal(one, two)
     assert len({id(m) for m in parallel.backends_.values()}) == 2 and parallel.get_params()["n_jobs"] == 2
+
+
+# ---- tables as they come (missing values, dates, declared categories) -------------------------
+def test_missing_value_rates_follow_each_class():
+    rng = np.random.default_rng(0)
+    n = 400
+    y = np.where(np.arange(n) < n // 3, "rare", "common")
+    X = pd.DataFrame({"a": rng.normal(size=n) + (y == "rare"), "b": rng.normal(size=n)})
+    X.loc[(y == "rare") & (rng.random(n) < 0.4), "a"] = np.nan  # 40 % missing in the rare class
+    X.loc[(y == "common") & (rng.random(n) < 0.05), "a"] = np.nan  # 5 % in the common one
+    sampler = GANOverSampler(backend="wgan-gp", epochs=30, batch_size=64, random_state=0, refine=None)
+    drawn, _ = sampler.fit(X, y).generate({"rare": 2000, "common": 2000})
+    rare, common = drawn["a"].iloc[:2000].isna().mean(), drawn["a"].iloc[2000:].isna().mean()
+    assert 0.25 < rare < 0.55 and common < 0.15 and rare > common + 0.15, (rare, common)
+
+
+def test_a_conditional_model_draws_classes_it_did_not_grow(table, fast):
+    X, y = table
+    sampler = GANOverSampler(**fast).fit(X, y)
+    drawn, labels = sampler.generate({"major": 5, "rare": 2})
+    assert list(labels) == ["major"] * 5 + ["rare"] * 2 and len(drawn) == 7
+    per_class = GANOverSampler(**{**fast, "backend": "wgan-gp"}, conditioning="per-class").fit(X, y)
+    with pytest.raises(InputError, match="no trained generator"):
+        per_class.generate({"major": 5})
+
+
+@pytest.mark.parametrize("form", [["zip"], [5], [False] * 5 + [True] + [False] * 3])
+def test_categorical_features_takes_smote_nc_forms(form):
+    from ganaug.testing import messy_table
+
+    X, y = messy_table()
+    sampler = GANOverSampler(backend="cgan", epochs=1, batch_size=16, random_state=0,
+                             categorical_features=form)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert "zip" in sampler.codec_.categorical_ and set(X_res["zip"]) <= set(X["zip"])
+    assert X_res["zip"].dtype == X["zip"].dtype
+
+
+@pytest.mark.parametrize("form, message", [
+    (["postcode"], "names columns that X does not have"),
+    ([12], "outside X's 9 columns"),
+    ([True, False], "mask of 2 entries"),
+    ("zip", "give 'auto', a list"),
+])
+def test_bad_categorical_features_say_what_to_give(form, message):
+    from ganaug.testing import messy_table
+
+    X, y = messy_table()
+    with pytest.raises(InputError, match=message):
+        GANOverSampler(backend="cgan", epochs=1, categorical_features=form).fit(X, y)

@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=2, help="CV repeats with new shuffles (default 2)")
     p.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel fold fits (joblib)")
     p.add_argument("--force", action="store_true", help="replace the report files in a used --out folder")
+    _categorical(p)
     _common(p)
     p.set_defaults(handler=lambda a: tasks.evaluate_task(**_settings(
         a, "data", "target", "dataset", "datasets", "samplers", "classifiers", "metrics", "metric", "out",
@@ -138,6 +139,20 @@ def _table_to_file(p: argparse.ArgumentParser, output_help: str) -> None:
     p.add_argument("-o", "--output", required=True, help=output_help)
     p.add_argument("--backend", default="wgan-gp")
     p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
+    _categorical(p)
+
+
+def _categorical(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--categorical", dest="categorical_features", type=_column_names, metavar="COLUMNS",
+                   help="comma-separated columns to treat as categorical, e.g. --categorical zip,store "
+                        "(default: text, category and bool columns)")
+
+
+def _column_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give column names, comma-separated, e.g. --categorical zip,store")
+    return names
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -155,8 +170,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace, *names: str) -> dict:
     settings = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
-    for key in ("epochs", "batch_size", "random_state", "device", "verbose"):
-        value = getattr(args, key)
+    for key in ("epochs", "batch_size", "random_state", "device", "verbose", "categorical_features"):
+        value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
     if args.refine != "unset":

@@ -106,7 +106,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
                   folds: int = 5, repeats: int = 2, classifiers: list[str] | str | None = None,
                   metrics: list[str] | str | None = None, metric: str = "g_mean",
                   n_jobs: int | None = None, force: bool = False, options: dict | None = None,
-                  **settings: Any) -> pd.DataFrame:
+                  categorical_features: Any = "auto", **settings: Any) -> pd.DataFrame:
     """Cross-validated comparison of samplers on one dataset (or several); report to ``out``."""
     from ganaug.evaluation import default_classifiers, evaluate_datasets, make_classifiers, make_sampler
     from ganaug.evaluation.reports import check_report_folder, report
@@ -124,7 +124,8 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
         default_classifiers(random_state)
     results = evaluate_datasets(loaded, samplers=chosen, classifiers=clfs, cv=cv,
                                 metrics=_names(metrics) if metrics else None, n_jobs=n_jobs,
-                                random_state=random_state, progress=True)
+                                random_state=random_state, progress=True,
+                                categorical_features=categorical_features)
     if len(loaded) == 1:
         results = results.drop(columns="dataset")
     print(summarize(results, [m for m in SUMMARY_METRICS if m in set(results["metric"])])

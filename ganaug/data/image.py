@@ -55,8 +55,13 @@ class ImageCodec:
             x = F.interpolate(x, size=(self.side_, self.side_), mode="bilinear", align_corners=False)
         return x.numpy()
 
-    def inverse_transform(self, encoded: np.ndarray) -> np.ndarray:
-        """``(n, C, S, S)`` -> images shaped, typed and scaled like the training images."""
+    def inverse_transform(self, encoded: np.ndarray, random_state: np.random.Generator | None = None
+                          ) -> np.ndarray:
+        """``(n, C, S, S)`` -> images shaped, typed and scaled like the training images.
+
+        ``random_state`` is accepted for the codec interface and not used:
+        pixels are decoded as they are.
+        """
         x = torch.as_tensor(np.asarray(encoded, dtype=np.float32)).reshape(
             -1, self.channels_, self.side_, self.side_)
         height, width = self.shape_[:2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from ganaug.errors import UsageError
 from ganaug.fileformat import atomic_file
 
 SUFFIXES = (".csv", ".parquet", ".pq")
+# an ISO 8601 date or timestamp, as pandas and most tools write them: 2024-05-01, 2024-05-01 13:45:00,
+# 2024-05-01T13:45:00.123+02:00, ...Z
+# a duration as pandas writes one: 0 days 00:12:34, -1 days +23:59:59.500000
+DURATION = re.compile(r"-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(\.\d{1,9})?")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -22,12 +28,44 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise UsageError(f"{str(path)!r}: ganaug reads {', '.join(SUFFIXES)} files.")
     try:
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
+            return parse_iso_dates(pd.read_csv(path))
         return pd.read_parquet(path)
     except ImportError as err:
         raise UsageError(f"reading Parquet needs pyarrow: pip install 'ganaug[parquet]' ({err})") from err
     except (OSError, ValueError, pd.errors.ParserError) as err:
         raise UsageError(f"cannot read {str(path)!r}: {err}") from err
+
+
+def parse_iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is an ISO 8601 date or timestamp become datetime columns, and
+    those whose every value is a duration as pandas writes it (``0 days 00:12:34``) timedelta columns.
+
+    A CSV file has no types, so dates arrive as text; these are the only
+    conversions ganaug makes (numbers pandas already parses). Values with a
+    UTC offset become a UTC timezone-aware column; a column that mixes
+    offsets and naive values stays text.
+    """
+    converted = {}
+    for name in frame.columns:
+        column = frame[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        present = column.dropna()
+        if present.empty or not all(isinstance(v, str) for v in present):
+            continue
+        if all(DURATION.fullmatch(v) for v in present):
+            converted[name] = pd.to_timedelta(column)
+            continue
+        if not all(ISO_DATE.fullmatch(v) for v in present):
+            continue
+        aware = present.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+        if aware.any() and not aware.all():
+            continue
+        try:
+            converted[name] = pd.to_datetime(column, format="ISO8601", utc=bool(aware.all()))
+        except (ValueError, OverflowError):  # an impossible date such as 2024-02-31: leave the text
+            continue
+    return frame.assign(**converted) if converted else frame
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:

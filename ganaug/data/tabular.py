@@ -60,6 +60,7 @@ class _Column:
     missing: bool = False  # the column had missing values: they are modelled and restored
     na: str = "nan"  # what a missing value is restored as: "nan", "none", "na" (pd.NA) or "nat"
     fill: float = 0.0  # numeric: the value missing rows get in the numeric encoding (the median)
+    step: int = 1  # dates and durations: the coarsest unit (ns) every value is a whole number of
 
     @property
     def temporal(self) -> str | None:
@@ -88,7 +89,7 @@ def numeric_view(series: pd.Series, offset: int | None = None) -> np.ndarray:
     """A numeric, date or duration column as float64, NaN where missing; relative to ``offset`` exactly."""
     present = series.notna().to_numpy()
     values = np.full(len(series), np.nan)
-    if offset is None and not _is_temporal(series.dtype):
+    if offset is None and not is_temporal(series.dtype):
         values[present] = series[present].to_numpy(dtype=np.float64)
         return values
     # uint64 arithmetic is exact modulo 2**64, and every distance to the minimum fits
@@ -110,7 +111,52 @@ def from_numeric_view(values: np.ndarray, dtype: Any) -> pd.Series:
     return pd.Series(values).astype(dtype)
 
 
-def _is_temporal(dtype: Any) -> bool:
+# day, hour, minute, second, millisecond, microsecond, nanosecond
+TEMPORAL_STEPS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+
+
+def temporal_step(series: pd.Series) -> int:
+    """The coarsest of :data:`TEMPORAL_STEPS` (ns) that divides every date's wall-clock time or duration.
+
+    A column of plain dates gives a day, so synthetic dates come back as dates
+    rather than at fractional times. Timezone-aware dates are measured on the
+    local clock (local midnight is a whole day).
+    """
+    wall = _wall_clock(series.dropna())
+    if not len(wall):
+        return 1
+    return next(step for step in TEMPORAL_STEPS if not np.any(wall % step))
+
+
+def round_to_step(series: pd.Series, step: int) -> pd.Series:
+    """Dates or durations rounded to ``step`` ns on their wall clock (see :func:`temporal_step`)."""
+    if step <= 1 or not is_temporal(series.dtype):
+        return series
+    present = series.notna().to_numpy()
+    wall = _wall_clock(series[present])
+    rounded = (np.floor_divide(wall + step // 2, step) * step)
+    if pd.api.types.is_timedelta64_dtype(series.dtype):
+        values = pd.to_timedelta(rounded, unit="ns")
+    else:
+        values = pd.Series(pd.to_datetime(rounded, unit="ns"))
+        tz = getattr(series.dtype, "tz", None)
+        if tz is not None:  # a local time that a clock change skips moves forward; one it repeats: standard
+            values = values.dt.tz_localize(tz, nonexistent="shift_forward",
+                                           ambiguous=np.zeros(len(values), dtype=bool))
+    out = series.copy()
+    out[present] = pd.Series(values).astype(series.dtype).to_numpy()
+    return out
+
+
+def _wall_clock(present: pd.Series) -> np.ndarray:
+    """Non-missing dates as int64 ns of their local clock; durations as int64 ns."""
+    if pd.api.types.is_datetime64_any_dtype(present.dtype) and getattr(present.dtype, "tz", None) is not None:
+        present = present.dt.tz_localize(None)
+    return _exact_integers(present).astype(np.int64)
+
+
+def is_temporal(dtype: Any) -> bool:
+    """Whether ``dtype`` holds dates (timezone-aware or not) or durations."""
     return pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
 
 
@@ -174,14 +220,14 @@ class TabularCodec:
     def fit(self, frame: pd.DataFrame, categorical: Collection[Any] | None = None) -> TabularCodec:
         """Learn each column's encoding; sets ``layout_`` and ``n_features_``.
 
-        ``categorical`` names the columns to treat as categories (an
-        integer-coded column, say); None infers them from the dtypes
-        (:func:`is_categorical`).
+        ``categorical`` names numeric columns to treat as categories too (an
+        integer-coded ``zip``, say); text, category and bool columns always
+        are (:func:`is_categorical`), as they cannot be numbers.
         """
         self._rng = np.random.default_rng(self.random_state)
-        declared = None if categorical is None else set(categorical)
-        self.columns_ = [self._fit_column(frame[name], is_categorical(frame[name]) if declared is None
-                                          else name in declared) for name in frame.columns]
+        declared = set(categorical or ())
+        self.columns_ = [self._fit_column(frame[name], is_categorical(frame[name]) or name in declared)
+                         for name in frame.columns]
         if self.numeric == "mode":
             self._fit_modes(frame)
         self.layout_ = tuple(self._layout())
@@ -206,6 +252,8 @@ class TabularCodec:
         if len(present) and (col.temporal or pd.api.types.is_integer_dtype(series.dtype) and
                              max(abs(int(present.min())), abs(int(present.max()))) > EXACT_FLOAT_INTEGERS):
             col.offset = int(_exact_integers(present).min())
+        if col.temporal:
+            col.step = temporal_step(present)
         values = numeric_view(series, col.offset)[~missing]
         if not len(values):  # every value missing
             return col
@@ -313,34 +361,50 @@ class TabularCodec:
         return ((values - model["mean"]) / model["std"]).reshape(-1, 1)
 
     # ---- inverse ---------------------------------------------------------
-    def inverse_transform(self, Z: np.ndarray) -> pd.DataFrame:
-        """Decode an encoded matrix into a DataFrame with the original dtypes."""
+    def inverse_transform(self, Z: np.ndarray, random_state: np.random.Generator | None = None
+                          ) -> pd.DataFrame:
+        """Decode an encoded matrix into a DataFrame with the original dtypes.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_features_)
+        random_state : numpy Generator, optional
+            Given, each one-hot group (categories, missing flags, mixture
+            modes) is read as probabilities and one slot is drawn from them;
+            else the largest slot is taken. Generators output probabilities,
+            and taking the largest would turn a 20 % chance of "missing" (or
+            of a rare level) into never; an exact one-hot row decodes the
+            same either way.
+        """
         Z = np.asarray(Z, dtype=np.float64)
         data, start = {}, 0
         for col in self.columns_:
             width = sum(w for _, w, _ in _spans_of(col, self.numeric))
-            data[col.name] = self._decode(col, Z[:, start : start + width], len(Z))
+            data[col.name] = self._decode(col, Z[:, start : start + width], len(Z), random_state)
             start += width
         return pd.DataFrame(data, columns=[c.name for c in self.columns_])
 
-    def _decode(self, col: _Column, block: np.ndarray, n: int) -> pd.Series:
+    def _decode(self, col: _Column, block: np.ndarray, n: int,
+                rng: np.random.Generator | None = None) -> pd.Series:
         if n == 0:
             return pd.Series([], dtype=col.dtype)
         if col.categorical:
-            codes = block.argmax(axis=1) if block.shape[1] else np.zeros(n, dtype=int)
+            codes = pick_slots(block, rng) if block.shape[1] else np.zeros(n, dtype=int)
             if not len(col.levels):  # every value missing
                 return _restore_categorical(col, np.full(n, None, dtype=object), np.ones(n, bool))
             return _restore_categorical(col, col.levels[np.minimum(codes, len(col.levels) - 1)],
                                         codes == len(col.levels))
-        missing = block[:, -2:].argmax(axis=1) == 1 if col.missing else np.zeros(n, bool)
+        missing = pick_slots(block[:, -2:], rng) == 1 if col.missing else np.zeros(n, bool)
         numeric = block[:, :-2] if col.missing else block
         if not col.model:
             values = np.full(n, col.low)
+        elif self.numeric == "mode":
+            values = self._decode_mode(col.model, numeric, rng)
         else:
             values = getattr(self, f"_decode_{self.numeric}")(col.model, numeric)
         values = np.clip(values, col.low, col.high)
         if col.offset is not None:
-            restored = _from_offset(values, col)
+            restored = round_to_step(_from_offset(values, col), col.step)
         else:
             if pd.api.types.is_integer_dtype(col.dtype):
                 values = np.round(values)
@@ -349,8 +413,9 @@ class TabularCodec:
             return restored
         return _with_missing(restored, missing, col)
 
-    def _decode_mode(self, model: dict, block: np.ndarray) -> np.ndarray:
-        modes = block[:, 1:].argmax(axis=1)
+    def _decode_mode(self, model: dict, block: np.ndarray, rng: np.random.Generator | None = None
+                     ) -> np.ndarray:
+        modes = pick_slots(block[:, 1:], rng)
         alpha = np.clip(block[:, 0], -1, 1)
         return (alpha * 4 * model["stds"][modes] + model["means"][modes]) * model.get("scale", 1.0)
 
@@ -365,6 +430,18 @@ class TabularCodec:
 
     def _decode_standard(self, model: dict, block: np.ndarray) -> np.ndarray:
         return block[:, 0] * model["std"] + model["mean"]
+
+
+def pick_slots(block: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """The slot of each row of a one-hot group: the largest, or with ``rng`` one drawn from the row's
+    weights (negative ones count as 0; a row of zeros gives its largest)."""
+    if rng is None or block.shape[1] < 2:
+        return block.argmax(axis=1)
+    weights = np.clip(block, 0, None)  # (n, k)
+    with np.errstate(divide="ignore"):
+        keys = np.log(weights) - np.log(-np.log(rng.random(block.shape)))  # Gumbel-max: a draw per row
+    drawn = keys.argmax(axis=1)
+    return np.where(weights.sum(axis=1) > 0, drawn, block.argmax(axis=1))
 
 
 def _spans_of(col: _Column, numeric: str) -> list[tuple[str, int, str]]:
@@ -383,7 +460,7 @@ def _spans_of(col: _Column, numeric: str) -> list[tuple[str, int, str]]:
 
 def _na_kind(series: pd.Series) -> str:
     """How a column's missing values look, so they come back the same: NaN, None, pd.NA or NaT."""
-    if _is_temporal(series.dtype):
+    if is_temporal(series.dtype):
         return "nat"
     if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and \
             not isinstance(series.dtype, pd.CategoricalDtype) and series.dtype.na_value is pd.NA:
@@ -419,6 +496,8 @@ def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
         state["offset"] = col.offset
     if col.missing:  # only where there is something to say, so older states read the same
         state.update(missing=True, na=col.na, fill=col.fill)
+    if col.step != 1:
+        state["step"] = col.step
     return state
 
 
@@ -436,7 +515,13 @@ def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
         raise ValueError(f"a column's missing-value kind {state['na']!r} is none of nan, none, na, nat")
     return _Column(state["name"], dtype_from_state(state["dtype"]), state["categorical"], levels,
                    state["low"], state["high"], model, state.get("offset"), bool(state.get("missing", False)),
-                   state.get("na", "nan"), float(state.get("fill", 0.0)))
+                   state.get("na", "nan"), float(state.get("fill", 0.0)), _step(state.get("step", 1)))
+
+
+def _step(step: Any) -> int:
+    if step not in TEMPORAL_STEPS:
+        raise ValueError(f"a date column's step {step!r} is none of {TEMPORAL_STEPS} ns")
+    return int(step)
 
 
 def dtype_state(dtype: Any) -> Any:
@@ -474,6 +559,56 @@ def _codes(series: pd.Series, col: _Column) -> np.ndarray:
     codes = np.full(len(series), len(col.levels), dtype=np.int64)
     codes[~missing] = present.map(lookup).to_numpy(dtype=np.int64)
     return codes
+
+
+def exact_values(col: _Column, series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """A column's values as one exact array, and where they are missing (None when the column has no gaps).
+
+    Categories become level codes (int64), integers int64 (uint64 wraps, see
+    :func:`from_exact_values`), dates UTC nanoseconds, durations nanoseconds,
+    other numbers float64. Model files store real rows this way.
+    """
+    missing = series.isna().to_numpy()
+    if col.categorical:
+        values = _codes(series, col)
+        values[missing] = -1
+    elif col.temporal or pd.api.types.is_integer_dtype(col.dtype):
+        values = np.zeros(len(series), dtype=np.int64)
+        values[~missing] = _exact_integers(series[~missing]).astype(np.int64)  # uint64 wraps
+    else:
+        values = numeric_view(series)
+    return values, (missing if col.missing else None)
+
+
+def from_exact_values(col: _Column, values: np.ndarray, missing: np.ndarray | None) -> pd.Series:
+    """The inverse of :func:`exact_values`: the column in its own dtype, missing values of its own kind."""
+    values = np.asarray(values)
+    missing = np.zeros(len(values), bool) if missing is None else np.asarray(missing, dtype=bool)
+    if col.categorical:
+        outside = len(values) and (values.min() < -1 or values.max() >= len(col.levels))
+        if values.dtype.kind not in "iu" or outside:
+            raise ValueError(f"column {col.name!r}: saved level codes outside its {len(col.levels)} levels")
+        codes = np.where(missing, 0, values).astype(np.int64)
+        picked = col.levels[codes] if len(col.levels) else np.full(len(values), None, dtype=object)
+        return _restore_categorical(col, picked, missing | (values < 0))
+    if col.temporal or pd.api.types.is_integer_dtype(col.dtype):
+        exact = values.astype(np.int64)
+        if col.temporal == "datetime":
+            restored = pd.Series(pd.to_datetime(exact, unit="ns"))
+            tz = getattr(col.dtype, "tz", None)
+            restored = (restored.dt.tz_localize("UTC").dt.tz_convert(tz) if tz is not None else restored)
+        elif col.temporal == "timedelta":
+            restored = pd.Series(pd.to_timedelta(exact, unit="ns"))
+        elif pd.api.types.is_unsigned_integer_dtype(col.dtype):
+            restored = pd.Series(exact.view(np.uint64))
+        else:
+            restored = pd.Series(exact)
+        restored = restored.astype(col.dtype) if not col.missing else restored
+    else:
+        restored = pd.Series(values.astype(np.float64))
+        if not col.missing:
+            restored = restored.astype(col.dtype)
+    return _with_missing(restored, missing, col) if col.missing else restored
 
 
 def _restore_categorical(col: _Column, values: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:

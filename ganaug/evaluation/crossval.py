@@ -10,23 +10,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from imblearn.base import BaseSampler
-from imblearn.over_sampling import ADASYN, SMOTE, SMOTEN, SMOTENC, BorderlineSMOTE, RandomOverSampler
+from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE, RandomOverSampler
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from tqdm.auto import tqdm
 
 from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, default_gan
 from ganaug.data import check_target, is_categorical, read_input
+from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError
+from ganaug.evaluation.features import preprocessor, smote_nc_fold
 from ganaug.metrics import LABEL_METRICS, Predictions, ranking_scores, score
 from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
@@ -96,12 +96,14 @@ def evaluate(
     random_state: int = 0,
     error_score: float | str = np.nan,
     progress: bool = False,
+    categorical_features: Any = "auto",
 ) -> pd.DataFrame:
     """Cross-validate classifiers trained on real vs resampled training folds.
 
     Each sampler resamples the training fold only; the test fold is never
-    resampled. Numeric columns are standardised and categorical ones one-hot
-    encoded, fitted on the training fold: before feature-space samplers
+    resampled. Numeric columns are imputed (median) and standardised and
+    categorical ones imputed (most frequent level) and one-hot encoded,
+    fitted on the training fold: before feature-space samplers
     (SMOTE family, and any sampler with a true ``interpolates_features``
     attribute; ``SMOTE`` becomes ``SMOTENC`` when there are categorical
     columns, ``SMOTEN`` when all are), after the others (GANs see the raw
@@ -136,6 +138,12 @@ def evaluate(
         some datasets), with a warning naming it; ``"raise"`` re-raises.
     progress : bool, default=False
         Show a progress bar over (fold, sampler) tasks.
+    categorical_features : "auto", list of names or positions, or boolean mask
+        Numeric columns to treat as categorical too, in SMOTE-NC's forms
+        (object, string, category and bool columns always are). Declared
+        columns (an integer-coded ``zip``, say) are one-hot encoded for
+        classifiers, treated as categorical by SMOTE-NC, and passed to the
+        GAN samplers made here or given with ``categorical_features="auto"``.
 
     Returns
     -------
@@ -145,10 +153,16 @@ def evaluate(
         ``results.attrs["test_train_ratio"]`` holds the test/train size ratio
         used by the corrected confidence intervals of :mod:`ganaug.stats`.
     """
-    frame = read_input(X).data  # a DataFrame, or an image array
+    data = read_input(X)
+    frame = data.data  # a DataFrame, or an image array
     y_arr = check_target(y, len(frame))
+    declared = resolve_categorical(data, categorical_features)
+    categorical = [] if data.kind != "tabular" else \
+        [c for c in frame.columns if is_categorical(frame[c]) or c in (declared or ())]
     if not isinstance(samplers, Mapping):
         samplers = {name: make_sampler(name, random_state) for name in samplers}
+    if declared is not None:  # the GANs model the declared columns as categorical too
+        samplers = {name: _declared(sampler, declared) for name, sampler in samplers.items()}
     if classifiers is not None and not isinstance(classifiers, Mapping):
         classifiers = make_classifiers(classifiers, random_state)
     classifiers = dict(classifiers or default_classifiers(random_state))
@@ -160,7 +174,7 @@ def evaluate(
              for fold, (train, test) in enumerate(splits) for name, sampler in samplers.items()]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers,
-                           chosen_metrics, minority, error_score)
+                           chosen_metrics, minority, categorical, error_score)
         for fold, name, sampler, train, test in tasks
     )
     rows = [row for chunk in tqdm(jobs, total=len(tasks), desc="evaluate", unit="fit",
@@ -190,10 +204,18 @@ def summarize(results: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd
     return table.reindex(order)[[m for m in metrics if m in table.columns]]
 
 
-def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority,
+def _declared(sampler: Any, categorical: list[Any]) -> Any:
+    """A GANOverSampler left at ``categorical_features="auto"`` gets evaluate's declaration."""
+    if isinstance(sampler, GANOverSampler) and isinstance(sampler.categorical_features, str):
+        return clone(sampler).set_params(categorical_features=list(categorical))
+    return sampler
+
+
+def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority, categorical,
               error_score=np.nan) -> list[tuple]:
     try:
-        return _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority)
+        return _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority,
+                           categorical)
     except Exception as err:
         if isinstance(error_score, str) and error_score == "raise":
             raise
@@ -203,10 +225,10 @@ def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, 
                 for clf in classifiers for metric in LABEL_METRICS if metric in metrics]
 
 
-def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority):
+def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority, categorical):
     X_tr, y_tr, X_te, y_te = _rows(frame, train), y[train], _rows(frame, test), y[test]
     start = time.perf_counter()
-    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, sampler)
+    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, sampler, categorical)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start)]
     X_test = prep.transform(X_te)
     for clf_name, clf in classifiers.items():
@@ -218,7 +240,7 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     return rows
 
 
-def _resample_fold(frame, X_tr, y_tr, sampler):
+def _resample_fold(frame, X_tr, y_tr, sampler, categorical=()):
     """Resample one training fold; returns model-ready X, y and the fitted preprocessor.
 
     Why not an imblearn Pipeline per classifier: it would refit the sampler
@@ -228,17 +250,16 @@ def _resample_fold(frame, X_tr, y_tr, sampler):
     sampler = None if sampler is None else clone(sampler)
     if isinstance(frame, np.ndarray):
         return _resample_image_fold(frame, X_tr, y_tr, sampler)
-    categorical = [c for c in frame.columns if is_categorical(frame[c])]
     if type(sampler) is SMOTE and categorical:
         _fit_neighbours(sampler, y_tr)
-        return _smote_nc_fold(frame, X_tr, y_tr, sampler, categorical)
+        return smote_nc_fold(X_tr, y_tr, categorical, sampler.k_neighbors, sampler.random_state)
     if isinstance(sampler, _FEATURE_SPACE) or getattr(sampler, "interpolates_features", False):
         _fit_neighbours(sampler, y_tr)
-        prep = _preprocessor(frame).fit(X_tr)
+        prep = preprocessor(frame.columns, categorical).fit(X_tr)
         X_fit, y_fit = sampler.fit_resample(prep.transform(X_tr), y_tr)
         return X_fit, y_fit, prep
     X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-    prep = _preprocessor(frame).fit(X_fit)
+    prep = preprocessor(frame.columns, categorical).fit(X_fit)
     return prep.transform(X_fit), y_fit, prep
 
 
@@ -273,34 +294,6 @@ def _fit_neighbours(sampler: Any, y: np.ndarray) -> None:
         sampler.set_params(k_neighbors=smallest - 1)
     if isinstance(getattr(sampler, "n_neighbors", None), int) and sampler.n_neighbors >= smallest > 1:
         sampler.set_params(n_neighbors=smallest - 1)  # ADASYN's own neighbourhood
-
-
-def _smote_nc_fold(frame, X_tr, y_tr, smote, categorical):
-    """SMOTENC on scaled numeric columns and raw categorical ones (SMOTEN if all are); one-hot afterwards."""
-    if len(categorical) == frame.shape[1]:  # SMOTE-NC needs a numeric column; SMOTEN is for none
-        one_hot = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(X_tr)
-        sampler = SMOTEN(k_neighbors=smote.k_neighbors, random_state=smote.random_state)
-        X_res, y_res = sampler.fit_resample(X_tr, y_tr)
-        return one_hot.transform(X_res), y_res, one_hot
-    scale = _preprocessor(frame, one_hot=False).set_output(transform="pandas").fit(X_tr)
-    X_scaled = scale.transform(X_tr)
-    numeric = [c for c in X_scaled.columns if c not in categorical]
-    one_hot = ColumnTransformer(
-        [("num", "passthrough", numeric),
-         ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)]
-    ).fit(X_scaled)
-    sampler = SMOTENC(categorical_features=categorical, k_neighbors=smote.k_neighbors,
-                      random_state=smote.random_state)
-    X_res, y_res = sampler.fit_resample(X_scaled, y_tr)
-    return one_hot.transform(X_res), y_res, Pipeline([("scale", scale), ("one_hot", one_hot)])
-
-
-def _preprocessor(frame: pd.DataFrame, one_hot: bool = True) -> ColumnTransformer:
-    categorical = [c for c in frame.columns if is_categorical(frame[c])]
-    numeric = [c for c in frame.columns if c not in categorical]
-    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False) if one_hot else "passthrough"
-    return ColumnTransformer([("num", StandardScaler(), numeric), ("cat", encode, categorical)],
-                             verbose_feature_names_out=False)
 
 
 def _minority(y: np.ndarray) -> Any:

@@ -257,3 +257,28 @@ def test_world_size_without_torchrun_fails_at_once(csv, tmp_path):
                str(tmp_path / "m.safetensors")]
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "not started by torchrun" in run.stderr
+
+
+def test_categorical_flag_dates_and_missing_values_through_train_and_sample(tmp_path):
+    from ganaug.testing import messy_table
+
+    X, y = messy_table()
+    data = tmp_path / "messy.csv"
+    X.assign(label=y).to_csv(data, index=False)
+    model, out = tmp_path / "m.safetensors", tmp_path / "drawn.csv"
+    assert main(["train", str(data), "--target", "label", "-o", str(model), "--backend", "cgan",
+                 "--categorical", "zip", *FAST]) == 0
+    assert main(["sample", str(model), "-o", str(out), "--counts", "major=20,rare=20"]) == 0
+    drawn = ganaug.data.tables.read_table(out)
+    assert drawn["label"].value_counts().to_dict() == {"major": 20, "rare": 20}
+    assert set(drawn["zip"]) <= set(X["zip"])  # declared: levels, not numbers
+    # ISO dates in a CSV come back as dates (in UTC: a CSV keeps the offset, not the zone's name)
+    assert str(drawn["opened"].dtype).startswith("datetime64") and drawn["opened"].dt.tz is not None
+    assert drawn["height"].isna().any() or drawn["colour"].isna().any()
+
+
+def test_categorical_flag_names_unknown_columns(csv, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["resample", str(csv), "--target", "label", "-o", str(out), "--categorical", "postcode",
+                 *FAST]) == 2
+    assert "postcode" in capsys.readouterr().err and not out.exists()

@@ -113,7 +113,7 @@ def test_multiclass_scores_one_vs_rest():
 
 def test_smote_becomes_smotenc_with_categorical_columns(monkeypatch):
     X, y = tiny_table(n_major=40, n_minor=24)  # string and category columns
-    import ganaug.evaluation.crossval as evaluation
+    import ganaug.evaluation.features as evaluation
 
     used = []
     real = evaluation.SMOTENC
