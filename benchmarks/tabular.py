@@ -48,7 +48,7 @@ PEER = "ctgan-package"
 
 def parse_variant(text: str) -> tuple[str, str, dict]:
     """``"label=backend:key=value:key=value"`` -> (label, backend, options)."""
-    from ganaug.cli.recipes import parse_value
+    from ganaug.cli.values import parse_value
 
     label, _, spec = text.partition("=")
     backend, *pairs = spec.split(":")

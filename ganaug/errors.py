@@ -13,8 +13,6 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
-
 
 class GanaugError(Exception):
     """Base class of the errors ganaug raises on purpose (not bugs)."""
@@ -42,10 +40,6 @@ class CheckpointError(GanaugError, ValueError):
 
 class UsageError(GanaugError, ValueError):
     """A command-line argument or an output path cannot be used; the message says how to fix it."""
-
-
-class NotFittedError(GanaugError, _SklearnNotFittedError, RuntimeError):
-    """A sampler used before ``fit`` (also scikit-learn's ``NotFittedError``, and a ``RuntimeError``)."""
 
 
 class DivergenceError(GanaugError, FloatingPointError):
@@ -87,12 +81,31 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _not_fitted_error() -> type:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(GanaugError, SklearnNotFittedError, RuntimeError):
+        """A sampler used before ``fit`` (also scikit-learn's ``NotFittedError``, and a ``RuntimeError``)."""
+
+    NotFittedError.__module__, NotFittedError.__qualname__ = __name__, "NotFittedError"
+    return NotFittedError
+
+
+def __getattr__(name: str) -> Any:
+    # NotFittedError derives from scikit-learn's, made on first use: importing scikit-learn takes a
+    # second, and `ganaug --help` imports this module
+    if name == "NotFittedError":
+        globals()[name] = _not_fitted_error()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def shown(value: Any) -> str:
     """A label or value as an error message shows it: ``0`` and ``'a'``, not ``np.int64(0)``."""
     return repr(value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value)
 
 
-__all__ = [
+__all__ = [  # noqa: F822 - NotFittedError is made on first use, by __getattr__
     "CheckpointError", "DivergenceError", "GanaugError", "GanaugWarning", "InputError", "ModeCollapseWarning",
     "ModelFileError", "NotFittedError", "OptionsError", "RegistryError", "TrainingInterrupted", "UsageError",
     "shown", "sigterm_as_interrupt",

@@ -139,22 +139,36 @@ def _publish_new(temp: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder to fill; on success it is renamed to ``target``, which must not exist."""
+def atomic_folder(target: str | Path, replace: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder to fill; on success it is renamed to ``target``.
+
+    ``target`` must not exist, unless ``replace``: then the old folder is
+    moved aside, the new one takes its name, and only then is the old one
+    deleted, so an interrupted write leaves the old folder whole.
+    """
     target = Path(target)
     remove_stale_temporaries(target)
     staging = temporary_name(target)
     staging.mkdir()
+    old = None
     try:
         with sigterm_as_interrupt():
             yield staging
         os.chmod(staging, _default_mode(True))
-        if target.exists():
+        if target.exists() and not replace:
             raise UsageError(f"{str(target)!r} appeared while ganaug was writing; it was left as it is.")
+        if target.exists():
+            old = temporary_name(target)
+            target.rename(old)
         staging.rename(target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        if old is not None:
+            if target.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:  # the new folder did not take its place: put the old one back
+                old.rename(target)
 
 
 def check_output(output: str | Path, inputs: list[str | Path], force: bool,
@@ -171,6 +185,9 @@ def check_output(output: str | Path, inputs: list[str | Path], force: bool,
             raise UsageError(f"output {str(output)!r} is the input file; write to a new path.")
     if output.exists() and not force:
         raise UsageError(f"output {str(output)!r} already exists; pass --force to overwrite it.")
+    if not output.parent.is_dir():
+        raise UsageError(f"the folder {str(output.parent)!r} of the output does not exist; create it first "
+                         f"(mkdir -p {output.parent}).")
     return output
 
 

@@ -1,4 +1,9 @@
-"""The ``ganaug`` command line: demo, backends, plugins, resample, train, sample, evaluate, run."""
+"""The ``ganaug`` command line: demo, backends, plugins, resample, train, sample, evaluate, run.
+
+Building the parser imports neither torch nor any plugin, so ``ganaug --help``
+and ``ganaug --version`` answer at once; a command imports what it needs when
+it runs, and plugin commands are loaded only when one is asked for.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,19 @@ import sys
 from collections.abc import Sequence
 
 from ganaug._version import __version__
-from ganaug.cli import recipes, tasks
+from ganaug.cli.values import column_names, parse_strategy, parse_value
 from ganaug.errors import GanaugError, TrainingInterrupted, UsageError, sigterm_as_interrupt
-from ganaug.options import options_help
-from ganaug.registry import get_backend, get_host
+
+BUILTIN_COMMANDS = ("demo", "backends", "plugins", "resample", "resample-images", "train", "sample",
+                    "evaluate", "run")
+EPILOG = ("Plugins can add commands: `ganaug plugins` lists them. `ganaug COMMAND --help` shows a "
+          "command's options. Documentation: docs/index.md, or the site `make docs` builds.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ganaug`` command; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(plugins=_needs_plugins(argv))
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
@@ -32,151 +41,211 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ganaug: interrupted; no output was written.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ganaug plugins | head` closed the pipe: not an error of ours
+        sys.stderr.close()
+        return 0
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganaug", description="Fix imbalanced datasets with GANs.")
+def _needs_plugins(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for a command no built-in has, or for ``plugins`` (which lists commands)."""
+    words = [a for a in argv if not a.startswith("-")]
+    return bool(words) and (words[0] not in BUILTIN_COMMANDS or words[0] == "plugins")
+
+
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The ``ganaug`` parser; ``plugins`` adds the commands plugins register (this imports them)."""
+    parser = argparse.ArgumentParser(prog="ganaug", description="Fix imbalanced datasets with GANs.",
+                                     epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ganaug {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="balance an embedded dataset and compare with SMOTE")
-    p.add_argument("--backend", default="wgan-gp")
-    p.add_argument("--dataset", default="breast_cancer", choices=("breast_cancer", "wine"))
-    _common(p)
-    p.set_defaults(handler=lambda a: tasks.demo(**_settings(a, "backend", "dataset")))
+    _backend(p, "wgan-gp")
+    p.add_argument("--dataset", default="breast_cancer", choices=("breast_cancer", "wine"),
+                   help="embedded dataset, made imbalanced 10:1 (default breast_cancer)")
+    _training(p)
+    p.set_defaults(handler=lambda a: _tasks().demo(**_settings(a, "backend", "dataset"), progress=_shows(a)))
 
     p = sub.add_parser("backends", help="list registered backends")
-    p.add_argument("--options", metavar="NAME", help="show one backend's options and defaults")
+    p.add_argument("--options", metavar="NAME", help="show one backend's options and their defaults")
     p.set_defaults(handler=_backends)
 
     p = sub.add_parser("plugins", help="list plugins, their hooks, what they registered, load errors")
     p.set_defaults(handler=_plugins)
 
     p = sub.add_parser("resample", help="balance a CSV/Parquet table and write it to a new file")
-    _table_to_file(p, "output .csv or .parquet (never the input)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    _common(p)
-    p.set_defaults(handler=lambda a: tasks.resample(
-        **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force")))
+    _table_in(p)
+    _output(p, "output .csv or .parquet: the original rows, then the synthetic ones (never the input)")
+    _backend(p, "wgan-gp")
+    _strategy(p)
+    _training(p)
+    p.set_defaults(handler=lambda a: _tasks().resample(
+        **_settings(a, "data", "target", "output", "backend", "sampling_strategy", "force",
+                    "categorical_features"), verbose=_shows(a)))
 
     p = sub.add_parser("resample-images", help="balance an image folder (one subfolder per class)")
     p.add_argument("images", help="folder with one subfolder of PNG/JPEG images per class")
-    p.add_argument("--out", required=True, help="new folder for original + synthetic images")
-    p.add_argument("--backend", default="dcgan")
-    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
-    _common(p)
-    p.set_defaults(handler=lambda a: tasks.resample_images(
-        **_settings(a, "images", "out", "backend", "sampling_strategy")))
+    _output(p, "new folder for the original and synthetic images, one subfolder per class", folder=True)
+    _backend(p, "dcgan")
+    _strategy(p)
+    _training(p)
+    p.set_defaults(handler=lambda a: _tasks().resample_images(
+        **_settings(a, "images", "output", "backend", "sampling_strategy", "force"), verbose=_shows(a)))
 
     p = sub.add_parser("train", help="train a sampler on a table and save it (.safetensors)")
-    _table_to_file(p, "model file, .safetensors")
+    _table_in(p)
+    _output(p, "model file to write, .safetensors", force_help="overwrite the model file and start a new "
+            "run even if a checkpoint exists")
+    _backend(p, "wgan-gp")
+    _strategy(p)
     p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT_STEM.ckpt.safetensors)")
-    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, help="epochs between checkpoints")
+    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, metavar="EPOCHS",
+                   help="epochs between checkpoints (default: the backend's)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint of an interrupted run")
-    p.add_argument("--force", action="store_true", help="overwrite the model file / start a new run")
     p.add_argument("--distributed", action="store_true",
                    help="train one generator in every torchrun process with DDP (automatic under torchrun)")
-    _common(p)
-    p.set_defaults(handler=lambda a: tasks.train(**_settings(
+    _training(p)
+    p.set_defaults(handler=lambda a: _tasks().train(**_settings(
         a, "data", "target", "output", "backend", "sampling_strategy", "checkpoint", "checkpoint_every",
-        "resume", "force", "distributed")))
+        "resume", "force", "distributed", "categorical_features"), verbose=_shows(a)))
 
     p = sub.add_parser("sample", help="draw synthetic rows from a saved model into a new table")
     p.add_argument("model", help="model file written by `ganaug train` or GANOverSampler.save")
-    p.add_argument("-o", "--output", required=True, help="output .csv or .parquet")
-    p.add_argument("--counts", help="rows per class, e.g. minority=500,rare=100 (default: as trained)")
-    p.add_argument("--per-class", dest="per_class", type=int,
+    _output(p, "output .csv or .parquet")
+    p.add_argument("--counts", metavar="LABEL=N,...",
+                   help="rows per class, e.g. --counts fraud=500,rare=100 (default: as trained)")
+    p.add_argument("--per-class", dest="per_class", type=int, metavar="N",
                    help="the same number of rows for each class the model draws (every class of a "
                         "conditional model; the grown classes of per-class models)")
-    p.add_argument("--random-state", dest="random_state", type=int, help="seed of this draw")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    p.add_argument("--batch-rows", dest="batch_rows", type=int, default=100_000,
+    p.add_argument("--random-state", dest="random_state", type=int, metavar="SEED",
+                   help="seed of this draw (default: the training seed)")
+    _device(p)
+    p.add_argument("--batch-rows", dest="batch_rows", type=int, default=100_000, metavar="N",
                    help="rows drawn and written at a time; bounds memory (default 100000)")
     p.add_argument("--description", dest="descriptions", action="append", metavar="LABEL=TEXT",
                    help="text-gan models: draw LABEL's rows from a new text (repeatable), "
                    "e.g. --description 7='a thin seven'")
-    p.set_defaults(handler=lambda a: tasks.sample(
+    _quiet(p)
+    p.set_defaults(handler=lambda a: _tasks().sample(
         a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows,
-        a.descriptions))
+        a.descriptions, progress=_shows(a)))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
     p.add_argument("--target", help="label column of the data file")
     p.add_argument("--dataset", help="embedded dataset (breast_cancer, wine, digits) or keel:NAME")
-    p.add_argument("--datasets", help="several datasets, comma-separated: adds ranks and a Friedman test")
+    p.add_argument("--datasets", metavar="NAMES", help="several datasets, comma-separated: adds ranks and a "
+                   "Friedman test")
     p.add_argument("--samplers", default="none,smote,wgan-gp",
-                   help="comma-separated baselines (none, ros, smote, borderline, adasyn) and backends")
+                   help="comma-separated baselines (none, ros, smote, borderline, adasyn; albumentations "
+                        "and mixed for images) and backends (default none,smote,wgan-gp)")
     p.add_argument("--classifiers", help="comma-separated: logreg, forest, knn, svc, tree, hgb "
                    "(default logreg,forest,knn,svc)")
-    p.add_argument("--metrics", help="comma-separated metric names (default: all built-in)")
-    p.add_argument("--metric", default="g_mean", help="metric of the verdict and tests (default g_mean)")
-    p.add_argument("--out", help="report folder: results.csv, summary.md, PNG plots")
+    p.add_argument("--metrics", help="comma-separated metric names (default: every built-in one)")
+    p.add_argument("--metric", help="metric of the verdict and tests (default: g_mean for two classes, "
+                   "balanced_accuracy for more)")
+    _output(p, "report folder: summary.md, report.html, results.csv and plots", folder=True, required=False,
+            force_help="replace the report files in a used report folder")
     p.add_argument("--folds", type=int, default=5, help="stratified CV folds (default 5)")
     p.add_argument("--repeats", type=int, default=2, help="CV repeats with new shuffles (default 2)")
-    p.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel fold fits (joblib)")
-    p.add_argument("--force", action="store_true", help="replace the report files in a used --out folder")
+    p.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel fold fits (joblib; default 1)")
     _categorical(p)
-    _common(p)
-    p.set_defaults(handler=lambda a: tasks.evaluate_task(**_settings(
-        a, "data", "target", "dataset", "datasets", "samplers", "classifiers", "metrics", "metric", "out",
-        "folds", "repeats", "n_jobs", "force")))
+    _training(p)
+    p.set_defaults(handler=lambda a: _tasks().evaluate_task(**_settings(
+        a, "data", "target", "dataset", "datasets", "samplers", "classifiers", "metrics", "metric", "output",
+        "folds", "repeats", "n_jobs", "force", "categorical_features"), progress=_shows(a)))
 
-    p = sub.add_parser("run", help="run a TOML recipe from recipes/")
-    p.add_argument("recipe")
+    p = sub.add_parser("run", help="run a TOML recipe: a path, or a bundled one by name (ganaug run ctgan)")
+    p.add_argument("recipe", help="recipe file, or the name of a bundled recipe (`ganaug run --list`)",
+                   nargs="?")
+    p.add_argument("--list", action="store_true", help="list the bundled recipes")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a recipe key (repeatable)")
-    p.set_defaults(handler=lambda a: recipes.run(recipes.load_recipe(a.recipe, a.set)))
-    get_host().add_commands(sub, builtin=list(sub.choices))
+                   help="override a recipe key (repeatable), e.g. --set epochs=50")
+    p.set_defaults(handler=_run_recipe)
+    if plugins:
+        from ganaug.registry import get_host
+
+        get_host().add_commands(sub, builtin=list(sub.choices))
     return parser
 
 
-def _table_to_file(p: argparse.ArgumentParser, output_help: str) -> None:
-    """Arguments of the commands that read a labelled table and write one file."""
+# ---- groups of options shared by several commands ------------------------------------------
+def _table_in(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="input .csv or .parquet")
     p.add_argument("--target", required=True, help="label column")
-    p.add_argument("-o", "--output", required=True, help=output_help)
-    p.add_argument("--backend", default="wgan-gp")
-    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=recipes.parse_value)
     _categorical(p)
 
 
+def _output(p: argparse.ArgumentParser, what: str, folder: bool = False, required: bool = True,
+            force_help: str | None = None) -> None:
+    # one spelling everywhere: -o/--output; --out (ganaug 0.1) still works, unlisted. The tasks say
+    # which are required, so that either spelling can give it
+    p.add_argument("-o", "--output", dest="output", metavar="FOLDER" if folder else "FILE",
+                   help=what + (" (required)" if required else ""))
+    p.add_argument("--out", dest="output", help=argparse.SUPPRESS)
+    p.add_argument("--force", action="store_true",
+                   help=force_help or f"replace the output {'folder' if folder else 'file'} if it exists")
+
+
+def _backend(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--backend", default=default,
+                   help=f"GAN backend (`ganaug backends` lists them; default {default})")
+
+
+def _strategy(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sampling-strategy", dest="sampling_strategy", type=parse_strategy, metavar="STRATEGY",
+                   help="how many rows to add: auto (balance every class up to the largest), minority, "
+                        "not majority, all, a ratio such as 0.5 (two classes), or rows per class as "
+                        "LABEL=N,... e.g. fraud=500,rare=100 (default auto)")
+
+
 def _categorical(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--categorical", dest="categorical_features", type=_column_names, metavar="COLUMNS",
-                   help="comma-separated columns to treat as categorical, e.g. --categorical zip,store "
-                        "(default: text, category and bool columns)")
+    p.add_argument("--categorical", dest="categorical_features", type=column_names, metavar="COLUMNS",
+                   help="numeric columns to treat as categories too, comma-separated, e.g. --categorical "
+                        "zip,store (text, category and bool columns always are)")
 
 
-def _column_names(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("give column names, comma-separated, e.g. --categorical zip,store")
-    return names
+def _device(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto",
+                   help="auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", dest="batch_size", type=int)
-    p.add_argument("--random-state", dest="random_state", type=int, default=0)
-    p.add_argument("--device", default="auto")
+def _quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)  # 0.1: progress is on
+
+
+def _training(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, help="training epochs (default: the backend's)")
+    p.add_argument("--batch-size", dest="batch_size", type=int, help="rows per training batch "
+                   "(default: the backend's)")
+    p.add_argument("--random-state", dest="random_state", type=int, default=0, metavar="SEED",
+                   help="seed: the same seed gives the same output on CPU (default 0)")
+    _device(p)
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="backend option (repeatable), e.g. --option lr_generator=1e-4")
-    p.add_argument("--refine", type=recipes.parse_value, default="unset",
+                   help="backend option (repeatable), e.g. --option lr_generator=1e-4; "
+                        "`ganaug backends --options NAME` lists them")
+    p.add_argument("--refine", type=parse_value, default="unset",
                    help="'interpolate' (default; tables), 'augment' (images: random transforms "
                    "of the synthetic images) or none: raw generator samples")
-    p.add_argument("-v", "--verbose", action="store_true")
+    _quiet(p)
+
+
+def _shows(args: argparse.Namespace) -> bool:
+    """Progress bars unless --quiet."""
+    return not getattr(args, "quiet", False)
 
 
 def _settings(args: argparse.Namespace, *names: str) -> dict:
-    settings = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
-    for key in ("epochs", "batch_size", "random_state", "device", "verbose", "categorical_features"):
+    settings = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    for key in ("epochs", "batch_size", "random_state", "device"):
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
-    if args.refine != "unset":
+    if getattr(args, "refine", "unset") != "unset":
         settings["refine"] = args.refine
-    settings["options"] = dict(_pair(item) for item in args.option)
+    settings["options"] = dict(_pair(item) for item in getattr(args, "option", []))
     return settings
 
 
@@ -184,10 +253,32 @@ def _pair(item: str) -> tuple[str, object]:
     key, sep, raw = item.partition("=")
     if not sep:
         raise UsageError(f"--option {item!r}: write key=value, e.g. --option lr_generator=1e-4")
-    return key.strip(), recipes.parse_value(raw.strip())  # same parsing as --set
+    return key.strip(), parse_value(raw.strip())  # same parsing as --set
+
+
+def _tasks():
+    from ganaug.cli import tasks  # imports torch: only once a command runs
+
+    return tasks
+
+
+# ---- commands that print -------------------------------------------------------------------
+def _run_recipe(args: argparse.Namespace) -> None:
+    from ganaug.cli import recipes
+
+    if args.list:
+        for name, summary in recipes.bundled_recipes().items():
+            print(f"{name:24s} {summary}")
+        return
+    if args.recipe is None:
+        raise UsageError("give a recipe file or the name of a bundled one; `ganaug run --list` lists them.")
+    recipes.run(recipes.load_recipe(args.recipe, args.set))
 
 
 def _backends(args: argparse.Namespace) -> None:
+    from ganaug.options import options_help
+    from ganaug.registry import get_backend, get_host
+
     host = get_host()
     backends = host.backends()
     if args.options:
@@ -204,6 +295,8 @@ def _backends(args: argparse.Namespace) -> None:
 
 
 def _plugins(args: argparse.Namespace) -> None:
+    from ganaug.registry import get_host
+
     host = get_host()
     for info in host.plugins():
         if info.error:

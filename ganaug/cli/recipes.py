@@ -5,15 +5,20 @@ A recipe names a ``task`` (``demo``, ``resample``, ``evaluate``, ``train``,
 one, or ``data`` + ``target`` for a file) and its settings. Keys the runner
 does not know are backend options, so ``lr_generator = 1e-4`` in a recipe
 reaches the backend's ``Options``.
+
+``ganaug run NAME`` runs a recipe bundled with ganaug (``recipes/NAME.toml``
+in the repository, package data of the wheel); ``ganaug run --list`` lists them.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from ganaug.cli import tasks
+from ganaug.cli.values import parse_value
 from ganaug.errors import UsageError
 from ganaug.sampler import SAMPLER_PARAMS
 
@@ -22,15 +27,52 @@ TASKS = ("demo", "resample", "evaluate", "train", "sample", "resample_images")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "samplers", "classifiers", "output", "out", "force",
     "folds", "datasets", "repeats", "metrics", "metric", "model", "resume", "counts", "per_class",
-    "images", "batch_rows", "distributed", *SAMPLER_PARAMS,
+    "images", "batch_rows", "distributed", "checkpoint", "checkpoint_every", "progress", *SAMPLER_PARAMS,
 }
 
 
+def bundled_recipe_folder() -> Path | None:
+    """Where the bundled recipes are: the wheel's package data, else a source checkout's ``recipes/``."""
+    try:
+        folder = Path(str(importlib.resources.files("ganaug.recipes")))
+        if any(folder.glob("*.toml")):
+            return folder
+    except (ModuleNotFoundError, TypeError):
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "recipes"
+    return checkout if any(checkout.glob("*.toml")) else None
+
+
+def bundled_recipes() -> dict[str, str]:
+    """``{name: first comment line}`` of every bundled recipe."""
+    folder = bundled_recipe_folder()
+    found = {}
+    for path in sorted(folder.glob("*.toml")) if folder else ():
+        first = next((line.lstrip("# ").strip() for line in path.read_text().splitlines()
+                      if line.startswith("#")), "")
+        found[path.stem] = first
+    return found
+
+
+def find_recipe(name_or_path: str | Path) -> Path:
+    """A recipe file: the path given, or the bundled recipe of that name (``ctgan`` -> ``ctgan.toml``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    folder = bundled_recipe_folder()
+    if folder is not None and path.parent == Path(".") and (folder / f"{path.stem}.toml").is_file():
+        return folder / f"{path.stem}.toml"
+    known = ", ".join(bundled_recipes()) or "none found"
+    raise UsageError(f"recipe {str(name_or_path)!r} is neither a file nor a bundled recipe; bundled: "
+                     f"{known}.")
+
+
 def load_recipe(path: str | Path, overrides: list[str] = ()) -> dict[str, Any]:
-    """Read a recipe and apply ``key=value`` overrides (values parsed as TOML, else strings)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"recipe {str(path)!r} does not exist.")
+    """Read a recipe (a path, or a bundled recipe's name) and apply ``key=value`` overrides.
+
+    Override values are parsed as TOML, else kept as strings.
+    """
+    path = find_recipe(path)
     try:
         recipe = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
@@ -41,16 +83,6 @@ def load_recipe(path: str | Path, overrides: list[str] = ()) -> dict[str, Any]:
             raise UsageError(f"--set {item!r}: write key=value, e.g. --set epochs=50")
         recipe[key.strip()] = parse_value(raw.strip())
     return recipe
-
-
-def parse_value(raw: str) -> Any:
-    """``"50"`` -> 50, ``"[1, 2]"`` -> [1, 2], ``"none"`` -> None, ``"ctgan"`` -> "ctgan"."""
-    if raw.lower() in ("none", "null"):
-        return None
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
 
 
 def run(recipe: dict[str, Any]) -> Any:
@@ -66,5 +98,8 @@ def run(recipe: dict[str, Any]) -> Any:
 def recipe_kwargs(recipe: dict[str, Any]) -> dict[str, Any]:
     """Split a recipe into runner arguments and backend options."""
     kwargs = {k: v for k, v in recipe.items() if k in RUNNER_KEYS and k != "task"}
+    if "out" in kwargs and "output" not in kwargs:  # the key of ganaug 0.1
+        kwargs["output"] = kwargs.pop("out")
+    kwargs.pop("out", None)
     kwargs["options"] = {k: v for k, v in recipe.items() if k not in RUNNER_KEYS}
     return kwargs

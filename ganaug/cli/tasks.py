@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold
+from tqdm.auto import tqdm
 
+from ganaug.cli.values import match_labels
 from ganaug.data.datasets import load_dataset, load_imbalanced
 from ganaug.data.tables import SUFFIXES, read_table, split_target, write_table, write_table_batches
 from ganaug.devices import is_main_process, launched_by_torchrun
@@ -54,7 +56,7 @@ def _given(settings: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 def demo(backend: str = "wgan-gp", dataset: str = "breast_cancer", ratio: float = 10.0,
          random_state: int = 0, folds: int = 5, n_jobs: int | None = None,
-         options: dict | None = None, **settings: Any) -> pd.DataFrame:
+         options: dict | None = None, progress: bool = False, **settings: Any) -> pd.DataFrame:
     """Imbalanced embedded data -> CV of a kNN and a logistic regression: none vs SMOTE vs GAN."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -68,7 +70,7 @@ def demo(backend: str = "wgan-gp", dataset: str = "breast_cancer", ratio: float 
         X, y, samplers={"none": None, "smote": _smote(random_state), f"ganaug:{backend}": gan},
         classifiers={"knn": KNeighborsClassifier(5), "logreg": LogisticRegression(max_iter=2000)},
         cv=StratifiedKFold(folds, shuffle=True, random_state=random_state), n_jobs=n_jobs,
-        random_state=random_state,
+        random_state=random_state, progress=progress,
     )
     table = summarize(results, DEMO_METRICS)
     print(f"\nDownstream scores, {folds}-fold CV, mean of kNN and logistic regression:")
@@ -90,6 +92,7 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
         raise UsageError("resample needs an output file: -o out.csv (or output = \"...\" in a recipe).")
     out_path = check_output(output, [data] if data else [], force, SUFFIXES)
     X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
+    settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), y)
     sampler = make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(X, y)
     table = X_res.assign(**{y_res.name or "label": y_res.to_numpy()})
@@ -100,17 +103,23 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
     return table
 
 
-def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out: str | None = None,
+def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), output: str | None = None,
                   data: str | None = None, target: str | None = None, dataset: str | None = None,
                   datasets: list[str] | str | None = None, ratio: float = 10.0, random_state: int = 0,
                   folds: int = 5, repeats: int = 2, classifiers: list[str] | str | None = None,
-                  metrics: list[str] | str | None = None, metric: str = "g_mean",
+                  metrics: list[str] | str | None = None, metric: str | None = None,
                   n_jobs: int | None = None, force: bool = False, options: dict | None = None,
-                  categorical_features: Any = "auto", **settings: Any) -> pd.DataFrame:
-    """Cross-validated comparison of samplers on one dataset (or several); report to ``out``."""
+                  categorical_features: Any = "auto", progress: bool = True, out: str | None = None,
+                  **settings: Any) -> pd.DataFrame:
+    """Cross-validated comparison of samplers on one dataset (or several); report to ``output``.
+
+    ``metric`` (of the verdict and tests) defaults to G-mean for two classes
+    and balanced accuracy for more. ``out`` is the name ganaug 0.1 used for ``output``.
+    """
     from ganaug.evaluation import default_classifiers, evaluate_datasets, make_classifiers, make_sampler
     from ganaug.evaluation.reports import check_report_folder, report
 
+    out = output or out
     if out:  # refuse a used folder before spending minutes on the evaluation
         check_report_folder(out, force)
     names = _names(samplers)
@@ -124,7 +133,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), out:
         default_classifiers(random_state)
     results = evaluate_datasets(loaded, samplers=chosen, classifiers=clfs, cv=cv,
                                 metrics=_names(metrics) if metrics else None, n_jobs=n_jobs,
-                                random_state=random_state, progress=True,
+                                random_state=random_state, progress=progress,
                                 categorical_features=categorical_features)
     if len(loaded) == 1:
         results = results.drop(columns="dataset")
@@ -173,6 +182,7 @@ def train(output: str | None = None, data: str | None = None, target: str | None
         raise UsageError(f"a checkpoint of an earlier run exists at {str(ckpt)!r}: add --resume to "
                          "continue it, or --force to start over.")
     X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
+    settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), y)
     sampler = make_oversampler(backend, options, checkpoint=str(ckpt), **settings)
     sampler.fit(X, y, resume=resume)
     if not is_main_process():
@@ -190,7 +200,7 @@ def train(output: str | None = None, data: str | None = None, target: str | None
 def sample(model: str | None = None, output: str | None = None, counts: dict | str | None = None,
            per_class: int | None = None, random_state: int | None = None, device: str = "auto",
            force: bool = False, batch_rows: int = 100_000, descriptions: dict | list | None = None,
-           **_: Any) -> int:
+           progress: bool = False, **_: Any) -> int:
     """Stream synthetic rows from a saved model, with their label, to ``output``; returns the row count.
 
     Rows are drawn and written ``batch_rows`` at a time, so memory stays
@@ -203,10 +213,18 @@ def sample(model: str | None = None, output: str | None = None, counts: dict | s
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
     texts = _descriptions(sampler, descriptions)
-    rows = write_table_batches(sampler.labelled_batches(wanted, batch_rows, random_state, texts), out_path,
-                               replace=force)
+    batches = sampler.labelled_batches(wanted, batch_rows, random_state, texts)
+    with tqdm(total=sum(wanted.values()), desc="sample", unit="row", disable=not progress) as bar:
+        rows = write_table_batches(_counted(batches, bar), out_path, replace=force)
     print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
     return rows
+
+
+def _counted(batches, bar):
+    """The batches, as they pass, counted on a progress bar."""
+    for batch in batches:
+        bar.update(len(batch))
+        yield batch
 
 
 def _descriptions(sampler: GANOverSampler, descriptions: dict | list | None) -> dict:
@@ -250,24 +268,34 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
         raise UsageError(f"--counts needs whole numbers: {err}") from None
 
 
-def resample_images(images: str | None = None, out: str | None = None, backend: str = "dcgan",
-                    options: dict | None = None, **settings: Any) -> Path:
-    """Balance an image folder (one subfolder per class) into a new folder ``out``."""
+def resample_images(images: str | None = None, output: str | None = None, backend: str = "dcgan",
+                    options: dict | None = None, force: bool = False, out: str | None = None,
+                    **settings: Any) -> Path:
+    """Balance an image folder (one subfolder per class) into a new folder ``output``.
+
+    An existing ``output`` folder is refused, or with ``force`` replaced once
+    the new one is complete. ``out`` is the name ganaug 0.1 used for ``output``.
+    """
     from ganaug.data.folders import read_image_folder, write_image_folder
 
-    if images is None or out is None:
-        raise UsageError("resample-images needs an input folder and --out NEW_FOLDER.")
-    source, target = Path(images).resolve(), Path(out).resolve()
+    output = output or out
+    if images is None or output is None:
+        raise UsageError("resample-images needs an input folder and -o NEW_FOLDER.")
+    source, target = Path(images).resolve(), Path(output).resolve()
     if target == source or source in target.parents or target in source.parents:
-        raise UsageError(f"--out {out!r} overlaps the input folder; write to a separate new folder.")
-    if target.exists():
-        raise UsageError(f"--out {out!r} already exists; ganaug writes a new folder and never "
-                         "writes into an existing one.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+        raise UsageError(f"-o {output!r} overlaps the input folder; write to a separate new folder.")
+    if target.exists() and not force:
+        raise UsageError(f"-o {output!r} already exists; pass --force to replace it, or give a new folder.")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"-o {output!r} is a file; give a folder name.")
+    if not target.parent.is_dir():
+        raise UsageError(f"the folder {str(target.parent)!r} of -o does not exist; create it first "
+                         f"(mkdir -p {target.parent}).")
     pixels, labels, files = read_image_folder(images)
+    settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), labels)
     sampler = make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(pixels, labels)
-    write_image_folder(X_res, y_res, target, originals=files)
+    write_image_folder(X_res, y_res, target, originals=files, replace=force)
     added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
     print(f"wrote {len(X_res)} images ({len(files)} original, {len(X_res) - len(files)} synthetic: "
           f"{added}) to {target}/")

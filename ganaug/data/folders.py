@@ -45,18 +45,19 @@ def read_image_folder(folder: str | Path) -> tuple[np.ndarray, np.ndarray, list[
 
 
 def write_image_folder(images: np.ndarray, labels: np.ndarray, out: str | Path,
-                       originals: list[Path] | None = None) -> Path:
+                       originals: list[Path] | None = None, replace: bool = False) -> Path:
     """Write images into ``out/<label>/`` as a new folder, atomically (temp folder, then rename).
 
     The first ``len(originals)`` images are copied from those files byte for
-    byte; the rest are written as ``synthetic_<i>.png``.
+    byte; the rest are written as ``synthetic_<i>.png``. An existing ``out``
+    is refused, or with ``replace`` swapped for the new folder once it is complete.
     """
     from PIL import Image
 
     out = Path(out)
     originals = originals or []
     folders = {label: class_folder_name(label) for label in dict.fromkeys(labels)}  # checked before writing
-    with atomic_folder(out) as staging:
+    with atomic_folder(out, replace=replace) as staging:
         for i, (image, label) in enumerate(zip(images, labels)):
             target = staging / folders[label]
             target.mkdir(exist_ok=True)

@@ -106,7 +106,7 @@ def test_demo_runs(capsys):
 
 def test_evaluate_writes_report(csv, tmp_path, capsys):
     out = tmp_path / "report"
-    args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,ros,gan", "--out", str(out),
+    args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,ros,gan", "-o", str(out),
             *EVAL_FAST]
     assert main(args) == 0
     results = pd.read_csv(out / "results.csv")
@@ -212,7 +212,7 @@ def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
     write_folder(source, images, y)
     before = sorted((p.name, p.stat().st_mtime_ns) for p in source.rglob("*"))
     out = tmp_path / "out"
-    assert main(["resample-images", str(source), "--out", str(out), "--epochs", "1",
+    assert main(["resample-images", str(source), "-o", str(out), "--epochs", "1",
                  "--batch-size", "16"]) == 0
     pixels, labels, files = read_image_folder(out)
     assert {label: (labels == label).sum() for label in set(labels)} == {"major": 40, "minor": 40, "rare": 40}

@@ -35,7 +35,7 @@ def test_bad_override_and_task(tmp_path, capsys):
 def test_recipes_are_documented_and_valid(path):
     text = path.read_text()
     assert text.startswith("# "), "a recipe opens with a comment saying what it does"
-    assert f"ganaug run recipes/{path.name}" in text, "and the exact command that runs it"
+    assert f"ganaug run {path.stem} " in text, "and the exact command that runs it"
     recipe = load_recipe(path)
     assert recipe["task"] in TASKS
     names = recipe.get("samplers", []) + [recipe.get("backend", "ctgan")]
@@ -47,3 +47,28 @@ def test_recipes_are_documented_and_valid(path):
 def test_every_backend_has_a_recipe():
     covered = {s for p in RECIPES for s in load_recipe(p).get("samplers", [])}
     assert set(list_backends()) <= covered
+
+
+def test_bundled_recipes_run_by_name_and_are_listed(tmp_path, capsys, monkeypatch):
+    from ganaug.cli.recipes import bundled_recipes, find_recipe
+
+    assert set(bundled_recipes()) == {p.stem for p in RECIPES}
+    assert find_recipe("ctgan").read_text() == (RECIPES[0].parent / "ctgan.toml").read_text()
+    assert main(["run", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(p.stem in listed for p in RECIPES)
+    monkeypatch.chdir(tmp_path)  # a recipe by name works from any folder, writing beside the user
+    assert main(["run", "resample-wine", "--set", "epochs=1"]) == 0
+    assert (tmp_path / "wine_balanced.csv").is_file()
+
+
+def test_an_unknown_recipe_name_lists_the_bundled_ones(capsys):
+    assert main(["run", "no-such-recipe"]) == 2
+    err = capsys.readouterr().err
+    assert "neither a file nor a bundled recipe" in err and "ctgan" in err
+
+
+def test_recipes_key_out_of_0_1_still_names_the_output(tmp_path):
+    from ganaug.cli.recipes import recipe_kwargs
+
+    assert recipe_kwargs({"task": "evaluate", "out": "r"})["output"] == "r"
