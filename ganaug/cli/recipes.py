@@ -12,7 +12,6 @@ in the repository, package data of the wheel); ``ganaug run --list`` lists them.
 
 from __future__ import annotations
 
-import importlib.resources
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -32,15 +31,12 @@ RUNNER_KEYS = {
 
 
 def bundled_recipe_folder() -> Path | None:
-    """Where the bundled recipes are: the wheel's package data, else a source checkout's ``recipes/``."""
-    try:
-        folder = Path(str(importlib.resources.files("ganaug.recipes")))
+    """Where the bundled recipes are: ``ganaug/recipes/`` of an installed wheel, else a checkout's ``recipes/``."""
+    package = Path(__file__).resolve().parents[1]  # the ganaug package folder
+    for folder in (package / "recipes", package.parent / "recipes"):
         if any(folder.glob("*.toml")):
             return folder
-    except (ModuleNotFoundError, TypeError):
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "recipes"
-    return checkout if any(checkout.glob("*.toml")) else None
+    return None
 
 
 def bundled_recipes() -> dict[str, str]:
