@@ -37,7 +37,8 @@ def built(tmp_path_factory) -> Path:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, source / name)
     code = ("from setuptools import build_meta as b; b.build_sdist('dist'); b.build_wheel('dist')")
-    run = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True, text=True,
+                         timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     return source / "dist"
 
@@ -63,8 +64,8 @@ def test_the_wheel_carries_the_licence_the_typed_marker_and_the_recipes(built):
 
 
 def _pip(python: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
-                          capture_output=True, text=True, timeout=1200)
+    return subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           *args], capture_output=True, text=True, timeout=1200)
 
 
 def test_the_wheel_works_in_a_fresh_virtual_environment(built, tmp_path):
@@ -94,7 +95,8 @@ def test_the_wheel_works_in_a_fresh_virtual_environment(built, tmp_path):
     code = ("import ganaug, pathlib; from ganaug.testing import tiny_table\n"
             "assert 'site-packages' in pathlib.Path(ganaug.__file__).as_posix()\n"
             "X, y = tiny_table()\n"
-            "X_res, y_res = ganaug.GANOverSampler(backend='cgan', epochs=1, random_state=0).fit_resample(X, y)\n"
+            "sampler = ganaug.GANOverSampler(backend='cgan', epochs=1, random_state=0)\n"
+            "X_res, y_res = sampler.fit_resample(X, y)\n"
             "print(len(X_res))")
     assert int(run(python, "-c", code).strip()) == 120
     run(ganaug_cmd, "run", "resample-wine", "--set", "epochs=1", "--set", "backend='cgan'")

@@ -31,7 +31,7 @@ RUNNER_KEYS = {
 
 
 def bundled_recipe_folder() -> Path | None:
-    """Where the bundled recipes are: ``ganaug/recipes/`` of an installed wheel, else a checkout's ``recipes/``."""
+    """Where the bundled recipes are: ``ganaug/recipes/`` of a wheel, else a checkout's ``recipes/``."""
     package = Path(__file__).resolve().parents[1]  # the ganaug package folder
     for folder in (package / "recipes", package.parent / "recipes"):
         if any(folder.glob("*.toml")):
