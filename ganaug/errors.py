@@ -8,8 +8,11 @@ so code written against scikit-learn's conventions keeps catching them.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,6 +103,27 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# frames a warning should not point at: ganaug's own, and the libraries that call into it (joblib
+# runs evaluate's folds under a tqdm bar; scikit-learn and imbalanced-learn call fit_resample in
+# pipelines and searches)
+_PACKAGE_ROOT = os.path.dirname(os.path.abspath(__file__))
+_PASSED_THROUGH = (_PACKAGE_ROOT + os.sep, os.sep + "ganaug_plugins" + os.sep, os.sep + "joblib" + os.sep,
+                   os.sep + "sklearn" + os.sep, os.sep + "imblearn" + os.sep, os.sep + "tqdm" + os.sep,
+                   os.sep + "contextlib.py")
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the caller's line: the first frame outside ganaug and the
+    libraries that call it, so the warning shows where the user's code asked for the work."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the caller of this function
+    while frame is not None and (any(part in os.path.abspath(frame.f_code.co_filename)
+                                     for part in _PASSED_THROUGH)
+                                 or frame.f_code.co_filename.startswith(os.path.dirname(_PACKAGE_ROOT)
+                                                                        + os.sep + "plugins" + os.sep)):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def shown(value: Any) -> str:
     """A label or value as an error message shows it: ``0`` and ``'a'``, not ``np.int64(0)``."""
     return repr(value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value)
@@ -108,5 +132,5 @@ def shown(value: Any) -> str:
 __all__ = [  # noqa: F822 - NotFittedError is made on first use, by __getattr__
     "CheckpointError", "DivergenceError", "GanaugError", "GanaugWarning", "InputError", "ModeCollapseWarning",
     "ModelFileError", "NotFittedError", "OptionsError", "RegistryError", "TrainingInterrupted", "UsageError",
-    "shown", "sigterm_as_interrupt",
+    "shown", "sigterm_as_interrupt", "warn",
 ]

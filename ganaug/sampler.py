@@ -43,6 +43,7 @@ from ganaug.errors import (
     OptionsError,
     RegistryError,
     shown,
+    warn,
 )
 from ganaug.fileformat import (
     check_output,
@@ -363,11 +364,10 @@ class GANOverSampler(BaseOverSampler):
                                  torch.Generator().manual_seed(self._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
             spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
             if spread < COLLAPSE_SPREAD:
-                warnings.warn(
-                    f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
-                    f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
-                    "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
-                    "refine='interpolate'.", ModeCollapseWarning, stacklevel=5)
+                warn(f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
+                     f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
+                     "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
+                     "refine='interpolate'.", ModeCollapseWarning)
 
     def _merge(self, data: InputData, y: Any, y_arr: np.ndarray, synthetic: Any,
                y_new: np.ndarray) -> tuple[Any, Any]:

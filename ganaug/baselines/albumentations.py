@@ -35,6 +35,8 @@ class AlbumentationsOverSampler(BaseEstimator):
     sample_is_synthetic_ : ndarray of bool
     """
 
+    data_kinds = ("image",)  # what it can resample: evaluate() refuses it on a table up front
+
     def __init__(self, transform: Any = None, sampling_strategy: Any = "auto",
                  random_state: int | None = None) -> None:
         self.transform = transform

@@ -55,6 +55,8 @@ class MixedOverSampler(BaseEstimator):
     sample_is_synthetic_ : ndarray of bool
     """
 
+    data_kinds = ("image",)  # what it can resample: evaluate() refuses it on a table up front
+
     def __init__(self, gan: GANOverSampler | None = None, augmenter: Any = None, gan_fraction: float = 0.25,
                  sampling_strategy: Any = "auto", random_state: int | None = None) -> None:
         self.gan = gan

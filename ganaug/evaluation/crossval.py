@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -25,7 +24,7 @@ from tqdm.auto import tqdm
 from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, default_gan
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
-from ganaug.errors import InputError, RegistryError
+from ganaug.errors import InputError, RegistryError, warn
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
 from ganaug.metrics import LABEL_METRICS, Predictions, ranking_scores, score
 from ganaug.registry import get_metrics, list_backends
@@ -95,7 +94,7 @@ def evaluate(
     n_jobs: int | None = None,
     random_state: int = 0,
     error_score: float | str = np.nan,
-    progress: bool = False,
+    progress: bool = True,
     categorical_features: Any = "auto",
 ) -> pd.DataFrame:
     """Cross-validate classifiers trained on real vs resampled training folds.
@@ -136,8 +135,8 @@ def evaluate(
     error_score : float or "raise", default=nan
         Score recorded when a sampler fails on a fold (ADASYN, for one, refuses
         some datasets), with a warning naming it; ``"raise"`` re-raises.
-    progress : bool, default=False
-        Show a progress bar over (fold, sampler) tasks.
+    progress : bool, default=True
+        Show a progress bar over (fold, sampler) tasks (on stderr).
     categorical_features : "auto", list of names or positions, or boolean mask
         Numeric columns to treat as categorical too, in SMOTE-NC's forms
         (object, string, category and bool columns always are). Declared
@@ -163,6 +162,8 @@ def evaluate(
         samplers = {name: make_sampler(name, random_state) for name in samplers}
     if declared is not None:  # the GANs model the declared columns as categorical too
         samplers = {name: _declared(sampler, declared) for name, sampler in samplers.items()}
+    for name, sampler in samplers.items():
+        _check_kind(name, sampler, data.kind)
     if classifiers is not None and not isinstance(classifiers, Mapping):
         classifiers = make_classifiers(classifiers, random_state)
     classifiers = dict(classifiers or default_classifiers(random_state))
@@ -204,6 +205,20 @@ def summarize(results: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd
     return table.reindex(order)[[m for m in metrics if m in table.columns]]
 
 
+def _check_kind(name: str, sampler: Any, kind: str) -> None:
+    """Refuse, before any fold runs, a sampler that cannot resample this kind of data."""
+    kinds = getattr(sampler, "data_kinds", None)
+    if isinstance(sampler, GANOverSampler) and isinstance(sampler.backend, str) \
+            and sampler.backend in list_backends():
+        from ganaug.registry import get_backend
+
+        kinds = get_backend(sampler.backend).data_kinds
+    if kinds is not None and kind not in kinds:
+        what = "images" if kind == "image" else "a table"
+        raise InputError(f"sampler {name!r} resamples {' and '.join(kinds)} data, and this data is {what}; "
+                         f"drop it from the samplers, or pick one made for {what}.")
+
+
 def _declared(sampler: Any, categorical: list[Any]) -> Any:
     """A GANOverSampler left at ``categorical_features="auto"`` gets evaluate's declaration."""
     if isinstance(sampler, GANOverSampler) and isinstance(sampler.categorical_features, str):
@@ -219,8 +234,8 @@ def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, 
     except Exception as err:
         if isinstance(error_score, str) and error_score == "raise":
             raise
-        warnings.warn(f"sampler {name!r} failed on fold {fold} and is scored {error_score}: "
-                      f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
+        warn(f"sampler {name!r} failed on fold {fold} and is scored {error_score}: "
+             f"{type(err).__name__}: {err}", RuntimeWarning)
         return [(fold, name, clf, metric, error_score)
                 for clf in classifiers for metric in LABEL_METRICS if metric in metrics]
 
@@ -301,15 +316,15 @@ def _minority(y: np.ndarray) -> Any:
     return labels[np.argmin(counts)]
 
 
-def evaluate_datasets(datasets: Mapping[str, tuple[Any, Any]], progress: bool = False,
+def evaluate_datasets(datasets: Mapping[str, tuple[Any, Any]], progress: bool = True,
                       **kwargs: Any) -> pd.DataFrame:
     """:func:`evaluate` on several datasets; the rows gain a leading ``dataset`` column.
 
     Parameters
     ----------
     datasets : ``{name: (X, y)}``
-    progress : bool, default=False
-        Show a progress bar over datasets.
+    progress : bool, default=True
+        Show a progress bar over datasets (and each one's folds).
     **kwargs : passed to :func:`evaluate` (samplers, classifiers, cv, metrics, n_jobs, ...).
     """
     frames, ratios = [], []

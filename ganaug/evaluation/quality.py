@@ -125,3 +125,34 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 10, tit
     if title:
         fig.suptitle(title, fontsize="small")
     return fig
+
+
+def real_and_synthetic_grid(real: np.ndarray, real_labels: np.ndarray, synthetic: np.ndarray,
+                            synthetic_labels: np.ndarray, per_class: int = 8, title: str = "") -> Figure:
+    """One row per class: up to ``per_class`` real images, then as many synthetic ones.
+
+    Only classes that got synthetic images are shown; a class with fewer
+    images leaves its panels empty.
+    """
+    classes = [c for c in dict.fromkeys(np.sort(np.unique(synthetic_labels)))]
+    fig = Figure(figsize=(2 * per_class * 0.75 + 0.3, max(len(classes), 1) * 0.8 + 0.6), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(max(len(classes), 1), 2 * per_class, squeeze=False))
+    for row, label in enumerate(classes):
+        sides = (np.asarray(real)[np.asarray(real_labels) == label][:per_class],
+                 np.asarray(synthetic)[np.asarray(synthetic_labels) == label][:per_class])
+        for side, chosen in enumerate(sides):
+            for col in range(per_class):
+                ax = axes[row, side * per_class + col]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if col < len(chosen):
+                    ax.imshow(chosen[col], cmap="gray" if chosen[col].ndim == 2 else None)
+                else:
+                    ax.axis("off")
+        axes[row, 0].set_ylabel(f"class {label!s}", fontsize="x-small", rotation=0, ha="right", va="center")
+        if row == 0:
+            axes[0, 0].set_title("real", fontsize="small", loc="left")
+            axes[0, per_class].set_title("synthetic", fontsize="small", loc="left")
+    if title:
+        fig.suptitle(f"{title}: real (left) and synthetic (right) images", fontsize="small")
+    return fig

@@ -1,4 +1,4 @@
-"""Evaluation reports: ``results.csv``, ``summary.md`` and PNG plots, written to a new folder.
+"""Evaluation reports: ``results.csv``, ``summary.md``, a self-contained ``report.html`` and PNG plots.
 
 Plots use matplotlib's object API (``Figure``), so no global backend is set
 and nothing opens a window.
@@ -6,7 +6,7 @@ and nothing opens a window.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +16,19 @@ from matplotlib.figure import Figure
 
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import as_table
-from ganaug.errors import UsageError
+from ganaug.errors import GanaugWarning, UsageError, warn
 from ganaug.evaluation import stats
-from ganaug.evaluation.quality import sample_grid
+from ganaug.evaluation.html import html_report
+from ganaug.evaluation.quality import real_and_synthetic_grid
 from ganaug.sampler import GANOverSampler
 
 HEADLINE_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall",
                     "roc_auc", "pr_auc")
-MAX_MARGINALS = 4
 
 
-def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
-           X: Any = None, y: Any = None, samplers: Mapping[str, Any] | None = None,
-           force: bool = False) -> Path:
+def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None,
+           X: Any = None, y: Any = None, samplers: Mapping[str, Any] | Iterable[str] | None = None,
+           force: bool = False, marginal_columns: Iterable[Any] | None = None) -> Path:
     """Write an evaluation report to a new folder.
 
     Parameters
@@ -36,37 +36,88 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str = "g_mean",
     results : DataFrame from :func:`ganaug.evaluate` or :func:`ganaug.evaluate_datasets`.
     out_dir : folder to create; an existing non-empty one needs ``force=True``
         (only the report's own files are then replaced).
-    metric : the metric the verdict and tests are about.
+    metric : str, optional
+        The metric the verdict and tests are about; default G-mean for two
+        classes, balanced accuracy for more (:func:`ganaug.evaluation.stats.default_metric`).
     X, y, samplers : optional
-        The data and ``{name: sampler}`` that were evaluated. When given, each
-        GANOverSampler is fitted once more on all rows to plot its training
-        losses and real vs synthetic marginals (diagnostics only: the scores
-        come from the cross-validation alone).
+        The data and the samplers that were evaluated (``{name: sampler}``,
+        or names as :func:`ganaug.evaluate` takes them). When given, each GAN
+        sampler is fitted once more on all rows to plot its training losses,
+        and real vs synthetic marginals (tables) or images (diagnostics only:
+        the scores come from the cross-validation alone).
+    force : bool, default=False
+        Replace the report files in a used folder.
+    marginal_columns : list of column names, optional
+        The columns whose marginals are plotted; default every column.
 
     Returns
     -------
-    Path of the folder, holding ``results.csv``, ``summary.md``,
+    Path of the folder, holding ``summary.md`` and ``report.html`` (the same
+    report, with its plots embedded: one file to send), ``results.csv``,
     ``metrics.png``, ``class_recall.png`` and, with X/y/samplers,
-    ``losses.png`` and ``marginals.png`` (tables) or ``samples_<name>.png``
-    grids (images).
+    ``losses.png`` and ``marginals_<name>.png`` (tables) or
+    ``samples_<name>.png`` (images: real beside synthetic, per class).
+
+    Warns
+    -----
+    GanaugWarning
+        When the design (folds, repeats, datasets) cannot reach significance:
+        the smallest achievable p-value is above 0.05.
     """
+    metric = metric or stats.default_metric(results)
     folder = _prepare(Path(out_dir), force)
+    design = design_warning(results)
+    if design:
+        warn(design, GanaugWarning)
     results.to_csv(folder / "results.csv", index=False)
-    (folder / "summary.md").write_text(summary_markdown(results, metric))
-    plot_metrics(results).savefig(folder / "metrics.png", dpi=110)
-    plot_class_recall(results).savefig(folder / "class_recall.png", dpi=110)
-    gans = {name: s for name, s in (samplers or {}).items() if isinstance(s, GANOverSampler)}
+    summary = summary_markdown(results, metric)
+    (folder / "summary.md").write_text(summary)
+    figures = {"metrics.png": plot_metrics(results), "class_recall.png": plot_class_recall(results)}
+    gans = _gan_samplers(samplers)
     if X is not None and y is not None and gans:
         fitted = fit_for_diagnostics(X, y, gans)
-        plot_losses(fitted).savefig(folder / "losses.png", dpi=110)
-        if read_input(X).kind == "image":  # images: a grid of synthetic samples per class and GAN
+        figures["losses.png"] = plot_losses(fitted)
+        if read_input(X).kind == "image":  # images: real beside synthetic, per class and GAN
+            real, labels = read_input(X).data, check_target(y, len(read_input(X).data))
             for name, (model, X_res, y_res) in fitted.items():
                 synthetic = model.sample_is_synthetic_
-                grid = sample_grid(X_res[synthetic], np.asarray(y_res)[synthetic], title=f"{name}: synthetic")
-                grid.savefig(folder / f"samples_{name}.png", dpi=110)
+                figures[f"samples_{_file_part(name)}.png"] = real_and_synthetic_grid(
+                    real, labels, X_res[synthetic], np.asarray(y_res)[synthetic], title=name)
         else:
-            plot_marginals(X, y, fitted).savefig(folder / "marginals.png", dpi=110)
+            for name, entry in fitted.items():
+                figures[f"marginals_{_file_part(name)}.png"] = plot_marginals(X, y, {name: entry},
+                                                                              marginal_columns)
+    for file_name, figure in figures.items():
+        figure.savefig(folder / file_name, dpi=110)
+    (folder / "report.html").write_text(html_report(summary, {n: folder / n for n in figures}))
     return folder
+
+
+def design_warning(results: pd.DataFrame) -> str | None:
+    """A sentence when no difference can be significant on this design, else None."""
+    smallest = stats.smallest_p(results)
+    if smallest <= stats.ALPHA:
+        return None
+    several = stats.n_datasets(results) > 1
+    unit = f"{stats.n_datasets(results)} datasets" if several else f"{results['fold'].nunique()} CV folds"
+    fix = "more datasets" if several else "more folds or repeats (5 folds x 2 repeats reach p < 0.05)"
+    return (f"with {unit}, the smallest p-value the paired tests can give is {smallest:.3g} > "
+            f"{stats.ALPHA}: no difference can be called significant, however large. Use {fix}.")
+
+
+def _gan_samplers(samplers: Mapping[str, Any] | Iterable[str] | None) -> dict[str, GANOverSampler]:
+    """The GAN samplers among ``samplers`` (objects, or names as ``evaluate`` takes them)."""
+    if samplers is None:
+        return {}
+    if not isinstance(samplers, Mapping):
+        from ganaug.evaluation.crossval import make_sampler
+
+        samplers = {name: make_sampler(name) for name in samplers}
+    return {name: s for name, s in samplers.items() if isinstance(s, GANOverSampler)}
+
+
+def _file_part(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name))
 
 
 def check_report_folder(folder: str | Path, force: bool) -> None:
@@ -86,11 +137,15 @@ def _prepare(folder: Path, force: bool) -> Path:
 
 
 # ---- summary.md --------------------------------------------------------------
-def summary_markdown(results: pd.DataFrame, metric: str = "g_mean") -> str:
+def summary_markdown(results: pd.DataFrame, metric: str | None = None) -> str:
     """The report a person reads first: verdict, scores with 95% intervals, tests."""
+    metric = metric or stats.default_metric(results)
     several = stats.n_datasets(results) > 1
     tests = stats.compare(results, metric)
-    lines = ["# ganaug evaluation", "", _setup_sentence(results), "", "## Verdict", ""]
+    lines = ["# ganaug evaluation", "", _setup_sentence(results), "", f"## Verdict (on {metric})", ""]
+    design = design_warning(results)
+    if design:
+        lines += [f"> **Warning**: {design[0].upper()}{design[1:]}", ""]
     lines += [f"- {s}" for s in stats.verdict(tests)] or ["- (no baseline among the samplers)"]
     if several:
         lines += ["", f"## Mean rank on {metric} (1 = best)", "",
@@ -98,7 +153,7 @@ def summary_markdown(results: pd.DataFrame, metric: str = "g_mean") -> str:
                   "", _friedman_sentence(results, metric), "",
                   f"## {metric} per dataset", "", markdown_table(stats.per_dataset(results, metric))]
     else:
-        lines += ["", "## Scores (mean and 95% interval over folds, averaged over classifiers)", "",
+        lines += ["", "## Scores", "", f"Mean and {stats.interval_description(results)}.", "",
                   markdown_table(_interval_table(results))]
     recall = _class_recall_table(results)
     if recall is not None:
@@ -181,7 +236,8 @@ def plot_metrics(results: pd.DataFrame) -> Figure:
         errors = np.abs(np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]]))
         ax.bar(x, part["mean"], width, yerr=np.nan_to_num(errors), capsize=3, label=sampler)
     ax.set_xticks(np.arange(len(metrics)), [m.replace("_", "\n") for m in metrics])
-    ax.set_ylabel("score (mean, 95% interval)")
+    ax.set_ylabel("score: mean and 95% interval")
+    ax.set_xlabel(stats.interval_description(results), fontsize="small")
     ax.set_ylim(0, 1.05)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize="small",
                ncols=min(len(samplers), 6))
@@ -233,31 +289,62 @@ def plot_losses(fitted: Mapping[str, tuple]) -> Figure:
     return fig
 
 
-def plot_marginals(X: Any, y: Any, fitted: Mapping[str, tuple]) -> Figure:
-    """Real vs synthetic distributions of a few columns, for the rows of the grown classes."""
+def plot_marginals(X: Any, y: Any, fitted: Mapping[str, tuple], columns: Iterable[Any] | None = None
+                   ) -> Figure:
+    """Real vs synthetic distribution of every column (or ``columns``), per grown class and GAN.
+
+    One row per column, one panel per (GAN, class): the class's real rows
+    against the synthetic rows made for it; histograms for numbers (density),
+    bars for categories (share of rows).
+    """
     frame, _ = as_table(X)
     y_arr = check_target(y, len(frame))
-    columns = list(frame.columns[:MAX_MARGINALS])
-    fig = Figure(figsize=(3.4 * len(columns), 3.0 * len(fitted)), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(len(fitted), len(columns), squeeze=False))
-    for row, (name, (model, X_res, _)) in enumerate(fitted.items()):
-        grown = [c for c, n in model.sampling_strategy_.items() if n]
-        real = frame[np.isin(y_arr, grown)]
-        synthetic = as_table(X_res)[0][model.sample_is_synthetic_]
-        for ax, column in zip(axes[row], columns):
-            _marginal(ax, real.iloc[:, columns.index(column)], synthetic.iloc[:, columns.index(column)])
-            ax.set_title(f"{name}: {column}", fontsize="small")
+    columns = list(frame.columns) if columns is None else list(columns)
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown:
+        raise UsageError(f"marginal_columns names columns the data does not have: {unknown}.")
+    panels = [(name, model, X_res, y_res, label) for name, (model, X_res, y_res) in fitted.items()
+              for label, n in model.sampling_strategy_.items() if n]
+    fig = Figure(figsize=(3.6 * max(len(panels), 1), 2.7 * max(len(columns), 1)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(max(len(columns), 1), max(len(panels), 1), squeeze=False))
+    for col, (name, model, X_res, y_res, label) in enumerate(panels):
+        synthetic = model.sample_is_synthetic_
+        made = as_table(X_res)[0][synthetic][np.asarray(y_res)[synthetic] == label]
+        real = frame[y_arr == label]
+        declared = set(getattr(model.codec_, "categorical_", ()))
+        for row, column in enumerate(columns):
+            ax = axes[row, col]
+            _marginal(ax, real[column], made[column], column, column in declared)
+            ax.set_title(f"{name}, class {label!s}: {column!s}", fontsize="small")
     return fig
 
 
-def _marginal(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
-    if is_categorical(real):
+def _marginal(ax: Any, real: pd.Series, synthetic: pd.Series, column: Any, categorical: bool = False) -> None:
+    real, synthetic = real.dropna(), synthetic.dropna()
+    if categorical or is_categorical(real):
         counts = pd.DataFrame({"real": real.astype(str).value_counts(normalize=True),
                                "synthetic": synthetic.astype(str).value_counts(normalize=True)})
-        counts.fillna(0).plot.bar(ax=ax, rot=0, legend=False)
+        counts.fillna(0).sort_index().plot.bar(ax=ax, rot=0, legend=False)
+        ax.set_ylabel("share of rows")
+        ax.set_xlabel(str(column))
     else:
-        values = pd.concat([real, synthetic]).astype(float)
-        bins = np.histogram_bin_edges(values, bins=20)
-        ax.hist(real.astype(float), bins=bins, density=True, alpha=0.55, label="real")
-        ax.hist(synthetic.astype(float), bins=bins, density=True, alpha=0.55, label="synthetic")
+        unit = ""
+        if pd.api.types.is_datetime64_any_dtype(real):  # dates on a date axis (matplotlib's day numbers)
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+
+            numbers = [date2num(s.dt.tz_localize(None) if s.dt.tz is not None else s)
+                       for s in (real, synthetic)]
+            locator = AutoDateLocator()
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        elif pd.api.types.is_timedelta64_dtype(real):
+            numbers, unit = [s.dt.total_seconds() for s in (real, synthetic)], " (seconds)"
+        else:
+            numbers = [s.astype(float) for s in (real, synthetic)]
+        values = np.concatenate([np.asarray(n, dtype=float) for n in numbers])
+        bins = np.histogram_bin_edges(values, bins=20) if len(values) else 10
+        ax.hist(numbers[0], bins=bins, density=True, alpha=0.55, label="real")
+        ax.hist(numbers[1], bins=bins, density=True, alpha=0.55, label="synthetic")
+        ax.set_ylabel("density")
+        ax.set_xlabel(f"{column}{unit}")
     ax.legend(fontsize="x-small")

@@ -119,6 +119,49 @@ def compare(results: pd.DataFrame, metric: str = "g_mean",
     return tests
 
 
+def smallest_p(results: pd.DataFrame, baselines: tuple[str, ...] = ("none", "smote")) -> float:
+    """The smallest p-value :func:`compare` can give on this design, whatever the scores.
+
+    Over folds it is the Wilcoxon test's when every fold favours one sampler
+    (``2 / 2**n`` for n paired folds); over datasets, the same times Holm's
+    factor for the comparisons against one baseline. Above :data:`ALPHA`, no
+    difference can be called significant: more folds, repeats or datasets are
+    needed.
+    """
+    several = n_datasets(results) > 1
+    n = n_datasets(results) if several else results["fold"].nunique()
+    p = wilcoxon_p(np.arange(1.0, n + 1))  # every pair favours one side, all magnitudes distinct
+    if several:
+        samplers = list(dict.fromkeys(results["sampler"]))
+        comparisons = max((len(samplers) - 1 for b in baselines if b in samplers), default=1)
+        p = min(1.0, p * comparisons)
+    return p
+
+
+def interval_description(results: pd.DataFrame, level: float = 0.95) -> str:
+    """What :func:`confidence_intervals` (one dataset) or the plots' intervals (several) are taken over."""
+    if n_datasets(results) > 1:
+        n = n_datasets(results)
+        return (f"{level:.0%} t-interval over {n} datasets (each dataset's mean over folds and classifiers)"
+                + ("; with so few datasets it is wide" if n < 5 else ""))
+    folds = results["fold"].nunique()
+    return (f"{level:.0%} interval over {folds} CV folds (each fold's mean over classifiers), with the "
+            "Nadeau-Bengio correction for overlapping training folds")
+
+
+def default_metric(results: pd.DataFrame) -> str:
+    """The metric a verdict is about: G-mean for two classes, balanced accuracy for more.
+
+    G-mean is 0 whenever one class of many gets no test row right, which hides
+    every other difference between samplers on multi-class data.
+    """
+    classes = {m for m in results["metric"].unique() if str(m).startswith("class_recall[")}
+    if len(classes) > 2 and "balanced_accuracy" in set(results["metric"]):
+        return "balanced_accuracy"
+    return "g_mean" if "g_mean" in set(results["metric"]) else \
+        next(m for m in dict.fromkeys(results["metric"]) if m != "fit_seconds")
+
+
 def _paired_p(diff: np.ndarray, over_datasets: bool, ratio: float) -> tuple[float, str]:
     wilcoxon = wilcoxon_p(diff)
     if over_datasets:

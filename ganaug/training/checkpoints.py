@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import torch
 
 from ganaug._version import __version__
 from ganaug.backend import Backend
-from ganaug.errors import CheckpointError
+from ganaug.errors import CheckpointError, warn
 from ganaug.fileformat import read_safetensors, write_safetensors
 
 MAX_ROLLBACKS = 3
@@ -155,7 +154,6 @@ def _optimizer_state(name: str, spec: dict[str, Any], tensors: dict[str, torch.T
 
 
 def warn_rollback(backend_name: str, epoch: int, snapshot: Snapshot, bad: list[str]) -> None:
-    warnings.warn(
-        f"backend {backend_name!r}: {', '.join(bad)} became non-finite at epoch {epoch + 1}; "
-        f"rolled back to epoch {snapshot.epoch} and halved the learning rates "
-        f"(now x{snapshot.lr_scale:g}).", RuntimeWarning, stacklevel=3)
+    warn(f"backend {backend_name!r}: {', '.join(bad)} became non-finite at epoch {epoch + 1}; "
+         f"rolled back to epoch {snapshot.epoch} and halved the learning rates "
+         f"(now x{snapshot.lr_scale:g}).", RuntimeWarning)
