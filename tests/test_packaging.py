@@ -57,7 +57,7 @@ def test_the_wheel_carries_the_licence_the_typed_marker_and_the_recipes(built):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "ganaug/py.typed" in names and "ganaug_plugins/py.typed" in names
-    recipes = {Path(n).name for n in names if n.startswith("ganaug/recipes/")}
+    recipes = {Path(n).name for n in names if n.startswith("ganaug/_recipes/")}
     assert recipes == {p.name for p in (ROOT / "recipes").glob("*.toml")}
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and f"Version: {ganaug.__version__}" in metadata
@@ -101,3 +101,5 @@ def test_the_wheel_works_in_a_fresh_virtual_environment(built, tmp_path):
     assert int(run(python, "-c", code).strip()) == 120
     run(ganaug_cmd, "run", "resample-wine", "--set", "epochs=1", "--set", "backend='cgan'")
     assert (work / "wine_balanced.csv").is_file()
+    # the module path of ganaug 0.1 still resolves beside the bundled recipes' folder
+    run(python, "-W", "ignore", "-c", "from ganaug.recipes import load_recipe")

@@ -31,9 +31,9 @@ RUNNER_KEYS = {
 
 
 def bundled_recipe_folder() -> Path | None:
-    """Where the bundled recipes are: ``ganaug/recipes/`` of a wheel, else a checkout's ``recipes/``."""
+    """Where the bundled recipes are: ``ganaug/_recipes/`` of a wheel, else a checkout's ``recipes/``."""
     package = Path(__file__).resolve().parents[1]  # the ganaug package folder
-    for folder in (package / "recipes", package.parent / "recipes"):
+    for folder in (package / "_recipes", package.parent / "recipes"):
         if any(folder.glob("*.toml")):
             return folder
     return None

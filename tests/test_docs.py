@@ -1,0 +1,101 @@
+"""Every code block of the README and the documentation runs as written.
+
+A page's blocks run in order, in one fresh folder and one Python namespace,
+as a reader would type them:
+
+- ```python blocks are executed;
+- ```bash blocks are commands, one a line: ``ganaug ...`` and ``python ...`` run
+  here (any other command fails the test, so a page cannot show one that is not checked);
+- ```shell blocks are the set-up commands CI itself runs (``make``, ``pip``, ``git``,
+  ``torchrun``): the make targets must exist in the Makefile and the pip extras in
+  pyproject.toml;
+- ```text blocks are output, and ```toml blocks recipes, which must parse.
+
+Pages say where they use tiny settings (a few epochs, folds or rows) so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
+SETUP_COMMANDS = ("make", "pip", "python -m pip", "git", "torchrun", "cd", "bash", "apt", "sudo",
+                  ".venv/bin/python -m pip", "python3 -m venv", ".venv/bin/pip")
+
+
+def blocks(page: Path) -> list[tuple[str, str]]:
+    return [(kind, body) for kind, body in FENCE.findall(page.read_text())]
+
+
+def _id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def test_the_pages_have_blocks_of_known_kinds():
+    kinds = {kind for page in PAGES for kind, _ in blocks(page)}
+    assert kinds <= {"python", "bash", "shell", "text", "toml"}, kinds
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if any(k in ("python", "bash") for k, _ in blocks(p))],
+                         ids=_id)
+def test_code_blocks_run(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__docs__"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    for number, (kind, body) in enumerate(blocks(page), start=1):
+        where = f"{_id(page)}, block {number}"
+        if kind == "python":
+            exec(compile(body, where, "exec"), namespace)  # noqa: S102 - running the docs is the test
+        elif kind == "bash":
+            for line in _commands(body):
+                args = shlex.split(line)
+                if args[0] == "ganaug":
+                    args = [sys.executable, "-m", "ganaug.cli", *args[1:]]
+                elif args[0] == "python":
+                    args = [sys.executable, *args[1:]]
+                else:
+                    pytest.fail(f"{where}: {line!r} is not a ganaug or python command; put set-up "
+                                "commands in a ```shell block")
+                run = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
+                                     timeout=900)
+                assert run.returncode == 0, f"{where}: {line}\n{run.stderr[-3000:]}"
+
+
+def _commands(body: str) -> list[str]:
+    """Lines of a shell block without comments; a trailing backslash joins lines."""
+    joined = body.replace("\\\n", " ")
+    return [line.split(" #")[0].strip() for line in joined.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if any(k == "shell" for k, _ in blocks(p))], ids=_id)
+def test_setup_commands_name_real_targets_and_extras(page):
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M))
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    for kind, body in blocks(page):
+        if kind != "shell":
+            continue
+        for line in _commands(body):
+            assert line.startswith(SETUP_COMMANDS), f"{_id(page)}: {line!r} belongs in a ```bash block"
+            if line.startswith("make"):
+                for target in line.split()[1:]:
+                    assert target in targets, f"{_id(page)}: no make target {target!r}"
+            for extra in re.findall(r"ganaug\[([\w,-]+)\]", line):
+                assert set(extra.split(",")) <= extras, f"{_id(page)}: no extra {extra!r}"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if any(k == "toml" for k, _ in blocks(p))], ids=_id)
+def test_toml_blocks_parse(page):
+    for kind, body in blocks(page):
+        if kind == "toml":
+            tomllib.loads(body)
