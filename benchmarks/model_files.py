@@ -7,7 +7,7 @@ The cases are the ones that allocated before ganaug 0.2 checked shapes on the
 meta device (e.g. MLP widths of 12,000 took 1.5 GB to refuse) and other
 large or deep values.
 
-    .venv/bin/python benchmarks/model_files.py --out benchmarks/results
+    .venv-bench/bin/python benchmarks/model_files.py --out benchmarks/results
 """
 
 from __future__ import annotations

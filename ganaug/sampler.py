@@ -451,12 +451,13 @@ class GANOverSampler(BaseOverSampler):
             yield X.assign(**{target: y})
 
     def generate_to(self, path: str | Path, class_counts: dict[Any, int], batch_size: int = 100_000,
-                    random_state: int | None = None) -> Path:
+                    random_state: int | None = None, replace: bool = False) -> Path:
         """Stream synthetic rows, with their label column, to a new CSV or Parquet file.
 
         Peak memory is set by ``batch_size``, not by the number of rows. The
         file is written under a temporary name and renamed when complete; an
-        existing file is never overwritten.
+        existing file is refused, or with ``replace=True`` replaced once the
+        new one is complete.
 
         Returns
         -------
@@ -468,8 +469,9 @@ class GANOverSampler(BaseOverSampler):
                              "`ganaug resample-images` for a folder of image files.")
         if sum(self._checked_counts(class_counts).values()) < 1:
             raise InputError("class_counts asks for no rows; give at least one class a count > 0.")
-        output = check_output(path, [], False, TABLE_SUFFIXES)
-        write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output)
+        output = check_output(path, [], replace, TABLE_SUFFIXES, force_hint="give replace=True")
+        write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output,
+                            replace=replace)
         return output
 
     def _draw_seed(self, random_state: int | None) -> int:

@@ -16,7 +16,9 @@ attribute ``expected_failures = {"check_name": "reason"}``; those become
 
 from __future__ import annotations
 
+import functools
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ganaug.backend import Backend, check_backend_class
-from ganaug.errors import OptionsError
+from ganaug.errors import ModeCollapseWarning, OptionsError
 from ganaug.registry import get_host
 from ganaug.sampler import GANOverSampler
 
@@ -260,8 +262,21 @@ def check_device_move(backend: type[Backend]) -> None:
             _assert_same(before, after)
 
 
+def _without_collapse_warnings(check: Callable[[type[Backend]], None]) -> Callable[[type[Backend]], None]:
+    """The kit trains for 2 epochs, so generators are often still collapsed: not the plugin's fault,
+    and not worth a warning in its test log."""
+
+    @functools.wraps(check)
+    def quiet(backend: type[Backend]) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModeCollapseWarning)
+            check(backend)
+
+    return quiet
+
+
 CHECKS: dict[str, Callable[[type[Backend]], None]] = {
-    f.__name__.removeprefix("check_"): f
+    f.__name__.removeprefix("check_"): _without_collapse_warnings(f)
     for f in (check_contract, check_fit_tabular, check_messy_table, check_class_counts, check_array_input,
               check_fit_images, check_seeding, check_conditioning, check_options_validation,
               check_history, check_save_load, check_device_move)

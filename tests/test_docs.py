@@ -3,12 +3,14 @@
 A page's blocks run in order, in one fresh folder and one Python namespace,
 as a reader would type them:
 
-- ```python blocks are executed;
+- ```python blocks are executed; one with a ``title="path"`` is a file the reader saves:
+  it is written to that path instead (the folder is on ``sys.path``, so it can be imported);
 - ```bash blocks are commands, one a line: ``ganaug ...`` and ``python ...`` run
   here (any other command fails the test, so a page cannot show one that is not checked);
 - ```shell blocks are the set-up commands CI itself runs (``make``, ``pip``, ``git``,
-  ``torchrun``): the make targets must exist in the Makefile and the pip extras in
-  pyproject.toml;
+  ``torchrun``), whose make targets must exist in the Makefile and pip extras in
+  pyproject.toml, and benchmark runs (``.venv-bench/bin/python benchmarks/...``, minutes to
+  hours), whose scripts must exist;
 - ```text blocks are output, and ```toml blocks recipes, which must parse.
 
 Pages say where they use tiny settings (a few epochs, folds or rows) so the suite stays fast.
@@ -28,13 +30,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```(\w*)([^\n]*)\n(.*?)^```", re.S | re.M)
+TITLE = re.compile(r'title="([^"]+)"')
+# pytest: the example plugin's own tests, run installed by tests/test_example_plugin.py
 SETUP_COMMANDS = ("make", "pip", "python -m pip", "git", "torchrun", "cd", "bash", "apt", "sudo",
-                  ".venv/bin/python -m pip", "python3 -m venv", ".venv/bin/pip")
+                  ".venv/bin/python -m pip", "python3 -m venv", ".venv/bin/pip", "pytest")
+BENCHMARK = ".venv-bench/bin/python benchmarks/"  # long runs in the benchmark environment
 
 
 def blocks(page: Path) -> list[tuple[str, str]]:
-    return [(kind, body) for kind, body in FENCE.findall(page.read_text())]
+    return [(kind, body) for kind, _, body in FENCE.findall(page.read_text())]
+
+
+def titled_blocks(page: Path) -> list[tuple[str, str | None, str]]:
+    """``(kind, file name or None, body)`` of each block."""
+    return [(kind, (TITLE.search(info) or [None, None])[1], body)
+            for kind, info, body in FENCE.findall(page.read_text())]
 
 
 def _id(page: Path) -> str:
@@ -49,12 +60,28 @@ def test_the_pages_have_blocks_of_known_kinds():
 @pytest.mark.parametrize("page", [p for p in PAGES if any(k in ("python", "bash") for k, _ in blocks(p))],
                          ids=_id)
 def test_code_blocks_run(page, tmp_path, monkeypatch):
+    from ganaug import get_host
+
     monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins_before = {name for name, _ in get_host().manager.list_name_plugin()}
     namespace: dict = {"__name__": "__docs__"}
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    for number, (kind, body) in enumerate(blocks(page), start=1):
+    try:
+        _run_blocks(page, tmp_path, namespace, env)
+    finally:  # a page may register a plugin at run time: the other tests see the registry as it was
+        for name, _ in get_host().manager.list_name_plugin():
+            if name not in plugins_before:
+                get_host().unregister(name)
+
+
+def _run_blocks(page: Path, folder: Path, namespace: dict, env: dict) -> None:
+    for number, (kind, title, body) in enumerate(titled_blocks(page), start=1):
         where = f"{_id(page)}, block {number}"
-        if kind == "python":
+        if title is not None:
+            (folder / title).parent.mkdir(parents=True, exist_ok=True)
+            (folder / title).write_text(body)
+        elif kind == "python":
             exec(compile(body, where, "exec"), namespace)  # noqa: S102 - running the docs is the test
         elif kind == "bash":
             for line in _commands(body):
@@ -66,7 +93,7 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
                 else:
                     pytest.fail(f"{where}: {line!r} is not a ganaug or python command; put set-up "
                                 "commands in a ```shell block")
-                run = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
+                run = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True,
                                      timeout=900)
                 assert run.returncode == 0, f"{where}: {line}\n{run.stderr[-3000:]}"
 
@@ -86,6 +113,10 @@ def test_setup_commands_name_real_targets_and_extras(page):
         if kind != "shell":
             continue
         for line in _commands(body):
+            if line.startswith(BENCHMARK):
+                script = line[len(".venv-bench/bin/python "):].split()[0]
+                assert (ROOT / script).is_file(), f"{_id(page)}: no benchmark script {script}"
+                continue
             assert line.startswith(SETUP_COMMANDS), f"{_id(page)}: {line!r} belongs in a ```bash block"
             if line.startswith("make"):
                 for target in line.split()[1:]:
@@ -99,3 +130,25 @@ def test_toml_blocks_parse(page):
     for kind, body in blocks(page):
         if kind == "toml":
             tomllib.loads(body)
+
+
+def test_the_api_reference_covers_every_public_module():
+    import pkgutil
+
+    import ganaug
+
+    targets = set(re.findall(r"^::: ([\w.]+)", "\n".join(
+        p.read_text() for p in (ROOT / "docs" / "api").glob("*.md")), re.M))
+    modules = [m.name for m in pkgutil.walk_packages(ganaug.__path__, "ganaug.")
+               if not any(part.startswith("_") for part in m.name.split("."))]
+    missing = [m for m in modules if m not in targets and not any(t.startswith(m + ".") for t in targets)]
+    assert not missing, f"modules without an API reference entry: {missing}"
+
+
+def test_the_readme_is_short_and_its_links_resolve():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 250
+    for target in re.findall(r"\]\(([^)#]+)\)", text):
+        if not target.startswith(("http://", "https://")):
+            assert (ROOT / target).exists(), f"README links to {target}, which is not in the repository"
+            assert not target.startswith(".."), f"README links outside the repository: {target}"

@@ -66,11 +66,11 @@ def test_example_own_tests_pass(installed):
 
 
 @pytest.mark.parametrize("path", ["ganaug_lsgan.py", "pyproject.toml", "tests/test_lsgan.py"])
-def test_readme_shows_the_example_files_exactly(path):
-    readme = (EXAMPLE.parent.parent / "README.md").read_text()
+def test_the_plugin_guide_shows_the_example_files_exactly(path):
+    guide = (EXAMPLE.parent.parent / "docs" / "guide" / "plugins.md").read_text()
     lang = "toml" if path.endswith(".toml") else "python"
-    block = f"`{path}`:\n\n```{lang}\n{(EXAMPLE / path).read_text()}```"
-    assert block in readme, f"README's copy of {path} differs from examples/ganaug-lsgan/{path}"
+    block = f'```{lang} title="{path}"\n{(EXAMPLE / path).read_text()}```'
+    assert block in guide, f"the plugin guide's copy of {path} differs from examples/ganaug-lsgan/{path}"
 
 
 def test_example_is_under_50_lines_of_python():
