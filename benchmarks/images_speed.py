@@ -9,7 +9,8 @@ machine's own float32 matmul throughput, measured in the same run, so the
 report is "this fraction of what the CPU (or GPU) can do on a large matmul".
 
     .venv-bench/bin/python benchmarks/images_speed.py                       # dcgan at 8 and 32 px
-    .venv-bench/bin/python benchmarks/images_speed.py --backends dcgan,sagan,biggan,stylegan,progan --sides 32,64
+    .venv-bench/bin/python benchmarks/images_speed.py --backends dcgan,sagan,biggan,stylegan,progan \
+        --sides 32,64
 """
 
 from __future__ import annotations

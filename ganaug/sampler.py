@@ -537,8 +537,9 @@ class GANOverSampler(BaseOverSampler):
                              "Train with backend='text-gan' and texts=...")
         unknown = [label for label in descriptions if label not in self.backends_]
         if unknown:
-            raise InputError(f"descriptions name classes without a trained generator: {unknown}; "
-                             f"trained classes: {list(self.backends_)}.")
+            raise InputError(f"descriptions name classes without a trained generator: "
+                             f"{', '.join(map(shown, unknown))}; trained classes: "
+                             f"{', '.join(map(shown, self.backends_))}.")
 
     # ---- state: save and load ------------------------------------------------------------
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

@@ -92,9 +92,7 @@ def write_table_batches(frames: Iterable[pd.DataFrame], output: Path, replace: b
                 if output.suffix.lower() == ".csv":
                     frame.to_csv(temp, index=False, mode="a" if rows else "w", header=not rows)
                 else:
-                    import pyarrow as pa
-                    import pyarrow.parquet as pq
-
+                    pa, pq = _pyarrow()
                     batch = pa.Table.from_pandas(frame, preserve_index=False)
                     writer = writer or pq.ParquetWriter(temp, batch.schema)
                     writer.write_table(batch)
@@ -103,6 +101,17 @@ def write_table_batches(frames: Iterable[pd.DataFrame], output: Path, replace: b
             if writer is not None:
                 writer.close()
     return rows
+
+
+def _pyarrow():
+    """pyarrow and pyarrow.parquet, or an error saying how to get them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise UsageError(f"writing Parquet needs pyarrow: pip install 'ganaug[parquet]', or write a .csv "
+                         f"file instead ({err})") from None
+    return pa, pq
 
 
 def write_table(frame: pd.DataFrame, output: Path, replace: bool = False) -> None:

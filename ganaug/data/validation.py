@@ -325,8 +325,9 @@ def resolve_categorical(data: InputData, spec: Any) -> list[Any] | None:
                              "columns.")
         return [columns[int(v)] for v in items]
     unknown = [v for v in items if v not in columns]
-    raise InputError(f"categorical_features names columns that X does not have: {unknown[:5]}; its columns "
-                     f"are {columns[:10]}.")
+    raise InputError(f"categorical_features names columns that X does not have: "
+                     f"{', '.join(map(shown, unknown[:5]))}; its columns are "
+                     f"{', '.join(map(shown, columns[:10]))}{', ...' if len(columns) > 10 else ''}.")
 
 
 def read_input(X: Any) -> InputData:

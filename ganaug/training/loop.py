@@ -388,11 +388,15 @@ class AdversarialBackend(Backend):
                    bad: list[str]) -> Snapshot:
         control.rollbacks += 1
         if control.rollbacks > MAX_ROLLBACKS:
+            penalised = getattr(self.loss, "penalty", None) is not None and \
+                type(self.loss).penalty is not AdversarialLoss.penalty
+            other = ("check the data for extreme values (a column spanning many orders of magnitude "
+                     "trains better as its logarithm)" if penalised else
+                     "use a backend with a gradient penalty, 'wgan-gp' or 'ctgan'")
             raise DivergenceError(
                 f"backend {self.name!r} diverged at epoch {epoch + 1}: {', '.join(bad)} became "
                 f"non-finite, also after {MAX_ROLLBACKS} roll-backs with halved learning rates. "
-                "Lower the learning rates (e.g. lr_generator=1e-5) or use a gradient-penalty "
-                "backend such as 'wgan-gp'.")
+                f"Lower the learning rates (e.g. lr_generator=1e-5, lr_critic=1e-5), or {other}.")
         restore_snapshot(self, snapshot)
         scale_learning_rates(self, 0.5)
         snapshot = take_snapshot(self, snapshot.epoch, snapshot.lr_scale * 0.5)

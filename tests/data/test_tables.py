@@ -40,3 +40,19 @@ def test_text_that_is_not_all_dates_stays_text(values):
 def test_an_empty_text_column_stays_as_it_is():
     frame = pd.DataFrame({"c": pd.Series([None, None], dtype=object)})
     assert parse_iso_dates(frame)["c"].isna().all()
+
+
+def test_parquet_without_pyarrow_says_how_to_get_it(tmp_path, monkeypatch):
+    import sys
+
+    from ganaug.errors import UsageError
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    write_table(frame, tmp_path / "t.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(UsageError, match=r"pip install 'ganaug\[parquet\]'"):
+        write_table(frame, tmp_path / "u.parquet")
+    with pytest.raises(UsageError, match=r"pip install 'ganaug\[parquet\]'"):
+        read_table(tmp_path / "t.parquet")
+    assert not (tmp_path / "u.parquet").exists()

@@ -104,8 +104,13 @@ def test_divergence_rolls_back_with_a_lower_learning_rate(table, monkeypatch):
 def test_persistent_divergence_stops_with_a_clear_error(table, monkeypatch):
     X, y = table
     nan_at_steps(monkeypatch, set(range(10_000)))
-    with pytest.warns(RuntimeWarning), pytest.raises(FloatingPointError, match="after 3 roll-backs"):
+    with pytest.warns(RuntimeWarning), pytest.raises(FloatingPointError, match="after 3 roll-backs") as err:
         GANOverSampler(**SETTINGS).fit_resample(X, y)
+    assert "'wgan-gp' or 'ctgan'" not in str(err.value)  # it is one: the advice is about the data
+    assert "extreme values" in str(err.value)
+    with pytest.warns(RuntimeWarning), pytest.raises(FloatingPointError) as err:
+        GANOverSampler(**{**SETTINGS, "backend": "cgan"}).fit_resample(X, y)
+    assert "use a backend with a gradient penalty, 'wgan-gp' or 'ctgan'" in str(err.value)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
