@@ -69,7 +69,8 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
         frames.append(evaluate_datasets(
             {name: load_keel(name)}, samplers=chosen,
             classifiers=make_classifiers(("knn", "tree", "svc"), seed),
-            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=METRICS, random_state=seed))
+            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=METRICS, random_state=seed,
+            progress=False))
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
         if checkpoint is not None:
             pd.concat(frames, ignore_index=True).to_csv(checkpoint, index=False)
