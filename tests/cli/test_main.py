@@ -11,14 +11,6 @@ from ganaug.testing import tiny_images
 FAST = ["--epochs", "1", "--batch-size", "16"]
 
 
-@pytest.fixture
-def csv(tmp_path, table):
-    X, y = table
-    path = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(path, index=False)
-    return path
-
-
 EVAL_FAST = ["--folds", "2", "--repeats", "1", "--classifiers", "knn,logreg", *FAST]
 
 
@@ -113,7 +105,7 @@ def test_evaluate_writes_report(csv, tmp_path, capsys):
     assert set(results["sampler"]) == {"none", "ros", "gan"}
     assert set(results["classifier"]) == {"knn", "logreg", "-"}
     assert "## Verdict" in (out / "summary.md").read_text()
-    assert {"metrics.png", "class_recall.png", "losses.png", "marginals.png"} <= {
+    assert {"metrics.png", "class_recall.png", "losses.png", "marginals_gan.png", "report.html"} <= {
         p.name for p in out.iterdir()}
     assert main(args) == 2  # a used report folder is refused before any work
     assert "not empty" in capsys.readouterr().err

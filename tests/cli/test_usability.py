@@ -16,14 +16,6 @@ from ganaug.testing import tiny_images
 FAST = ["--epochs", "1", "--batch-size", "16"]
 
 
-@pytest.fixture
-def csv(tmp_path, table):
-    X, y = table
-    path = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(path, index=False)
-    return path
-
-
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["train", "--help"], ["evaluate", "--help"]])
 def test_help_and_version_import_neither_torch_nor_plugins(args):
     code = (f"import sys\nfrom ganaug.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n"
