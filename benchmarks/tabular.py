@@ -86,6 +86,15 @@ def write_results(results: pd.DataFrame, out: Path, tag: str, text: str) -> None
     print(text)
 
 
+def merge_runs(paths: list[Path]) -> pd.DataFrame:
+    """The fold results of several runs on the same folds, each (dataset, fold, sampler, ...) once."""
+    key = ["dataset", "fold", "sampler", "classifier", "metric"]
+    results = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
+    results = results.drop_duplicates(key).reset_index(drop=True)
+    results.attrs["test_train_ratio"] = 0.25
+    return results
+
+
 def paired_tests(results: pd.DataFrame, default: str, metric: str) -> pd.DataFrame:
     """The default against every other sampler over datasets: Wilcoxon p, and Holm-adjusted over them all."""
     table = stats.per_dataset(results, metric)
@@ -145,13 +154,19 @@ def main() -> None:
     parser.add_argument("--default", default="wgan-gp", help="the sampler the paired tests are about")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--tag", default="tabular", help="file name of the results")
+    parser.add_argument("--summarize", nargs="+", metavar="CSV", type=Path,
+                        help="train nothing: merge the fold results of earlier runs (same folds and seed; "
+                        "a sampler measured twice on a fold keeps the first) and write their summary")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tag = args.tag
-    datasets = list(SUITES[args.suite]) if args.suite else args.datasets.split(",")
-    results = run(datasets, args.samplers.split(","), args.ctgan_peer, args.seed,
-                  args.variant, checkpoint=out / f"{tag}.csv")
+    if args.summarize:
+        results = merge_runs(args.summarize)
+    else:
+        datasets = list(SUITES[args.suite]) if args.suite else args.datasets.split(",")
+        results = run(datasets, args.samplers.split(","), args.ctgan_peer, args.seed,
+                      args.variant, checkpoint=out / f"{tag}.csv")
     results.to_csv(out / f"{tag}.csv", index=False)
     text = summary_tables(results, args.default)
     (out / f"{tag}.md").write_text(text)

@@ -212,7 +212,8 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
         return str(value)
 
     header = [str(frame.index.name or ""), *map(str, frame.columns)]
-    rows = [[cell(i), *map(cell, row)] for i, row in zip(frame.index, frame.to_numpy())]
+    # row by row through itertuples, which keeps each column's dtype (counts stay integers)
+    rows = [[cell(i), *map(cell, row)] for i, row in zip(frame.index, frame.itertuples(index=False))]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 

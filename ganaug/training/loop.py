@@ -350,31 +350,33 @@ class AdversarialBackend(Backend):
         snapshot = self._first_snapshot(control)
         epoch, every, log = snapshot.epoch, control.interval(epochs), LossLog()
         bar = progress_bar(epochs, epoch, self.progress, self.name)
-        while epoch < epochs:
-            try:
-                with sigterm_as_interrupt():  # a stopped container saves its checkpoint too
+        # the whole loop, bookkeeping and checkpoint writes included, is interruptible: a stop that lands
+        # between steps still saves (and reports) the last snapshot
+        try:
+            with sigterm_as_interrupt():  # a stopped container saves its checkpoint too
+                while epoch < epochs:
                     for _ in range(lengths[epoch]):
                         self.before_step()
                         for _ in range(self.options.n_critic):
                             log.add(critic=self.critic_step())
                         log.add(generator=self.generator_step())
-            except KeyboardInterrupt:
-                raise self._interrupted(control, snapshot, epoch) from None
-            losses = log.epoch_means()
-            bad = non_finite(losses)
-            # roll back to the last good state with half the learning rate; all processes or none
-            if any_rank(bool(bad)):
-                bad = bad or ["a loss on another process"]
-                snapshot = self._roll_back(control, snapshot, epoch, bad)
-                epoch = snapshot.epoch
-                continue
-            self.history_.append(losses)
-            epoch += 1
-            bar.update(1)
-            if epoch % every == 0 or epoch == epochs:
-                snapshot = take_snapshot(self, epoch, snapshot.lr_scale)
-                if control.path is not None and is_main_process():
-                    write_checkpoint(control.path, snapshot, control.fingerprint)
+                    losses = log.epoch_means()
+                    bad = non_finite(losses)
+                    # roll back to the last good state with half the learning rate; all processes or none
+                    if any_rank(bool(bad)):
+                        bad = bad or ["a loss on another process"]
+                        snapshot = self._roll_back(control, snapshot, epoch, bad)
+                        epoch = snapshot.epoch
+                        continue
+                    self.history_.append(losses)
+                    epoch += 1
+                    bar.update(1)
+                    if epoch % every == 0 or epoch == epochs:
+                        snapshot = take_snapshot(self, epoch, snapshot.lr_scale)
+                        if control.path is not None and is_main_process():
+                            write_checkpoint(control.path, snapshot, control.fingerprint)
+        except KeyboardInterrupt:
+            raise self._interrupted(control, snapshot, min(epoch, epochs - 1)) from None
         bar.close()
 
     def _first_snapshot(self, control: TrainingControl) -> Snapshot:

@@ -68,6 +68,25 @@ def test_interrupt_without_checkpoint_says_nothing_was_saved(table, monkeypatch)
         GANOverSampler(**SETTINGS).fit_resample(X, y)
 
 
+def test_interrupt_between_steps_still_saves_and_says_so(table, tmp_path, monkeypatch):
+    # a stop that lands in the epoch's bookkeeping (here: while the second checkpoint is written)
+    X, y = table
+    ckpt = tmp_path / "run.safetensors"
+    real = adversarial.write_checkpoint
+    calls = {"n": 0}
+
+    def write_or_interrupt(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(adversarial, "write_checkpoint", write_or_interrupt)
+    with pytest.raises(TrainingInterrupted, match="saved the state after epoch 4.*resume"):
+        GANOverSampler(**SETTINGS, checkpoint=ckpt).fit_resample(X, y)
+    assert ckpt.exists()
+
+
 def test_resume_refuses_a_checkpoint_of_another_run(table, tmp_path):
     X, y = table
     ckpt = tmp_path / "run.safetensors"
