@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
-from tabular import paired_tests, parse_variant, ranked_table, write_results
+from tabular import merge_runs, paired_tests, parse_variant, ranked_table, write_results
 
 from ganaug.data.datasets import load_keel
 from ganaug.evaluation import evaluate, make_classifiers, make_sampler
@@ -109,11 +109,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--tag", default="multiclass")
+    parser.add_argument("--summarize", nargs="+", metavar="CSV", type=Path,
+                        help="train nothing: merge the fold results of earlier runs and write their summary")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = run(args.datasets.split(","), args.samplers.split(","), args.variant, args.seed, args.ratio,
-                  checkpoint=out / f"{args.tag}.csv")
+    if args.summarize:
+        results = merge_runs(args.summarize)
+    else:
+        results = run(args.datasets.split(","), args.samplers.split(","), args.variant, args.seed,
+                      args.ratio, checkpoint=out / f"{args.tag}.csv")
     write_results(results, out, args.tag, summary(results))
 
 

@@ -108,15 +108,18 @@ def paired_tests(results: pd.DataFrame, default: str, metric: str) -> pd.DataFra
     return tests
 
 
+def ranked_table(results: pd.DataFrame, metric: str) -> str:
+    """``### metric`` and its dataset x sampler means, with the mean and the mean rank (1 = best) below."""
+    table = stats.per_dataset(results, metric)[list(dict.fromkeys(results["sampler"]))]
+    ranks = table.rank(axis=1, ascending=False)
+    table.loc["**mean**"] = table.mean()
+    table.loc["**mean rank**"] = ranks.mean()
+    return f"### {metric}\n\n{markdown_table(table)}\n"
+
+
 def summary_tables(results: pd.DataFrame, default: str | None = None) -> str:
     """Mean per dataset, mean over datasets and mean rank; one block per metric; tests of the default."""
-    blocks = []
-    for metric in METRICS:
-        table = stats.per_dataset(results, metric)[list(dict.fromkeys(results["sampler"]))]
-        ranks = table.rank(axis=1, ascending=False)
-        table.loc["**mean**"] = table.mean()
-        table.loc["**mean rank**"] = ranks.mean()
-        blocks.append(f"### {metric}\n\n{markdown_table(table)}\n")
+    blocks = [ranked_table(results, metric) for metric in METRICS]
     if default is not None and default in set(results["sampler"]):
         for metric in METRICS:
             text = markdown_table(paired_tests(results, default, metric))
@@ -167,11 +170,8 @@ def main() -> None:
         datasets = list(SUITES[args.suite]) if args.suite else args.datasets.split(",")
         results = run(datasets, args.samplers.split(","), args.ctgan_peer, args.seed,
                       args.variant, checkpoint=out / f"{tag}.csv")
-    results.to_csv(out / f"{tag}.csv", index=False)
-    text = summary_tables(results, args.default)
-    (out / f"{tag}.md").write_text(text)
+    write_results(results, out, tag, summary_tables(results, args.default))
     report(results, out / tag, metric="g_mean", force=True)
-    print(text)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,20 @@ sample to where that class actually lives. On small minorities, where a GAN
 cannot learn the class support well, this keeps SMOTE's locality while the
 directions still come from the learned distribution.
 
+``interpolate-mixed`` (tables): the same, with the nearest real row found by a
+distance that counts categorical columns (:class:`MixedSpace`), as SMOTE-NC
+and HVDM do; ``interpolate`` looks at numeric columns only.
+
+``proximity`` (tables): of :data:`CANDIDATES` GAN samples per row wanted,
+rows are kept over ProWSyn's proximity levels of their real anchors (Barua
+et al. 2013), weighted towards the minority rows nearest the other classes,
+then interpolated.
+
+``interpolate-safe`` and ``proximity-safe`` (tables): every candidate is
+interpolated; those whose :data:`PURITY_NEIGHBOURS` nearest real rows are all
+of other classes are dropped; the rows wanted are kept uniformly or over the
+proximity levels.
+
 ``augment`` (images): each synthetic image gets a random label-preserving
 transform (:func:`default_transform`: small shifts, rotations and scales,
 mild elastic warps, brightness and contrast; needs albumentations). The GAN

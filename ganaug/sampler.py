@@ -94,15 +94,20 @@ class GANOverSampler(BaseOverSampler):
         Same seed, same output on CPU.
     verbose : bool, default=False
         Show progress bars and log what is trained.
-    refine : {"interpolate", "augment", None}, default="interpolate"
-        What is done to the generator's samples (see ``ganaug.refinements``).
-        ``"interpolate"`` (tables) moves each synthetic row a uniform random
-        fraction of the way from its nearest real row of the same class
-        (GAN-guided interpolation); images are left as drawn. ``"augment"``
-        (images) gives each synthetic image a random label-preserving
-        transform (shifts, rotations, scales, elastic warps, brightness;
-        needs albumentations). ``None`` returns the generator's samples
-        untouched (to study a GAN itself).
+    refine : str or None, default="interpolate"
+        What is done to the generator's samples (``ganaug.refinements`` lists
+        them all). ``"interpolate"`` (tables) moves each synthetic row a
+        uniform random fraction of the way from its nearest real row of the
+        same class (GAN-guided interpolation); images are left as drawn.
+        Tables can also take ``"interpolate-mixed"`` (the nearest row by a
+        distance that counts categorical columns too), ``"proximity"``
+        (rows placed over ProWSyn's proximity levels, most near the other
+        classes), ``"interpolate-safe"`` and ``"proximity-safe"`` (the same,
+        dropping synthetic rows whose nearest real rows are all of other
+        classes). ``"augment"`` (images) gives each synthetic image a random
+        label-preserving transform (shifts, rotations, scales, elastic warps,
+        brightness; needs albumentations). ``None`` returns the generator's
+        samples untouched (to study a GAN itself).
     checkpoint : str or Path, optional
         Training checkpoint file, written atomically every ``checkpoint_every``
         epochs and when training is interrupted (Ctrl-C); ``fit_resample(X, y,
