@@ -34,7 +34,7 @@ cannot show.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,15 +65,21 @@ def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """
     if len(reference) > BRUTE_FORCE_ROWS:
         return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries, return_distance=False)[:, 0]
+    nearest = [distances.argmin(dim=1) for distances in _distance_chunks(queries, reference)]
+    return torch.cat(nearest).numpy() if nearest else np.zeros(0, dtype=np.int64)
+
+
+def _distance_chunks(queries: np.ndarray, reference: np.ndarray,
+                     chunk: int | None = None) -> Iterator[torch.Tensor]:
+    """``(c, m)`` blocks of squared distances minus ``|q|^2`` (the same for every reference row of a
+    query, so nearest-row comparisons are unchanged), ``chunk`` queries at a time, in float32."""
     anchors = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))  # (m, d)
-    squared = (anchors**2).sum(dim=1)  # |r|^2; |q|^2 is the same for every r, so it is left out
+    squared = (anchors**2).sum(dim=1)  # (m,)
     rows = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))  # (n, d)
-    chunk = max(1, 2**20 // len(anchors))  # (chunk, m) float32 distances: 4 MB, which stays in cache
-    nearest = torch.empty(len(rows), dtype=torch.long)
+    if chunk is None:  # (chunk, m) float32 distances: 4 MB, which stays in cache
+        chunk = max(1, 2**20 // max(len(anchors), 1))
     for start in range(0, len(rows), chunk):
-        distances = torch.addmm(squared, rows[start : start + chunk], anchors.T, alpha=-2)  # (c, m)
-        nearest[start : start + chunk] = distances.argmin(dim=1)
-    return nearest.numpy()
+        yield torch.addmm(squared, rows[start : start + chunk], anchors.T, alpha=-2)  # (c, m)
 
 
 class MixedSpace:
@@ -395,15 +401,23 @@ def _allocate(levels: np.ndarray, pool: np.ndarray, wanted: int, rng: np.random.
     return np.concatenate(picked) if picked else np.zeros(0, dtype=int)
 
 
-def other_class_share(rows: pd.DataFrame, label: Any, reference: Reference,
-                      k: int = PURITY_NEIGHBOURS) -> np.ndarray:
-    """For each of ``rows`` (of class ``label``), the share of other classes among its nearest real rows."""
+def others_nearer_than_own(rows: pd.DataFrame, label: Any, reference: Reference) -> np.ndarray:
+    """For each of ``rows`` (of class ``label``), how many real rows of other classes lie nearer to it
+    than its nearest real row of ``label``: ``PURITY_NEIGHBOURS`` or more means that its
+    ``PURITY_NEIGHBOURS`` nearest real rows all belong to other classes.
+
+    A count by comparison, not a k-nearest search: no sort, so a million rows take seconds.
+    """
     real = pd.concat([reference.rows, reference.others], ignore_index=True)
-    classes = np.concatenate([reference.labels, reference.other_labels])
+    own = np.concatenate([reference.labels, reference.other_labels]) == label
     space = MixedSpace(real, reference.categorical)
-    search = NearestNeighbors(n_neighbors=min(k, len(real))).fit(space.points(real))
-    neighbours = search.kneighbors(space.points(rows), return_distance=False)
-    return (classes[neighbours] != label).mean(axis=1)
+    points = space.points(real)
+    queries = space.points(rows)
+    chunk = max(1, 2**20 // len(points))  # the same queries in both blocks
+    counts = [(others < mine.min(dim=1, keepdim=True).values).sum(dim=1)  # (c,)
+              for mine, others in zip(_distance_chunks(queries, points[own], chunk),
+                                      _distance_chunks(queries, points[~own], chunk))]
+    return torch.cat(counts).numpy() if counts else np.zeros(0, dtype=np.int64)
 
 
 def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference, seed: int,
@@ -422,10 +436,10 @@ def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference
         anchors = nearest_rows(space.points(candidates), space.points(real))
         moved = interpolate_towards_real(candidates, real, rng, anchors=anchors,
                                          categorical=reference.categorical)
-        share = other_class_share(moved, label, reference)
+        crowd = others_nearer_than_own(moved, label, reference)
         wanted = len(candidates) // CANDIDATES
-        order = np.argsort(share, kind="stable")
-        kept = order[share[order] < 1.0]
+        order = np.argsort(crowd, kind="stable")
+        kept = order[crowd[order] < PURITY_NEIGHBOURS]
         if len(kept) < wanted:
             kept = order[:wanted]
         if by_level:

@@ -1,4 +1,4 @@
-"""Refinements of synthetic samples (ganaug.refinements): interpolate and augment."""
+"""Refinements of synthetic samples (ganaug.refinements): interpolate, the choosing ones, augment."""
 
 import numpy as np
 import pandas as pd
@@ -88,3 +88,85 @@ def test_interpolation_takes_a_side_where_either_is_missing():
     # v is the real neighbour's (missing) or the synthetic value, never a mix
     assert set(out["v"].fillna(-1)) <= {-1.0, 5.0}
     assert out["w"].between(0, 1).all()
+
+
+# ---- the choosing refinements: proximity levels, neighbour purity -------------------------------
+def test_nearest_rows_matches_a_tree_search():
+    from sklearn.neighbors import NearestNeighbors
+
+    from ganaug.refinements import nearest_rows
+
+    rng = np.random.default_rng(0)
+    reference, queries = rng.normal(size=(300, 4)), rng.normal(size=(2000, 4))
+    expected = NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries, return_distance=False)[:, 0]
+    np.testing.assert_array_equal(nearest_rows(queries, reference), expected)
+    assert nearest_rows(queries[:0], reference).shape == (0,)
+
+
+def test_proximity_levels_rank_minority_rows_by_nearness_to_the_other_classes():
+    from ganaug.refinements import proximity_levels
+
+    minority = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [6.0]])  # the majority sits at 0 and below
+    others = np.array([[0.0], [-0.5], [-1.0], [-1.5]])
+    levels = proximity_levels(minority, others, n_levels=3, k=1)
+    assert levels[0] == 1 and (np.diff(levels) >= 0).all() and levels.max() <= 3
+
+
+def test_others_nearer_than_own_agrees_with_a_k_nearest_search():
+    from sklearn.neighbors import NearestNeighbors
+
+    from ganaug.refinements import PURITY_NEIGHBOURS, Reference, others_nearer_than_own
+
+    rng = np.random.default_rng(1)
+    real = pd.DataFrame({"a": np.r_[rng.normal(0, 1, 60), rng.normal(2, 1, 200)], "b": rng.normal(size=260)})
+    labels = np.r_[np.ones(60, int), np.zeros(200, int)]
+    reference = Reference(real[labels == 1].reset_index(drop=True), labels[labels == 1], categorical=())
+    reference.others, reference.other_labels = real[labels == 0].reset_index(drop=True), labels[labels == 0]
+    rows = pd.DataFrame({"a": rng.normal(1, 2, 500), "b": rng.normal(size=500)})
+    crowd = others_nearer_than_own(rows, 1, reference)
+    # the same points the refinement measures in (scaled by the real rows' spread)
+    from ganaug.refinements import MixedSpace
+
+    space = MixedSpace(real, ())
+    search = NearestNeighbors(n_neighbors=PURITY_NEIGHBOURS).fit(space.points(real))
+    neighbours = search.kneighbors(space.points(rows), return_distance=False)
+    surrounded = (labels[neighbours] == 0).all(axis=1)
+    np.testing.assert_array_equal(crowd >= PURITY_NEIGHBOURS, surrounded)
+    assert 0 < surrounded.sum() < len(rows)  # the case is not trivial either way
+
+
+@pytest.mark.parametrize("refine", ["interpolate-mixed", "proximity", "interpolate-safe", "proximity-safe"])
+def test_choosing_refinements_balance_reproducibly_and_survive_saving(refine, tmp_path):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=240, n_features=4, n_informative=3, n_redundant=0,
+                               weights=[0.85], class_sep=0.8, random_state=0)
+    X = pd.DataFrame(X, columns=list("abcd")).assign(kind=np.where(X[:, 0] > 0, "hi", "lo"))
+    options = dict(backend="wgan-gp", steps=30, batch_size=32, random_state=0, device="cpu", refine=refine)
+    sampler = GANOverSampler(**options)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [int((y == 0).sum())] * 2
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X)
+    again, _ = GANOverSampler(**options).fit_resample(X, y)
+    pd.testing.assert_frame_equal(again, X_res)
+    loaded = GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"))
+    pd.testing.assert_frame_equal(loaded.generate({1: 50}, random_state=2)[0],
+                                  sampler.generate({1: 50}, random_state=2)[0])
+
+
+def test_safe_refinements_keep_fewer_rows_among_the_other_class():
+    from sklearn.datasets import make_classification
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = make_classification(n_samples=400, n_features=2, n_informative=2, n_redundant=0,
+                               weights=[0.9], class_sep=0.5, random_state=3)
+    search = NearestNeighbors(n_neighbors=5).fit(X)
+
+    def share_among_majority(refine):
+        sampler = GANOverSampler(backend="wgan-gp", steps=60, batch_size=32, random_state=0,
+                                 device="cpu", refine=refine).fit(X, y)
+        made, _ = sampler.generate({1: 400}, random_state=0)
+        neighbours = search.kneighbors(np.asarray(made), return_distance=False)
+        return (y[neighbours] == 0).all(axis=1).mean()
+
+    assert share_among_majority("interpolate-safe") < 0.5 * share_among_majority("interpolate")
