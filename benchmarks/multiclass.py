@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--tag", default="multiclass")
+    parser.add_argument("--default", default="wgan-gp", help="the sampler the paired tests are about")
     parser.add_argument("--summarize", nargs="+", metavar="CSV", type=Path,
                         help="train nothing: merge the fold results of earlier runs and write their summary")
     args = parser.parse_args()
@@ -119,7 +120,7 @@ def main() -> None:
     else:
         results = run(args.datasets.split(","), args.samplers.split(","), args.variant, args.seed,
                       args.ratio, checkpoint=out / f"{args.tag}.csv")
-    write_results(results, out, args.tag, summary(results))
+    write_results(results, out, args.tag, summary(results, args.default))
 
 
 if __name__ == "__main__":

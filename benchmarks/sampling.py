@@ -10,6 +10,10 @@ The peer is the same draw held in memory at once with ``generate``, measured
 in the same run.
 
     .venv-bench/bin/python benchmarks/sampling.py --rows 10000000
+    .venv-bench/bin/python benchmarks/sampling.py --refine interpolate --rows 10000000
+
+``--refine`` picks the refinement (default: the sampler's default, ``proximity-safe``,
+which draws and checks four samples per row; ``interpolate`` is the fast one).
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--peer-rows", type=int, default=2_000_000, help="rows held in memory by the peer")
+    parser.add_argument("--refine", default="default", help="a refinement name, none, or default")
+    parser.add_argument("--modes", default="memory,batches,csv,parquet")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -69,10 +75,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         model = Path(folder) / "model.safetensors"
-        GANOverSampler(random_state=0, steps=50).fit(*make_table()).save(model)
+        chosen = None if args.refine == "none" else args.refine
+        refine = {} if args.refine == "default" else {"refine": chosen}
+        GANOverSampler(random_state=0, steps=50, **refine).fit(*make_table()).save(model)
+        print(f"refine: {GANOverSampler.load(model).refine}")
         print("mode,rows,seconds,rows_per_second,peak_mb")
-        for mode, rows in (("memory", args.peer_rows), ("batches", args.rows), ("csv", args.rows),
-                           ("parquet", args.rows)):
+        for mode in args.modes.split(","):
+            rows = args.peer_rows if mode == "memory" else args.rows
             subprocess.run([sys.executable, __file__, "--child", str(model), mode, str(rows), folder],
                            check=True)
 

@@ -2,7 +2,7 @@
 
 A model file is one safetensors file (:mod:`ganaug.fileformat`): the weights
 of each trained backend as ``backend<i>.<param>`` tensors, the real rows
-that ``refine="interpolate"`` anchors to as ``reference.*`` tensors, and a
+that table refinements anchor to as ``reference.*`` tensors, and a
 JSON configuration. :func:`check_config` validates that configuration before
 anything is built from it, so a damaged or tampered file is refused with a
 :class:`~ganaug.errors.ModelFileError` naming the field.

@@ -4,6 +4,8 @@ A refinement takes the decoded synthetic samples of one draw and returns
 them changed (never the real data). :data:`REFINEMENTS` maps each name to
 its :class:`Refinement`; ``GANOverSampler(refine=NAME)`` picks one.
 
+``proximity-safe`` (tables) is the default; it builds on ``interpolate``.
+
 ``interpolate`` (tables): each synthetic row is pulled towards its nearest real row of
 the same class, ``x = x_real + u * (x_gan - x_real)`` with ``u ~ U(0, 1)``.
 The GAN chooses the direction and reach; the real neighbour anchors the
@@ -23,7 +25,8 @@ then interpolated.
 ``interpolate-safe`` and ``proximity-safe`` (tables): every candidate is
 interpolated; those whose :data:`PURITY_NEIGHBOURS` nearest real rows are all
 of other classes are dropped; the rows wanted are kept uniformly or over the
-proximity levels.
+proximity levels. Dropping the rows that land among other classes is what
+raises the minority's precision (docs: benchmarks, tables).
 
 ``augment`` (images): each synthetic image gets a random label-preserving
 transform (:func:`default_transform`: small shifts, rotations and scales,
@@ -122,7 +125,7 @@ class MixedSpace:
         parts += [rows[column].isna().to_numpy(float)[:, None] for column in self.gaps]
         for column, levels in self.levels.items():
             values = rows[column].astype(object).where(rows[column].notna(), _MISSING)
-            codes = pd.Categorical(values, categories=levels).codes  # -1 for unseen levels
+            codes = pd.Index(levels).get_indexer(values)  # -1 for levels not seen when fitted
             one_hot = np.zeros((len(rows), len(levels)))
             one_hot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = 2**-0.5
             parts.append(one_hot)
@@ -456,7 +459,7 @@ def _augment_draw(images: np.ndarray, labels: np.ndarray, reference: None, seed:
 
 
 REFINEMENTS: dict[str, Refinement] = {
-    # the default: on images it returns the samples as drawn, so the default works for every kind
+    # on images, the default and "interpolate" return the samples as drawn: both work for every kind
     "interpolate": Refinement("interpolate", ("tabular",), "interpolates synthetic rows towards real ones",
                               _interpolate_draw, needs_reference=True, other_kinds="pass"),
     "interpolate-mixed": Refinement("interpolate-mixed", ("tabular",), "interpolates synthetic rows towards "
@@ -469,7 +472,8 @@ REFINEMENTS: dict[str, Refinement] = {
                                    needs_reference=True, candidates=CANDIDATES, needs_others=True),
     "proximity-safe": Refinement("proximity-safe", ("tabular",), "places synthetic rows by proximity level",
                                  lambda *a: _safe_draw(*a, by_level=True), needs_reference=True,
-                                 needs_levels=True, candidates=CANDIDATES, needs_others=True),
+                                 needs_levels=True, candidates=CANDIDATES, needs_others=True,
+                                 other_kinds="pass"),  # the default
     "augment": Refinement("augment", ("image",), "transforms synthetic images", _augment_draw),
 }
 
@@ -479,7 +483,8 @@ def get_refinement(name: str | None, kind: str) -> Refinement | None:
     if name is None:
         return None
     if not isinstance(name, str) or name not in REFINEMENTS:
-        raise OptionsError(f"refine={name!r}: use None, 'interpolate' (tables) or 'augment' (images).")
+        known = ", ".join(repr(n) for n in REFINEMENTS)
+        raise OptionsError(f"refine={name!r}: use None or one of {known}.")
     refinement = REFINEMENTS[name]
     if kind in refinement.kinds:
         return refinement

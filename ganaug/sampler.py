@@ -94,17 +94,19 @@ class GANOverSampler(BaseOverSampler):
         Same seed, same output on CPU.
     verbose : bool, default=False
         Show progress bars and log what is trained.
-    refine : str or None, default="interpolate"
+    refine : str or None, default="proximity-safe"
         What is done to the generator's samples (``ganaug.refinements`` lists
         them all). ``"interpolate"`` (tables) moves each synthetic row a
         uniform random fraction of the way from its nearest real row of the
-        same class (GAN-guided interpolation); images are left as drawn.
+        same class (GAN-guided interpolation). ``"proximity-safe"`` (the
+        default; tables) draws four samples per row wanted, interpolates
+        them, drops those whose five nearest real rows all belong to other
+        classes and keeps the rest spread over ProWSyn's proximity levels
+        (more beside the other classes); images are left as drawn.
         Tables can also take ``"interpolate-mixed"`` (the nearest row by a
         distance that counts categorical columns too), ``"proximity"``
-        (rows placed over ProWSyn's proximity levels, most near the other
-        classes), ``"interpolate-safe"`` and ``"proximity-safe"`` (the same,
-        dropping synthetic rows whose nearest real rows are all of other
-        classes). ``"augment"`` (images) gives each synthetic image a random
+        (proximity levels without the drop) and ``"interpolate-safe"``
+        (the drop without the levels). ``"augment"`` (images) gives each synthetic image a random
         label-preserving transform (shifts, rotations, scales, elastic warps,
         brightness; needs albumentations). ``None`` returns the generator's
         samples untouched (to study a GAN itself).
@@ -163,7 +165,7 @@ class GANOverSampler(BaseOverSampler):
         device: str | torch.device = "auto",
         random_state: Any = None,
         verbose: bool = False,
-        refine: str | None = "interpolate",
+        refine: str | None = "proximity-safe",
         checkpoint: str | Path | None = None,
         checkpoint_every: int | None = None,
         n_jobs: int | None = None,
@@ -372,7 +374,7 @@ class GANOverSampler(BaseOverSampler):
                 warn(f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
                      f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
                      "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
-                     "refine='interpolate'.", ModeCollapseWarning)
+                     "keep a refinement (refine='proximity-safe', the default).", ModeCollapseWarning)
 
     def _merge(self, data: InputData, y: Any, y_arr: np.ndarray, synthetic: Any,
                y_new: np.ndarray) -> tuple[Any, Any]:
@@ -658,8 +660,9 @@ class GANOverSampler(BaseOverSampler):
     def save(self, path: str | Path, replace: bool = True) -> Path:
         """Save the fitted sampler to one ``.safetensors`` file (weights + JSON configuration).
 
-        The write is atomic. With ``refine="interpolate"`` the file also holds
-        the real rows of the classes it grows, which refinement anchors to.
+        The write is atomic. With a table refinement (the default) the file
+        also holds the real rows of the classes it grows, which refinement
+        anchors to, and a sample of the other classes' rows.
         Loading never unpickles (see :meth:`load`). ``replace=False`` refuses
         to replace a file that exists when the write completes.
         """

@@ -227,8 +227,8 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="backend option (repeatable), e.g. --option lr_generator=1e-4; "
                         "`ganaug backends --options NAME` lists them")
     p.add_argument("--refine", type=parse_value, default="unset",
-                   help="'interpolate' (default; tables), 'interpolate-mixed', 'proximity', "
-                   "'interpolate-safe', 'proximity-safe' (tables), 'augment' (images: random transforms "
+                   help="'proximity-safe' (default; tables), 'interpolate', 'interpolate-mixed', "
+                   "'proximity', 'interpolate-safe' (tables), 'augment' (images: random transforms "
                    "of the synthetic images) or none: raw generator samples")
     _quiet(p)
 
