@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/figures.py          # writes docs/images/marginals.png
 
 The embedded breast-cancer table made 10:1 imbalanced (36 malignant rows), the default sampler
-(wgan-gp with GAN-guided interpolation), seed 0; four columns, histograms as densities.
+(wgan-gp with refine="proximity-safe"), seed 0; four columns, histograms as densities.
 """
 
 from __future__ import annotations

@@ -162,6 +162,7 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the bundled recipes")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a recipe key (repeatable), e.g. --set epochs=50")
+    _quiet(p)
     p.set_defaults(handler=_run_recipe)
     if plugins:
         from ganaug.registry import get_host
@@ -273,7 +274,11 @@ def _run_recipe(args: argparse.Namespace) -> None:
         return
     if args.recipe is None:
         raise UsageError("give a recipe file or the name of a bundled one; `ganaug run --list` lists them.")
-    recipes.run(recipes.load_recipe(args.recipe, args.set))
+    recipe = recipes.load_recipe(args.recipe, args.set)
+    # progress bars as every command shows them: on, unless the recipe or --quiet turns them off
+    key = "verbose" if recipe.get("task") in ("resample", "train", "resample_images") else "progress"
+    recipe[key] = False if args.quiet else recipe.get(key, True)
+    recipes.run(recipe)
 
 
 def _backends(args: argparse.Namespace) -> None:

@@ -23,6 +23,15 @@ def test_run_recipe_with_overrides(tmp_path, capsys):
     assert counts == {"class_0": 59, "class_1": 71, "class_2": 71}  # only the rarest grew
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_run_shows_progress_unless_quiet(tmp_path, capsys, quiet):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('task = "resample"\ndataset = "wine"\nbackend = "cgan"\n'
+                      f'output = "{tmp_path / "w.csv"}"\n')
+    assert main(["run", str(recipe), "--set", "epochs=1", *(["--quiet"] if quiet else [])]) == 0
+    assert ("cgan:" in capsys.readouterr().err) is not quiet
+
+
 def test_bad_override_and_task(tmp_path, capsys):
     recipe = tmp_path / "r.toml"
     recipe.write_text('task = "fly"\n')
