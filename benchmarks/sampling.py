@@ -77,8 +77,9 @@ def main() -> None:
         model = Path(folder) / "model.safetensors"
         chosen = None if args.refine == "none" else args.refine
         refine = {} if args.refine == "default" else {"refine": chosen}
-        GANOverSampler(random_state=0, steps=50, **refine).fit(*make_table()).save(model)
-        print(f"refine: {GANOverSampler.load(model).refine}")
+        sampler = GANOverSampler(random_state=0, steps=50, **refine).fit(*make_table())
+        sampler.save(model)
+        print(f"refine: {sampler.refine}")
         print("mode,rows,seconds,rows_per_second,peak_mb")
         for mode in args.modes.split(","):
             rows = args.peer_rows if mode == "memory" else args.rows

@@ -363,14 +363,6 @@ def test_files(case, tmp_path):
 
 
 # ---- the command line ----------------------------------------------------------------------------
-@pytest.fixture
-def csv(tmp_path):
-    X, y = tiny_table()
-    path = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(path, index=False)
-    return path
-
-
 FAST_CLI = ["--epochs", "1", "--batch-size", "16"]
 CLI = {
     "a missing input": lambda d, c: ["resample", str(d / "missing.csv"), "--target", "label", "-o",

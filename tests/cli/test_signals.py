@@ -19,14 +19,6 @@ from ganaug.testing import tiny_table
 TIMEOUT = 120
 
 
-@pytest.fixture
-def csv(tmp_path):
-    X, y = tiny_table()
-    path = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(path, index=False)
-    return path
-
-
 def ganaug(*args, cwd):
     return subprocess.Popen([sys.executable, "-m", "ganaug.cli", *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -16,14 +16,6 @@ from ganaug.testing import tiny_table
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture
-def csv(tmp_path):
-    X, y = tiny_table()
-    path = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(path, index=False)
-    return path
-
-
 @pytest.fixture(scope="module")
 def dask_client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
