@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ganaug.evaluation import evaluate, evaluate_datasets
     from ganaug.evaluation.reports import report
     from ganaug.hookspecs import hookimpl
+    from ganaug.limits import get_limits, limits_context, set_limits
     from ganaug.registry import get_backend, get_host, list_backends, load_backend
     from ganaug.sampler import GANOverSampler
 
@@ -31,6 +32,7 @@ _LAZY = {
     "load_backend": "ganaug.registry", "GANOverSampler": "ganaug.sampler",
     "evaluate": "ganaug.evaluation", "evaluate_datasets": "ganaug.evaluation",
     "report": "ganaug.evaluation.reports",
+    "get_limits": "ganaug.limits", "set_limits": "ganaug.limits", "limits_context": "ganaug.limits",
 }
 
 __all__ = [
@@ -42,10 +44,13 @@ __all__ = [
     "evaluate_datasets",
     "get_backend",
     "get_host",
+    "get_limits",
     "hookimpl",
+    "limits_context",
     "list_backends",
     "load_backend",
     "report",
+    "set_limits",
 ]
 
 

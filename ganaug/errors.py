@@ -45,6 +45,10 @@ class UsageError(GanaugError, ValueError):
     """A command-line argument or an output path cannot be used; the message says how to fix it."""
 
 
+class ResourceLimitError(GanaugError, ValueError):
+    """A size or count over one of :mod:`ganaug.limits`' limits, refused before anything was allocated."""
+
+
 class DivergenceError(GanaugError, FloatingPointError):
     """Training losses stayed non-finite after every roll-back with lower learning rates."""
 

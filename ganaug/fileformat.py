@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from ganaug.errors import InputError, ModelFileError, UsageError, sigterm_as_interrupt
+from ganaug.paths import MANIFEST_NAME, check_output, check_output_folder, ganaug_files
 
 METADATA_KEY = "ganaug"  # the safetensors metadata entry that holds ganaug's JSON
 
@@ -57,16 +59,28 @@ def temporary_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.ganaug-{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
-def remove_stale_temporaries(target: Path) -> list[Path]:
-    """Delete temporaries of ``target`` left by processes that no longer run (killed mid-write).
+_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.ganaug-(?P<pid>\d+)-[0-9a-f]{8}\.tmp$")
 
-    Only names that :func:`temporary_name` makes for this very target are
-    touched, and only when the process that made them is gone.
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Delete temporaries in ``target``'s folder left by processes that no longer run (killed mid-write).
+
+    Only names that :func:`temporary_name` makes are touched (for any
+    target in that folder, so a killed run's leftover goes the next time
+    anything is written beside it), and only when the process that made
+    them is gone.
     """
     removed = []
-    for candidate in target.parent.glob(f".{target.name}.ganaug-*-*.tmp"):
-        pid = candidate.name[len(target.name) + len("..ganaug-"):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+    try:
+        candidates = list(target.parent.glob(".*.ganaug-*-*.tmp"))
+    except OSError:  # an unreadable folder: the write itself will say so
+        return removed
+    for candidate in candidates:
+        match = _TEMPORARY.match(candidate.name)
+        if match is None:
+            continue
+        pid = int(match["pid"])
+        if pid != os.getpid() and not _process_alive(pid):
             _remove(candidate)
             removed.append(candidate)
     return removed
@@ -139,12 +153,15 @@ def _publish_new(temp: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_folder(target: str | Path, replace: bool = False) -> Iterator[Path]:
+def atomic_folder(target: str | Path, replace: bool = False, kind: str = "output") -> Iterator[Path]:
     """Yield a temporary folder to fill; on success it is renamed to ``target``.
 
     ``target`` must not exist, unless ``replace``: then the old folder is
     moved aside, the new one takes its name, and only then is the old one
-    deleted, so an interrupted write leaves the old folder whole.
+    deleted, so an interrupted write leaves the old folder whole. The new
+    folder gets a manifest (:data:`MANIFEST_NAME`) naming every file in it
+    and ``kind``, so that a later ``--force`` can tell ganaug's folders from
+    the user's (:func:`check_output_folder`).
     """
     target = Path(target)
     remove_stale_temporaries(target)
@@ -154,6 +171,7 @@ def atomic_folder(target: str | Path, replace: bool = False) -> Iterator[Path]:
     try:
         with sigterm_as_interrupt():
             yield staging
+            _write_manifest(staging, kind)
         os.chmod(staging, _default_mode(True))
         if target.exists() and not replace:
             raise UsageError(f"{str(target)!r} appeared while ganaug was writing; it was left as it is.")
@@ -171,24 +189,9 @@ def atomic_folder(target: str | Path, replace: bool = False) -> Iterator[Path]:
                 old.rename(target)
 
 
-def check_output(output: str | Path, inputs: list[str | Path], force: bool,
-                 suffixes: tuple[str, ...], force_hint: str = "pass --force") -> Path:
-    """The output path, after refusing a wrong suffix, an input file, or an existing file unless ``force``."""
-    output = Path(output)
-    if output.suffix.lower() not in suffixes:
-        raise UsageError(f"output {str(output)!r} must end in {', '.join(suffixes)}.")
-    if output.exists() and output.is_dir():
-        raise UsageError(f"output {str(output)!r} is a folder; give a file name.")
-    for source in inputs:
-        if Path(source).exists() and output.exists() and output.samefile(source) \
-                or output.resolve() == Path(source).resolve():
-            raise UsageError(f"output {str(output)!r} is the input file; write to a new path.")
-    if output.exists() and not force:
-        raise UsageError(f"output {str(output)!r} already exists; {force_hint} to overwrite it.")
-    if not output.parent.is_dir():
-        raise UsageError(f"the folder {str(output.parent)!r} of the output does not exist; create it first "
-                         f"(mkdir -p {output.parent}).")
-    return output
+def _write_manifest(folder: Path, kind: str) -> None:
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    (folder / MANIFEST_NAME).write_text(json.dumps({"ganaug": kind, "files": files}))
 
 
 # ---- safetensors + JSON -----------------------------------------------------------------
@@ -259,5 +262,6 @@ def read_safetensors(path: str | Path, file_format: str, newest_version: int, wh
     return config, tensors
 
 
-__all__ = ["atomic_file", "atomic_folder", "check_output", "format_of", "json_scalar", "jsonable",
-           "read_safetensors", "remove_stale_temporaries", "temporary_name", "write_safetensors"]
+__all__ = ["MANIFEST_NAME", "atomic_file", "atomic_folder", "check_output", "check_output_folder",
+           "format_of", "ganaug_files", "json_scalar", "jsonable", "read_safetensors",
+           "remove_stale_temporaries", "temporary_name", "write_safetensors"]

@@ -48,6 +48,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     options, the codec's state and the tensors are checked where they are used.
     """
     _check_fields(config, _SCHEMA, "the model configuration")
+    _check_finite(config, "the model configuration")
     try:
         dtype = np.dtype(config["classes_dtype"])
     except (TypeError, ValueError):
@@ -58,6 +59,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     if not classes or not all(v is None or isinstance(v, str | int | float | bool) for v in classes) or \
             len(set(map(repr, classes))) != len(classes):
         raise ModelFileError("classes must be a list of distinct labels (strings, numbers or booleans).")
+    _check_labels_keep(classes, dtype)
     known = set(map(repr, classes))
     n_models = len(config["models"])
     for index, model in enumerate(config["models"]):
@@ -83,6 +85,49 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     if not 0 <= config["seed"] < 2**32:
         raise ModelFileError(f"seed {config['seed']} is not in [0, 2**32 - 1].")
     return config
+
+
+def _check_finite(value: Any, where: str) -> None:
+    """Refuse NaN and infinities anywhere in the configuration (JSON lets them in; no valid file has one)."""
+    stack = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not np.isfinite(item):
+            raise ModelFileError(f"{path} holds {item}: a model file has finite numbers only; it was damaged "
+                                 "or changed by hand.")
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}[{k!r}]") for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+
+
+def _check_labels_keep(classes: list[Any], dtype: np.dtype) -> None:
+    """The labels stored in ``dtype`` come back unchanged (``<U1`` cuts them, ``|b1`` makes them True)."""
+    try:
+        stored = np.asarray(classes, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        raise ModelFileError(f"classes_dtype {dtype.str!r} cannot hold the labels {classes[:5]}.") from None
+    back = [v.item() if isinstance(v, np.generic) else v for v in stored]
+    if len(set(map(repr, back))) != len(back) or any(
+            type(a) is not type(b) and not (isinstance(a, int | float) and isinstance(b, int | float))
+            or a != b for a, b in zip(classes, back)):
+        raise ModelFileError(f"classes_dtype {dtype.str!r} changes the labels {classes[:5]} into {back[:5]}; "
+                             "the file was damaged or changed by hand.")
+
+
+def check_tensors(tensors: dict[str, torch.Tensor]) -> None:
+    """Refuse a file whose floating-point tensors (weights, real rows) hold NaN or infinities."""
+    for key, value in tensors.items():
+        if not value.is_floating_point():
+            continue
+        finite = torch.isfinite(value)
+        missing = tensors.get(f"{key}.missing")  # a real row's missing value is NaN, where its mask says so
+        if missing is not None and missing.shape == finite.shape:
+            finite = finite | missing.bool()
+        if not bool(finite.all()):
+            raise ModelFileError(f"tensor {key!r} of the model file holds NaN or infinite values; it was "
+                                 "damaged or changed by hand (a model that trained without diverging has "
+                                 "finite weights).")
 
 
 def _whole(value: Any) -> bool:

@@ -53,7 +53,15 @@ from ganaug.fileformat import (
     read_safetensors,
     write_safetensors,
 )
-from ganaug.modelfile import FORMAT, FORMAT_VERSION, check_config, read_reference, reference_tensors
+from ganaug.limits import check_limit, check_memory
+from ganaug.modelfile import (
+    FORMAT,
+    FORMAT_VERSION,
+    check_config,
+    check_tensors,
+    read_reference,
+    reference_tensors,
+)
 from ganaug.options import build_options
 from ganaug.refinements import Reference, get_refinement
 from ganaug.registry import get_backend
@@ -268,6 +276,9 @@ class GANOverSampler(BaseOverSampler):
         self.sampling_strategy_ = target_counts(self.sampling_strategy, y_arr)
         grow = [c for c, n in self.sampling_strategy_.items() if n > 0]
         check_classes_to_grow(y_arr, grow)
+        # before minutes of training: the draw the strategy asks for must fit the limits (ganaug.limits)
+        self._check_draw_size(sum(self.sampling_strategy_.values()), int(np.prod(data.data.shape[1:])),
+                              refinement, "sampling_strategy")
         self.data_kind_ = data.kind
         self.target_name_ = getattr(y, "name", None)
         if data.kind == "tabular":
@@ -371,10 +382,13 @@ class GANOverSampler(BaseOverSampler):
                                  torch.Generator().manual_seed(self._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
             spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
             if spread < COLLAPSE_SPREAD:
+                others = [b for b in ("wgan-gp", "ctgan") if b != model.name]
+                keep = "keep a refinement (refine='proximity-safe', the default)" \
+                    if self.data_kind_ == "tabular" else "add refine='augment'"
                 warn(f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
                      f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
-                     "longer (epochs=...), try backend='wgan-gp' or 'ctgan', or keep "
-                     "keep a refinement (refine='proximity-safe', the default).", ModeCollapseWarning)
+                     f"longer (epochs=...), try backend={' or '.join(map(repr, others))}, or {keep}.",
+                     ModeCollapseWarning)
 
     def _merge(self, data: InputData, y: Any, y_arr: np.ndarray, synthetic: Any,
                y_new: np.ndarray) -> tuple[Any, Any]:
@@ -408,8 +422,10 @@ class GANOverSampler(BaseOverSampler):
         y_synthetic : ndarray
         """
         seed = self._draw_seed(random_state)
-        return self._draw(self._checked_counts(class_counts), torch.Generator().manual_seed(seed), seed,
-                          descriptions or {})
+        counts = self._checked_counts(class_counts)
+        self._check_draw_size(sum(counts.values()), self.codec_.n_features_,
+                              get_refinement(self.refine, self.data_kind_), "generate(class_counts)")
+        return self._draw(counts, torch.Generator().manual_seed(seed), seed, descriptions or {})
 
     def generate_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
                          random_state: int | None = None,
@@ -439,6 +455,9 @@ class GANOverSampler(BaseOverSampler):
             raise InputError(f"batch_size={batch_size!r}: give a whole number of rows >= 1 per batch.")
         seed = self._draw_seed(random_state)
         class_counts = self._checked_counts(class_counts)
+        check_limit("max_streamed_rows", sum(class_counts.values()), "class_counts (rows to stream)")
+        self._check_draw_size(min(batch_size, sum(class_counts.values())), self.codec_.n_features_,
+                              get_refinement(self.refine, self.data_kind_), "batch_size")
         generator = torch.Generator().manual_seed(seed)
         batch = 0
         for label, n in class_counts.items():
@@ -450,21 +469,41 @@ class GANOverSampler(BaseOverSampler):
             yield self._draw({}, generator, seed)
 
     def labelled_batches(self, class_counts: dict[Any, int], batch_size: int = 100_000,
-                         random_state: int | None = None,
-                         descriptions: dict[Any, Any] | None = None) -> Iterator[pd.DataFrame]:
-        """:meth:`generate_batches` as tables with the label column appended (named as in ``fit``)."""
-        target = str(self.target_name_ or "label")
+                         random_state: int | None = None, descriptions: dict[Any, Any] | None = None,
+                         label_column: str | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`generate_batches` as tables with the label column appended.
+
+        ``label_column`` names it; default: the label's name in ``fit``, else
+        ``"label"``. A feature column of that name is never overwritten: an
+        :class:`~ganaug.errors.InputError` asks for another name.
+        """
+        target = self.label_column_name(label_column)
         for X, y in self.generate_batches(class_counts, batch_size, random_state, descriptions):
             yield X.assign(**{target: y})
 
+    def label_column_name(self, label_column: str | None = None) -> str:
+        """The name of the label column in written tables; refused when a feature column has it."""
+        if label_column is not None and (not isinstance(label_column, str) or not label_column):
+            raise InputError(f"label_column={label_column!r}: give a column name (a non-empty string).")
+        target = label_column or str(getattr(self, "target_name_", None) or "label")
+        columns = getattr(getattr(self, "codec_", None), "columns_", ())
+        features = {str(col.name) for col in columns} | set(map(str, getattr(self, "feature_names_in_", ())))
+        if target in features:
+            raise InputError(f"the table has a feature column named {target!r}, the name the class labels "
+                             "would be written under, so they would overwrite it; give the label column "
+                             "another name: label_column='class' (ganaug sample --label-column class).")
+        return target
+
     def generate_to(self, path: str | Path, class_counts: dict[Any, int], batch_size: int = 100_000,
-                    random_state: int | None = None, replace: bool = False) -> Path:
+                    random_state: int | None = None, replace: bool = False,
+                    label_column: str | None = None) -> Path:
         """Stream synthetic rows, with their label column, to a new CSV or Parquet file.
 
         Peak memory is set by ``batch_size``, not by the number of rows. The
         file is written under a temporary name and renamed when complete; an
         existing file is refused, or with ``replace=True`` replaced once the
-        new one is complete.
+        new one is complete. ``label_column`` names the label column
+        (default: as in ``fit``, else ``"label"``).
 
         Returns
         -------
@@ -476,15 +515,24 @@ class GANOverSampler(BaseOverSampler):
                              "`ganaug resample-images` for a folder of image files.")
         if sum(self._checked_counts(class_counts).values()) < 1:
             raise InputError("class_counts asks for no rows; give at least one class a count > 0.")
+        self.label_column_name(label_column)  # before the file is opened
         output = check_output(path, [], replace, TABLE_SUFFIXES, force_hint="give replace=True")
-        write_table_batches(self.labelled_batches(class_counts, batch_size, random_state), output,
-                            replace=replace)
+        write_table_batches(self.labelled_batches(class_counts, batch_size, random_state,
+                                                  label_column=label_column), output, replace=replace)
         return output
 
     def _draw_seed(self, random_state: int | None) -> int:
         if not hasattr(self, "codec_"):
             raise NotFittedError("this GANOverSampler is not fitted yet: call fit_resample first.")
         return self._seed_ if random_state is None else _checked_seed(random_state, "random_state")
+
+    @staticmethod
+    def _check_draw_size(rows: int, width: int, refinement: Any, what: str) -> None:
+        """Refuse a draw held in memory at once that is over ``max_synthetic_rows`` or ``max_memory_gib``."""
+        check_limit("max_synthetic_rows", rows, f"{what} (synthetic rows in memory at once)")
+        candidates = refinement.candidates if refinement is not None else 1
+        # float32 encoded candidates, then about twice that decoded (float64 columns, object levels)
+        check_memory(rows * candidates * max(width, 1) * 12, f"{what} ({rows:,} rows of {width} values)")
 
     def _checked_counts(self, class_counts: Any) -> dict[Any, int]:
         """``{class: n}`` with every count a whole number >= 0 and every class one the model draws."""
@@ -589,6 +637,7 @@ class GANOverSampler(BaseOverSampler):
         or the tensors do not fit together.
         """
         config = check_config(config)
+        check_tensors(tensors)
         try:
             return cls._from_checked_state(config, tensors, device, backend)
         except ModelFileError:
@@ -611,6 +660,9 @@ class GANOverSampler(BaseOverSampler):
         if unknown:  # setting them would shadow the sampler's methods or attributes (`generate`, `fit`)
             raise ModelFileError(f"the model's parameters name {unknown[:5]}, which are neither "
                                  f"GANOverSampler parameters nor options of backend {backend_cls.name!r}.")
+        # a path or a device from the file says nothing about this machine: a loaded sampler writes no
+        # checkpoint until its user asks for one (clone(loaded).fit() must not write where the file chose)
+        params = {**params, "checkpoint": None, "device": "auto"}
         known = {k: v for k, v in params.items() if k in SAMPLER_PARAMS}
         sampler = cls(**known, **{k: v for k, v in params.items() if k not in SAMPLER_PARAMS})
         try:
@@ -699,6 +751,20 @@ class GANOverSampler(BaseOverSampler):
         return np.asarray([value], dtype=self.classes_.dtype)[0]
 
     # ---- parameters -----------------------------------------------------------------------
+    def check_params(self, data_kind: str = "tabular") -> GANOverSampler:
+        """Check the parameters and backend options as ``fit`` would, without data; returns ``self``.
+
+        Raises :class:`~ganaug.errors.OptionsError` (or ``RegistryError``,
+        ``InputError``) naming the parameter: a command line or a recipe calls
+        it before reading data, so a typo costs no training time.
+        """
+        self._check_parameters()
+        backend_cls = self._backend_class(data_kind)
+        self._resolve_conditioning(backend_cls)
+        self._options(backend_cls)
+        get_refinement(self.refine, data_kind)
+        return self
+
     def _backend_name(self) -> str:
         return self.backend if isinstance(self.backend, str) else self.backend.name
 

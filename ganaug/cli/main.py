@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from ganaug._version import __version__
 from ganaug.cli.values import column_names, parse_strategy, parse_value
 from ganaug.errors import GanaugError, TrainingInterrupted, UsageError, sigterm_as_interrupt
+from ganaug.paths import check_input_file, check_input_folder, check_output
 
 BUILTIN_COMMANDS = ("demo", "backends", "plugins", "resample", "resample-images", "train", "sample",
                     "evaluate", "run")
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_inputs(args)  # before a command imports torch: a mistyped path is reported at once
         with sigterm_as_interrupt():  # `timeout`, Docker and Kubernetes stop a command as Ctrl-C does
             args.handler(args)
     except (GanaugError, ValueError, FileNotFoundError, ImportError, FloatingPointError) as err:
@@ -45,6 +47,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     return 0
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """The input paths a command names exist and are of the right kind (files, or a folder of images)."""
+    if getattr(args, "data", None) is not None:
+        check_input_file(args.data, "input file", TABLE_SUFFIXES)
+    if getattr(args, "model", None) is not None:
+        check_input_file(args.model, "model file")
+    if getattr(args, "images", None) is not None:
+        check_input_folder(args.images, "image folder")
+    output, force = getattr(args, "output", None), getattr(args, "force", False)
+    inputs = [path for path in (getattr(args, "data", None), getattr(args, "model", None)) if path]
+    if output is not None and args.command in OUTPUT_SUFFIXES:  # the tasks check again when they write
+        check_output(output, inputs, force, OUTPUT_SUFFIXES[args.command])
+
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # ganaug.data.tables.SUFFIXES, without importing pandas
+OUTPUT_SUFFIXES = {"resample": TABLE_SUFFIXES, "sample": TABLE_SUFFIXES, "train": (".safetensors",)}
 
 
 def _needs_plugins(argv: list[str]) -> bool:
@@ -123,13 +143,15 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     _device(p)
     p.add_argument("--batch-rows", dest="batch_rows", type=int, default=100_000, metavar="N",
                    help="rows drawn and written at a time; bounds memory (default 100000)")
+    p.add_argument("--label-column", dest="label_column", metavar="NAME",
+                   help="name of the label column written (default: as in training, else label)")
     p.add_argument("--description", dest="descriptions", action="append", metavar="LABEL=TEXT",
                    help="text-gan models: draw LABEL's rows from a new text (repeatable), "
                    "e.g. --description 7='a thin seven'")
     _quiet(p)
     p.set_defaults(handler=lambda a: _tasks().sample(
         a.model, a.output, a.counts, a.per_class, a.random_state, a.device, a.force, a.batch_rows,
-        a.descriptions, progress=_shows(a)))
+        a.descriptions, progress=_shows(a), label_column=a.label_column))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
     p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
@@ -162,6 +184,8 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the bundled recipes")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a recipe key (repeatable), e.g. --set epochs=50")
+    p.add_argument("--force", action="store_true",
+                   help="replace the recipe's output if it exists (as --force of the recipe's task)")
     _quiet(p)
     p.set_defaults(handler=_run_recipe)
     if plugins:
@@ -275,6 +299,8 @@ def _run_recipe(args: argparse.Namespace) -> None:
     if args.recipe is None:
         raise UsageError("give a recipe file or the name of a bundled one; `ganaug run --list` lists them.")
     recipe = recipes.load_recipe(args.recipe, args.set)
+    if args.force:
+        recipe["force"] = True
     # progress bars as every command shows them: on, unless the recipe or --quiet turns them off
     key = "verbose" if recipe.get("task") in ("resample", "train", "resample_images") else "progress"
     recipe[key] = False if args.quiet else recipe.get(key, True)

@@ -26,7 +26,8 @@ TASKS = ("demo", "resample", "evaluate", "train", "sample", "resample_images")
 RUNNER_KEYS = {
     "task", "dataset", "ratio", "data", "target", "samplers", "classifiers", "output", "out", "force",
     "folds", "datasets", "repeats", "metrics", "metric", "model", "resume", "counts", "per_class",
-    "images", "batch_rows", "distributed", "checkpoint", "checkpoint_every", "progress", *SAMPLER_PARAMS,
+    "images", "batch_rows", "distributed", "checkpoint", "checkpoint_every", "progress", "label_column",
+    "descriptions", *SAMPLER_PARAMS,
 }
 
 

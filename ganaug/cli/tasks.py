@@ -19,7 +19,7 @@ from ganaug.data.tables import SUFFIXES, read_table, split_target, write_table, 
 from ganaug.devices import is_main_process, launched_by_torchrun
 from ganaug.errors import UsageError
 from ganaug.evaluation import evaluate, summarize
-from ganaug.fileformat import check_output
+from ganaug.fileformat import check_output, check_output_folder
 from ganaug.sampler import SAMPLER_PARAMS, GANOverSampler
 from ganaug.training.distributed import init_distributed
 
@@ -62,10 +62,10 @@ def demo(backend: str = "wgan-gp", dataset: str = "breast_cancer", ratio: float 
     from sklearn.model_selection import StratifiedKFold
     from sklearn.neighbors import KNeighborsClassifier
 
+    gan = make_oversampler(backend, options, random_state=random_state, **settings).check_params()
     X, y = load_imbalanced(dataset, ratio=ratio, random_state=random_state)
     counts = ", ".join(f"{k}: {v}" for k, v in y.value_counts().items())
     print(f"ganaug demo: {dataset} made imbalanced ({len(y)} rows; {counts}), backend {backend!r}")
-    gan = make_oversampler(backend, options, random_state=random_state, **settings)
     results = evaluate(
         X, y, samplers={"none": None, "smote": _smote(random_state), f"ganaug:{backend}": gan},
         classifiers={"knn": KNeighborsClassifier(5), "logreg": LogisticRegression(max_iter=2000)},
@@ -91,11 +91,25 @@ def resample(output: str | None = None, data: str | None = None, target: str | N
     if output is None:
         raise UsageError("resample needs an output file: -o out.csv (or output = \"...\" in a recipe).")
     out_path = check_output(output, [data] if data else [], force, SUFFIXES)
-    X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
-    settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), y)
-    sampler = make_oversampler(backend, options, **settings)
+    sampler = make_oversampler(backend, options, **settings).check_params()
+    if data is not None:  # the label column goes back where it was in the file
+        if target is None:
+            raise UsageError("a data file needs its label column: add target = \"...\" / --target.")
+        frame = read_table(data)
+        X, y = split_target(frame, target)
+        position = list(frame.columns).index(target)
+    else:
+        X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
+        position = X.shape[1]
+    name = y.name if y.name is not None else "label"
+    if name in X.columns:
+        raise UsageError(f"the table has a feature column named {name!r}, the name the labels are written "
+                         "under; rename one of them first.")
+    if settings.get("sampling_strategy") is not None:  # labels typed as text, matched to the data's
+        sampler.set_params(sampling_strategy=match_labels(settings["sampling_strategy"], y))
     X_res, y_res = sampler.fit_resample(X, y)
-    table = X_res.assign(**{y_res.name or "label": y_res.to_numpy()})
+    table = X_res.copy()
+    table.insert(position, name, y_res.to_numpy())
     write_table(table, out_path, replace=force)
     added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
     print(f"wrote {len(table)} rows ({len(X)} original, {len(table) - len(X)} synthetic: {added}) "
@@ -120,14 +134,15 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), outp
     from ganaug.evaluation.reports import check_report_folder, report
 
     out = output or out
-    if out:  # refuse a used folder before spending minutes on the evaluation
-        check_report_folder(out, force)
+    if out:  # refuse a used folder (or one holding the input) before spending minutes on the evaluation
+        check_report_folder(out, force, [data] if data else [])
     names = _names(samplers)
     gan_settings = _given(settings, ("epochs", "batch_size", "device", "verbose"))
     chosen = {n: make_sampler(n, random_state, **gan_settings, **(options or {})) for n in names}
     sources = _names(datasets) if datasets else [None]
     loaded = {name or dataset or data or "breast_cancer":
               load_data(name or dataset, data, target, ratio, random_state) for name in sources}
+    _check_before_evaluating(chosen, loaded, metrics, metric)
     cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=random_state)
     clfs = make_classifiers(_names(classifiers), random_state) if classifiers else \
         default_classifiers(random_state)
@@ -141,9 +156,26 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), outp
           .round(3).to_string())
     if out:
         X, y = next(iter(loaded.values())) if len(loaded) == 1 else (None, None)
-        folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=True)
+        folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=force)
         print(f"\nwrote the report to {folder}/ (summary.md first)")
     return results
+
+
+def _check_before_evaluating(samplers: dict[str, Any], loaded: dict[str, tuple], metrics: Any,
+                             metric: str | None) -> None:
+    """Refuse a bad backend option or an unknown metric now, not as NaN in every fold after the run."""
+    from ganaug.data import read_input
+    from ganaug.registry import get_metrics
+
+    kinds = {read_input(X).kind for X, _ in loaded.values()}
+    for sampler in samplers.values():
+        if isinstance(sampler, GANOverSampler):
+            for kind in kinds:
+                sampler.check_params(kind)
+    known = get_metrics(_names(metrics) if metrics else None)
+    if metric is not None and metric not in known:
+        raise UsageError(f"--metric {metric!r} is not among the metrics computed ({', '.join(known)}); "
+                         "pick one of them, or add it with --metrics.")
 
 
 SUMMARY_METRICS = ("balanced_accuracy", "g_mean", "minority_f1", "roc_auc", "pr_auc")
@@ -178,9 +210,14 @@ def train(output: str | None = None, data: str | None = None, target: str | None
     if ckpt.resolve() == out_path.resolve() or (data and ckpt.resolve() == Path(data).resolve()):
         raise UsageError(f"--checkpoint {str(ckpt)!r} is the output or the input file; give it a path of "
                          "its own.")
-    if ckpt.exists() and not resume and not force:
-        raise UsageError(f"a checkpoint of an earlier run exists at {str(ckpt)!r}: add --resume to "
-                         "continue it, or --force to start over.")
+    own = ckpt == out_path.with_name(f"{out_path.stem}.ckpt.safetensors")  # named after this output
+    found = [p for p in (ckpt, *ckpt.parent.glob(f"{ckpt.stem}.class*{ckpt.suffix}")) if p.exists()]
+    if found and not resume and not (force and own):
+        hint = "add --resume to continue it, or --force to start over" if own else \
+            "add --resume to continue it, or give --checkpoint a new path (--force never replaces a " \
+            "checkpoint you named: it may be another run's)"
+        raise UsageError(f"a checkpoint of an earlier run exists at {str(found[0])!r}: {hint}.")
+    make_oversampler(backend, options, **settings).check_params()  # a typo fails now, not after loading
     X, y = load_data(dataset, data, target, random_state=settings.get("random_state") or 0)
     settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), y)
     sampler = make_oversampler(backend, options, checkpoint=str(ckpt), **settings)
@@ -200,12 +237,13 @@ def train(output: str | None = None, data: str | None = None, target: str | None
 def sample(model: str | None = None, output: str | None = None, counts: dict | str | None = None,
            per_class: int | None = None, random_state: int | None = None, device: str = "auto",
            force: bool = False, batch_rows: int = 100_000, descriptions: dict | list | None = None,
-           progress: bool = False, **_: Any) -> int:
+           progress: bool = False, label_column: str | None = None, **_: Any) -> int:
     """Stream synthetic rows from a saved model, with their label, to ``output``; returns the row count.
 
     Rows are drawn and written ``batch_rows`` at a time, so memory stays
     bounded however many rows are asked for. ``descriptions`` (text-gan
     models): ``{label: text}``, or ``["label=text", ...]`` as the command line gives them.
+    ``label_column`` names the label column (default: as in training, else ``label``).
     """
     if model is None or output is None:
         raise UsageError("sample needs a model and an output: ganaug sample model.safetensors -o out.csv")
@@ -213,7 +251,8 @@ def sample(model: str | None = None, output: str | None = None, counts: dict | s
     sampler = GANOverSampler.load(model, device=device)
     wanted = _counts(sampler, counts, per_class)
     texts = _descriptions(sampler, descriptions)
-    batches = sampler.labelled_batches(wanted, batch_rows, random_state, texts)
+    sampler.label_column_name(label_column)  # a feature column of that name is refused before writing
+    batches = sampler.labelled_batches(wanted, batch_rows, random_state, texts, label_column)
     with tqdm(total=sum(wanted.values()), desc="sample", unit="row", disable=not progress) as bar:
         rows = write_table_batches(_counted(batches, bar), out_path, replace=force)
     print(f"wrote {rows} synthetic rows ({', '.join(f'{k}: {v}' for k, v in wanted.items())}) to {out_path}")
@@ -244,7 +283,7 @@ def _descriptions(sampler: GANOverSampler, descriptions: dict | list | None) -> 
 def _trained_labels(sampler: GANOverSampler, asked: dict) -> dict:
     """``{label as text: label}`` of the model's classes; a usage error if ``asked`` names another."""
     trained = {str(label): label for label in sampler.backends_}
-    unknown = [k for k in asked if str(k) not in trained]
+    unknown = [k for k in asked if str(k).strip() not in trained]
     if unknown:
         raise UsageError(f"the model has no generator for {unknown}; it can draw: {', '.join(trained)}.")
     return trained
@@ -257,14 +296,15 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
     if counts is None:
         return {k: v for k, v in sampler.sampling_strategy_.items() if v}
     if isinstance(counts, str):
-        counts = dict(item.split("=", 1) for item in counts.split(",") if "=" in item) \
-            if "=" in counts else None
-        if counts is None:
-            raise UsageError("--counts takes label=n pairs, e.g. --counts minority=500,rare=100")
+        bad = [item for item in counts.split(",") if not item.partition("=")[0].strip() or "=" not in item]
+        if bad:
+            raise UsageError(f"--counts takes label=n pairs separated by commas, e.g. --counts "
+                             f"minority=500,rare=100; {', '.join(map(repr, bad))} is not one.")
+        counts = dict(item.split("=", 1) for item in counts.split(","))
     trained = _trained_labels(sampler, counts)
     try:
-        return {trained[str(k)]: int(v) for k, v in counts.items()}
-    except ValueError as err:
+        return {trained[str(k).strip()]: int(v) for k, v in counts.items()}
+    except (ValueError, TypeError) as err:
         raise UsageError(f"--counts needs whole numbers: {err}") from None
 
 
@@ -281,21 +321,14 @@ def resample_images(images: str | None = None, output: str | None = None, backen
     output = output or out
     if images is None or output is None:
         raise UsageError("resample-images needs an input folder and -o NEW_FOLDER.")
-    source, target = Path(images).resolve(), Path(output).resolve()
-    if target == source or source in target.parents or target in source.parents:
-        raise UsageError(f"-o {output!r} overlaps the input folder; write to a separate new folder.")
-    if target.exists() and not force:
-        raise UsageError(f"-o {output!r} already exists; pass --force to replace it, or give a new folder.")
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"-o {output!r} is a file; give a folder name.")
-    if not target.parent.is_dir():
-        raise UsageError(f"the folder {str(target.parent)!r} of -o does not exist; create it first "
-                         f"(mkdir -p {target.parent}).")
+    target = check_output_folder(output, [images], force, "output folder")
+    make_oversampler(backend, options, **settings).check_params("image")  # before reading the images
     pixels, labels, files = read_image_folder(images)
     settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), labels)
     sampler = make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(pixels, labels)
-    write_image_folder(X_res, y_res, target, originals=files, replace=force)
+    # replace: an empty folder, or (checked above) one that holds only what ganaug wrote there
+    write_image_folder(X_res, y_res, target, originals=files, replace=target.exists())
     added = ", ".join(f"{k}: +{v}" for k, v in sampler.sampling_strategy_.items() if v)
     print(f"wrote {len(X_res)} images ({len(files)} original, {len(X_res) - len(files)} synthetic: "
           f"{added}) to {target}/")

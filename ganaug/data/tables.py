@@ -10,6 +10,7 @@ import pandas as pd
 
 from ganaug.errors import UsageError
 from ganaug.fileformat import atomic_file
+from ganaug.paths import check_input_file
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 # an ISO 8601 date or timestamp, as pandas and most tools write them: 2024-05-01, 2024-05-01 13:45:00,
@@ -21,11 +22,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV or Parquet file, with errors that name the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"input file {str(path)!r} does not exist.")
-    if path.suffix.lower() not in SUFFIXES:
-        raise UsageError(f"{str(path)!r}: ganaug reads {', '.join(SUFFIXES)} files.")
+    path = check_input_file(path, "input file", SUFFIXES)
     try:
         if path.suffix.lower() == ".csv":
             return parse_iso_dates(pd.read_csv(path))

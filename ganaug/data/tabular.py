@@ -532,9 +532,13 @@ def dtype_state(dtype: Any) -> Any:
 
 
 def dtype_from_state(state: Any) -> Any:
+    """The dtype :func:`dtype_state` saved; fixed-width text, bytes, void and complex ones are refused."""
     if isinstance(state, dict):
         return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
-    return pd.api.types.pandas_dtype(state)
+    dtype = pd.api.types.pandas_dtype(state)
+    if isinstance(dtype, np.dtype) and dtype.kind in "USVc":  # '<U1' would cut every value to one letter
+        raise ValueError(f"a column dtype {state!r} is none a table column is restored to")
+    return dtype
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:

@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import type_of_target
 from ganaug.data.image import ImageCodec
 from ganaug.data.tabular import TabularCodec
 from ganaug.errors import InputError, shown
+from ganaug.limits import check_memory, get_limits
 
 
 def check_target(y: Any, n_rows: int) -> np.ndarray:
@@ -344,7 +345,7 @@ def codec_from_state(state: dict[str, Any]) -> TabularCodec | ImageCodec:
     return ImageCodec.from_state(state) if state.get("kind") == "image" else TabularCodec.from_state(state)
 
 
-MIN_SIDE, MAX_SIDE = 8, 512
+MIN_SIDE, MAX_SIDE = 8, 512  # MAX_SIDE: the default of the limit max_image_side
 
 
 def is_image_array(X: Any) -> bool:
@@ -377,9 +378,27 @@ def check_images(X: Any) -> np.ndarray:
         raise InputError(f"images must be an (n, H, W) or (n, H, W, C) array, got shape {images.shape}; "
                          "for a table use GANOverSampler, which takes tables too.")
     height, width = images.shape[1:3]
-    if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
+    limits = get_limits()
+    if min(height, width) < MIN_SIDE or max(height, width) > limits.max_image_side:
         raise InputError(f"images are {height}x{width}; ganaug's image backends take sides from "
-                         f"{MIN_SIDE} to {MAX_SIDE} pixels. Resize them into that range.")
+                         f"{MIN_SIDE} to {limits.max_image_side} pixels (limit max_image_side). Resize them "
+                         "into that range.")
+    if max(height, width) / min(height, width) > limits.max_aspect_ratio:
+        raise InputError(f"images are {height}x{width}: image backends train on squares, so these would be "
+                         f"stretched {max(height, width) / min(height, width):.0f}-fold (limit "
+                         f"max_aspect_ratio={limits.max_aspect_ratio:g}). Crop or pad them closer to square.")
+    side = 4
+    while side < max(height, width):  # the square the codec trains on (ganaug.data.image)
+        side *= 2
+    channels = images.shape[3] if images.ndim == 4 else 1
+    check_memory(len(images) * channels * side * side * 4 * 3, f"{len(images):,} images of {height}x{width} "
+                 f"trained as {side}x{side} float32")
     if not np.isfinite(images).all():
         raise InputError("images contain NaN or infinite pixels; replace them first.")
+    if images.dtype.kind == "f" and np.abs(images).max() > MAX_PIXEL:
+        raise InputError(f"image pixels reach {np.abs(images).max():.3g}; pixels are uint8 (0-255) or floats "
+                         "in a range such as [0, 1] or [0, 255]. Rescale them first.")
     return images
+
+
+MAX_PIXEL = 1e6  # larger float pixels are no brightness scale, and scaling them overflows float32

@@ -20,6 +20,7 @@ from ganaug.errors import GanaugWarning, UsageError, warn
 from ganaug.evaluation import stats
 from ganaug.evaluation.html import html_report
 from ganaug.evaluation.quality import real_and_synthetic_grid
+from ganaug.fileformat import atomic_folder, check_output_folder
 from ganaug.sampler import GANOverSampler
 
 HEADLINE_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall",
@@ -65,13 +66,11 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
         the smallest achievable p-value is above 0.05.
     """
     metric = metric or stats.default_metric(results)
-    folder = _prepare(Path(out_dir), force)
+    folder = check_report_folder(out_dir, force)
     design = design_warning(results)
     if design:
         warn(design, GanaugWarning)
-    results.to_csv(folder / "results.csv", index=False)
     summary = summary_markdown(results, metric)
-    (folder / "summary.md").write_text(summary)
     figures = {"metrics.png": plot_metrics(results), "class_recall.png": plot_class_recall(results)}
     gans = _gan_samplers(samplers)
     if X is not None and y is not None and gans:
@@ -87,9 +86,14 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
             for name, entry in fitted.items():
                 figures[f"marginals_{_file_part(name)}.png"] = plot_marginals(X, y, {name: entry},
                                                                               marginal_columns)
-    for file_name, figure in figures.items():
-        figure.savefig(folder / file_name, dpi=110)
-    (folder / "report.html").write_text(html_report(summary, {n: folder / n for n in figures}))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # the whole report or nothing: written in a hidden folder beside it, renamed into place when complete
+    with atomic_folder(folder, replace=True, kind="report") as staging:
+        results.to_csv(staging / "results.csv", index=False)
+        (staging / "summary.md").write_text(summary)
+        for file_name, figure in figures.items():
+            figure.savefig(staging / file_name, dpi=110)
+        (staging / "report.html").write_text(html_report(summary, {n: staging / n for n in figures}))
     return folder
 
 
@@ -120,20 +124,26 @@ def _file_part(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name))
 
 
-def check_report_folder(folder: str | Path, force: bool) -> None:
-    """Refuse a file, or a non-empty folder unless ``force`` (which replaces report files only)."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"report path {str(folder)!r} is a file; give a folder name.")
-    if folder.exists() and any(folder.iterdir()) and not force:
-        raise UsageError(f"report folder {str(folder)!r} is not empty; choose a new folder or pass "
-                         "--force (force=True) to replace the report files in it.")
+REPORT_FILES = ("results.csv", "summary.md", "report.html")
 
 
-def _prepare(folder: Path, force: bool) -> Path:
-    check_report_folder(folder, force)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def check_report_folder(folder: str | Path, force: bool, inputs: Iterable[str | Path] = ()) -> Path:
+    """The report folder (absolute), after refusing what would overwrite something of the user's.
+
+    A file, the working folder, or a folder that holds one of ``inputs`` is
+    refused; a non-empty folder needs ``force``, and even then is replaced
+    only when it holds nothing but an earlier ganaug report
+    (:func:`ganaug.fileformat.check_output_folder`).
+    """
+    return check_output_folder(folder, list(inputs), force, "report folder", legacy=_is_old_report,
+                               create_parents=True)
+
+
+def _is_old_report(folder: Path) -> bool:
+    """A report folder of ganaug 0.2 (no manifest): the three report files, and PNG plots beside them."""
+    names = [p.name for p in folder.iterdir()]
+    return all((folder / n).is_file() for n in REPORT_FILES) and all(
+        n in REPORT_FILES or (n.endswith(".png") and (folder / n).is_file()) for n in names)
 
 
 # ---- summary.md --------------------------------------------------------------

@@ -105,7 +105,12 @@ def load_backend(path: str | Path, device: str | torch.device = "auto") -> Backe
 
 
 def _closest(name: Any, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1) if isinstance(name, str) else []
+    """" Did you mean 'x'?" for the known name closest to ``name`` (case and spaces aside), or ""."""
+    if not isinstance(name, str):
+        return ""
+    known = list(known)
+    plain = name.strip().lower()
+    close = [k for k in known if k == plain] or difflib.get_close_matches(plain, known, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

@@ -8,8 +8,12 @@ taking a built-in's place.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
@@ -63,15 +67,31 @@ class PluginHost:
 
     # ---- discovery -------------------------------------------------------
     def load_entry_points(self) -> None:
-        """Load each ``ganaug`` entry point on its own; record the ones that fail."""
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        """Load each ``ganaug`` entry point on its own; record the ones that fail.
+
+        ganaug's own entry points (the built-in backends) load first, whatever
+        the order of ``sys.path``: a distribution that declares an entry point
+        of the same name is reported as failed, never loaded in its place.
+        Whatever a plugin raises while it is imported, ``SystemExit`` and
+        ``KeyboardInterrupt`` included, is recorded against it; a Ctrl-C
+        pressed meanwhile still stops the program.
+        """
+        points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: not _is_ours(ep))
+        for ep in points:
             dist = ep.dist.name if ep.dist else "?"
             version = ep.dist.version if ep.dist else "?"
             if self.manager.has_plugin(ep.name):
+                owner = self._sources.get(ep.name, ("", "?", ""))[1]
+                if owner != dist:  # two distributions, one name: the first keeps it, the newcomer is reported
+                    err = ValueError(f"the entry point name {ep.name!r} is taken by {owner}; rename it in "
+                                     f"{dist}'s entry points")
+                    self._load_failures.append(_failure(ep.name, dist, version, err))
                 continue
             try:
-                self.manager.register(ep.load(), name=ep.name)
-            except Exception as err:  # a broken plugin must not break the others
+                with _plugin_code():
+                    plugin = ep.load()
+                self.manager.register(plugin, name=ep.name)
+            except BaseException as err:  # noqa: BLE001 - a broken plugin must not break the others
                 self._load_failures.append(_failure(ep.name, dist, version, err))
                 continue
             self._sources[ep.name] = (ep.value, dist, version)
@@ -122,8 +142,9 @@ class PluginHost:
             impls = getattr(self.manager.hook, f"register_{kind}").get_hookimpls()
             for impl in sorted(impls, key=lambda impl: self._dist(impl.plugin_name)[0] != "ganaug"):
                 try:
-                    impl.function(register=self._registrar(kind, impl.plugin_name))
-                except Exception as err:
+                    with _plugin_code():
+                        impl.function(register=self._registrar(kind, impl.plugin_name))
+                except BaseException as err:  # noqa: BLE001 - SystemExit from a plugin ends no command
                     self._registry_failure(impl.plugin_name, err)
 
     def _registrar(self, kind: str, plugin_name: str) -> Callable[..., None]:
@@ -151,8 +172,9 @@ class PluginHost:
         for impl in self.manager.hook.register_commands.get_hookimpls():
             cli = CommandLine(subparsers, impl.plugin_name, taken, self._commands)
             try:
-                impl.function(cli=cli)
-            except Exception as err:
+                with _plugin_code():
+                    impl.function(cli=cli)
+            except BaseException as err:  # noqa: BLE001
                 self._command_failures.append(_failure(impl.plugin_name, *self._dist(impl.plugin_name), err))
 
     def _dist(self, plugin_name: str) -> tuple[str, str]:
@@ -185,6 +207,49 @@ class PluginHost:
         return PluginInfo(plugin, *self._dist(plugin))
 
 
+def _is_ours(ep: metadata.EntryPoint) -> bool:
+    """Whether an entry point is one of ganaug's built-in backends (its distribution and its module)."""
+    dist = (ep.dist.name if ep.dist else "").lower().replace("_", "-")
+    return dist == "ganaug" and ep.value.startswith("ganaug_plugins.")
+
+
+class _RealInterrupt(KeyboardInterrupt):
+    """A Ctrl-C (SIGINT) that arrived while plugin code ran: it stops the program, it is no plugin failure."""
+
+
+@contextlib.contextmanager
+def _plugin_code() -> Iterator[None]:
+    """Run plugin code so that a ``KeyboardInterrupt`` it raises itself is told from the user's Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # a handler of the program's own: leave it in charge
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise _RealInterrupt()
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def check_name(kind: str, name: Any) -> str:
+    """``name`` when it is a plain lower-case ASCII name (``wgan-gp``, ``g_mean``); else a ``ValueError``.
+
+    Spaces, capitals and lookalike letters (a Cyrillic 'а' for 'a') are
+    refused, so that no plugin name can pass for another on screen.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ValueError(f"{kind} name {name!r} is not a plain name: use lower-case ASCII letters and "
+                         "digits, joined by single '-', '_' or '.' (e.g. 'my-gan').")
+    return name
+
+
 def _registered_name(kind: str, args: tuple) -> str:
     if kind == "backends":
         return str(getattr(args[0], "name", repr(args[0]))) if args else "?"
@@ -193,12 +258,14 @@ def _registered_name(kind: str, args: tuple) -> str:
 
 def _check_backend(backend_cls: Any) -> Any:
     check_backend_class(backend_cls)
+    check_name("backend", backend_cls.name)
     return backend_cls
 
 
 def _check_named_callable(name: Any, function: Any) -> Any:
     if not isinstance(name, str) or not name:
         raise TypeError(f"register(name, function) needs a non-empty string name, got {name!r}")
+    check_name("registered", name)
     if not callable(function):
         raise TypeError(f"{name!r}: {function!r} is not callable")
     return function
@@ -208,7 +275,7 @@ _CHECKS = {"backends": _check_backend, "losses": _check_named_callable, "metrics
 
 
 def _failure(plugin: str, dist: str, version: str, err: BaseException) -> PluginInfo:
-    """Record a plugin failure, or re-raise it when debugging is asked for."""
-    if os.environ.get(RAISE_ENV_VAR):
+    """Record a plugin failure, or re-raise it when debugging is asked for (and always for a real Ctrl-C)."""
+    if os.environ.get(RAISE_ENV_VAR) or isinstance(err, _RealInterrupt):
         raise err
     return PluginInfo(plugin, dist, version, error=f"{type(err).__name__}: {err}")

@@ -26,7 +26,7 @@ import torch
 from ganaug._version import __version__
 from ganaug.backend import Backend
 from ganaug.errors import CheckpointError, warn
-from ganaug.fileformat import read_safetensors, write_safetensors
+from ganaug.fileformat import format_of, read_safetensors, write_safetensors
 
 MAX_ROLLBACKS = 3
 CHECKPOINT_FORMAT = "ganaug.checkpoint"
@@ -126,8 +126,13 @@ def write_checkpoint(path: Path, snapshot: Snapshot, fingerprint_: str) -> None:
 
 def read_checkpoint(path: Path, fingerprint_: str) -> Snapshot:
     """Read a checkpoint written by :func:`write_checkpoint` for the same run."""
+    found = format_of(path)
+    # advise deleting only what is a checkpoint: a model file or any other file may be the user's work
+    hint = " Delete it to train from the start." if found == CHECKPOINT_FORMAT else \
+        " Give resume a checkpoint file (the one an interrupted run names), or drop resume to train " \
+        "from the start with a new checkpoint path."
     meta, tensors = read_safetensors(path, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, "checkpoint",
-                                     CheckpointError, " Delete it to train from the start.")
+                                     CheckpointError, hint)
     if meta.get("fingerprint") != fingerprint_:
         raise CheckpointError(f"checkpoint {str(path)!r} belongs to another run (different data, backend, "
                               "options or seed); delete it, or drop resume to train from the start.")

@@ -23,6 +23,7 @@ from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data.tabular import Span
 from ganaug.devices import is_distributed, is_main_process, rank
 from ganaug.errors import DivergenceError, OptionsError, TrainingInterrupted, sigterm_as_interrupt
+from ganaug.limits import check_limit
 from ganaug.losses import AdversarialLoss
 from ganaug.nn import one_hot
 from ganaug.options import OptionsBase
@@ -298,6 +299,7 @@ class AdversarialBackend(Backend):
 
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
+        self.check_run_length(len(data.X))
         data = self.prepare(data)
         self.data_ = data
         self.build(data)
@@ -311,6 +313,19 @@ class AdversarialBackend(Backend):
         self._train_epochs(epochs, self.control or TrainingControl())
         del self.data_, self.batches, self._parallel
         return self
+
+    def check_run_length(self, n_rows: int) -> None:
+        """Refuse a run of more optimiser updates than the limit ``max_updates`` before it starts.
+
+        ``n_critic=10**9`` or ``epochs=10**9`` is a typo that would never end (or
+        fill memory with its schedule), not a run anyone waits for.
+        """
+        opts = self.options
+        generator_steps = opts.steps if opts.epochs is None else \
+            opts.epochs * max(1, math.ceil(n_rows / max(1, opts.batch_size)))
+        n_critic = getattr(opts, "n_critic", 1)
+        check_limit("max_updates", generator_steps * (n_critic + 1), f"backend {self.name!r}: "
+                    f"{generator_steps:,} generator steps with n_critic={n_critic} (optimiser updates)")
 
     def epoch_lengths(self, n_rows: int) -> list[int]:
         """Generator steps of each epoch: ``epochs`` passes over the rows, else exactly ``steps`` steps.
