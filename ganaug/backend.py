@@ -23,6 +23,7 @@ from ganaug.data.tabular import Span, TabularCodec
 from ganaug.devices import resolve_device
 from ganaug.errors import ModelFileError, NotFittedError, OptionsError
 from ganaug.fileformat import jsonable, read_safetensors, write_safetensors
+from ganaug.limits import check_memory
 from ganaug.options import build_options
 
 DATA_KINDS = ("tabular", "image")
@@ -266,11 +267,33 @@ class Backend:
                 skeleton.build(skeleton.prepare(empty(torch.device("meta"))))
                 expected = skeleton.state_dict()
             _check_tensors(cls, expected, tensors)
+            check_memory(sum(t.numel() * t.element_size() for t in expected.values()),
+                         f"the weights of backend {cls.name!r}")
             return cls(options, device).restore(empty(device), tensors)
         except ModelFileError:
             raise
         except (RuntimeError, KeyError, ValueError, TypeError, IndexError, NotImplementedError) as err:
             raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {err}") from None
+
+    @classmethod
+    def parameter_bytes(cls, options: Any, data: TrainingData) -> int | None:
+        """Bytes of the weights ``cls`` would build for ``data``'s shapes, counted on the meta device.
+
+        Nothing is allocated, so a width of 10**6 typed by mistake is caught
+        before it takes the machine's memory. None when the backend cannot
+        be built without rows (its fit then allocates as it goes).
+        """
+        try:
+            with torch.device("meta"):
+                meta = torch.device("meta")
+                rows = torch.zeros(0, *data.X.shape[1:], device=meta)
+                empty = TrainingData(rows, torch.zeros(0, dtype=torch.long, device=meta), data.n_classes,
+                                     data.layout, data.kind)
+                skeleton = cls(options, meta)
+                skeleton.build(skeleton.prepare(empty))
+                return sum(t.numel() * t.element_size() for t in skeleton.state_dict().values())
+        except Exception:  # noqa: BLE001 - an estimate only: the fit itself reports real errors
+            return None
 
     def save(self, path: str | Path) -> Path:
         """Save this fitted backend alone (weights, options, data shape) to a safetensors file."""

@@ -58,7 +58,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise OptionsError(f"device={device!r} is not a device: use 'auto', 'cpu' or 'cuda'.") from None
-    if resolved.type not in ("cpu", "cuda", "meta"):
+    if resolved.type not in ("cpu", "cuda"):  # 'meta' holds no values: nothing could be trained or drawn
         raise OptionsError(f"device={device!r}: ganaug runs on 'cpu' or 'cuda' ('auto' picks CUDA when there "
                            "is a GPU).")
     if resolved.type == "cuda" and not torch.cuda.is_available():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import typing
 from typing import Any, Literal, get_args, get_origin
 
@@ -64,6 +65,8 @@ def _unknown_message(key: str, valid: list[str], backend_name: str) -> str:
 
 def _check_type(key: str, value: Any, hint: Any, backend_name: str) -> Any:
     value = _python_scalars(value)  # numpy scalars (np.arange in a grid search) as Python ones
+    if _has_non_finite(value):  # inf or NaN as a rate, weight or bound only ever ends in a diverged run
+        raise OptionsError(f"backend {backend_name!r}: option {key!r} must be finite, got {value!r}.")
     if _matches(value, hint):
         # ints are accepted where floats are expected, as numpy/sklearn do
         return float(value) if hint is float and not isinstance(value, float) else value
@@ -73,6 +76,12 @@ def _check_type(key: str, value: Any, hint: Any, backend_name: str) -> Any:
         f"backend {backend_name!r}: option {key!r} must be {_describe(hint)}, "
         f"got {value!r} ({type(value).__name__})."
     )
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, list | tuple) and any(map(_has_non_finite, value))
 
 
 def _python_scalars(value: Any) -> Any:

@@ -305,6 +305,10 @@ class GANOverSampler(BaseOverSampler):
         encoded = torch.from_numpy(self.codec_.transform(data.data))
         labels = torch.from_numpy(y_idx.astype(np.int64))
         jobs = self._jobs(backend_cls, options, encoded, labels, grow, resume)
+        if jobs:  # weights, gradients and two Adam moments per model, before any is built
+            weights = backend_cls.parameter_bytes(options, jobs[0].data)
+            check_memory((weights or 0) * 4 * len(jobs), f"{len(jobs)} {backend_cls.name!r} model(s) "
+                         "with their gradients and optimiser state")
         workers = 1 if device.type == "cuda" else effective_n_jobs(self.n_jobs or 1)
         if workers == 1 or len(jobs) <= 1:
             models = [train_job(job, device, self.verbose) for job in jobs]
@@ -638,6 +642,7 @@ class GANOverSampler(BaseOverSampler):
         """
         config = check_config(config)
         check_tensors(tensors)
+        resolve_device(device)  # a device this machine lacks is the caller's error, not a damaged file
         try:
             return cls._from_checked_state(config, tensors, device, backend)
         except ModelFileError:
@@ -823,7 +828,7 @@ class GANOverSampler(BaseOverSampler):
             example = str(Path(self.checkpoint) / "run.ckpt.safetensors")
             raise OptionsError(f"checkpoint={str(self.checkpoint)!r} is a folder; give a file name in it, "
                                f"e.g. {example!r}.")
-        if not isinstance(self.verbose, bool | int | np.integer):
+        if not isinstance(self.verbose, bool | int | np.integer | np.bool_):
             raise OptionsError(f"verbose={self.verbose!r}: give True or False.")
         if self.conditioning not in ("auto", "conditional", "per-class"):
             raise OptionsError(f"conditioning={self.conditioning!r}: use 'auto', 'conditional' or "

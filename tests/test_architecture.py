@@ -24,8 +24,8 @@ EXAMPLE = ROOT.parent / "examples" / "ganaug-lsgan" / "ganaug_lsgan.py"
 
 # README's "Architecture", foundations first: a module imports only its own layer and the layers before it
 LAYERS = [
-    ("foundations", ["ganaug._version", "ganaug._deprecated", "ganaug.errors", "ganaug.limits", "ganaug.paths",
-                     "ganaug.devices"]),
+    ("foundations", ["ganaug._version", "ganaug._deprecated", "ganaug.errors", "ganaug.limits",
+                     "ganaug.paths", "ganaug.devices"]),
     ("file format", ["ganaug.fileformat"]),
     ("data", ["ganaug.data"]),
     ("options", ["ganaug.options"]),

@@ -11,6 +11,8 @@ tests the kind again.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +78,10 @@ def _one_hot_labels(y: np.ndarray) -> np.ndarray:
 
 
 def _check_label_types(y: np.ndarray) -> None:
+    if y.dtype.kind in "SVMm" or (y.dtype == object and any(isinstance(v, bytes) for v in y)):
+        what = "bytes" if y.dtype.kind in "SV" or y.dtype == object else "dates or durations"
+        raise InputError(f"y holds {what}; class labels must be numbers, strings or booleans. Convert them "
+                         "first, e.g. y.str.decode('utf-8') for bytes or y.astype(str).")
     if y.dtype != object:
         return
     kinds = {"number" if _is_number(v) else type(v).__name__ for v in y}
@@ -143,21 +149,41 @@ def _ragged(rows: list | tuple) -> bool:
 
 
 def _numbers_as_numeric(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns that hold only numbers become numeric (as scikit-learn treats them)."""
-    numbers = [name for name in frame.columns if frame[name].dtype == object and len(frame)
-               and all(_is_number(v) for v in frame[name])]
-    if not numbers:
-        return frame
-    frame = frame.copy()
-    for name in numbers:
-        frame[name] = pd.to_numeric(frame[name])
-    return frame
+    """Columns in plain types: numbers (Decimal too) held as objects become numeric, as scikit-learn
+    treats them; Arrow dictionary columns become categories; date-times of mixed time zones become UTC."""
+    changed = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.ArrowDtype) and "dictionary" in str(column.dtype.pyarrow_dtype):
+            changed[name] = column.astype(object).astype("category")
+        elif column.dtype == object and len(frame):
+            present = column.dropna()
+            if len(present) == len(column) and all(_is_number(v) for v in present):
+                changed[name] = pd.to_numeric(column)
+            elif len(present) and all(isinstance(v, decimal.Decimal) for v in present):
+                changed[name] = column.astype(float)
+            elif len(present) and all(isinstance(v, datetime.datetime) for v in present):
+                changed[name] = _utc_if_aware(column)
+    return frame.assign(**changed) if changed else frame
+
+
+def _utc_if_aware(column: pd.Series) -> pd.Series:
+    aware = {v.tzinfo is not None and v.utcoffset() is not None for v in column.dropna()}
+    if aware == {True, False}:
+        raise InputError(f"column {column.name!r} mixes date-times with and without a time zone; give all of "
+                         "them one, e.g. pd.to_datetime(column, utc=True).")
+    return pd.to_datetime(column, utc=aware == {True})
 
 
 def _restore_frame(X: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    decimals = [name for name in X.columns if X[name].dtype == object and len(X[name].dropna())
+                and all(isinstance(v, decimal.Decimal) for v in X[name].dropna())]
+
     def restore(out: pd.DataFrame) -> pd.DataFrame:
         out = out.reset_index(drop=True)
         out.columns = X.columns
+        for name in decimals:  # numbers that came as Decimal go back as Decimal
+            out[name] = [None if pd.isna(v) else decimal.Decimal(repr(float(v))) for v in out[name]]
         return out.astype(X.dtypes.to_dict())
 
     return restore
@@ -178,6 +204,13 @@ def _check_shape_and_names(frame: pd.DataFrame) -> None:
 def _check_frame(frame: pd.DataFrame) -> None:
     _check_shape_and_names(frame)
     for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype):
+            kind = "periods" if isinstance(dtype, pd.PeriodDtype) else "intervals"
+            fix = ".dt.to_timestamp()" if kind == "periods" else ".astype(str), or its .left and .right"
+            raise InputError(f"column {name!r} holds {kind} ({dtype}), which ganaug does not model; convert "
+                             f"it first: X[{name!r}]{fix}.")
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            _check_nanosecond_range(frame[name])
         if pd.api.types.is_complex_dtype(dtype):
             raise InputError(f"Complex data not supported: column {name!r} is complex-valued; split it into "
                              "real and imaginary columns.")
@@ -189,6 +222,19 @@ def _check_frame(frame: pd.DataFrame) -> None:
     infinite = numeric.columns[np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any(axis=0)].tolist()
     if infinite:
         raise InputError(f"X has infinite values in columns {infinite[:10]}; replace or drop them.")
+
+
+def _check_nanosecond_range(column: pd.Series) -> None:
+    """Dates are modelled in nanoseconds, which reach from 1677-09-22 to 2262-04-11."""
+    present = column.dropna()
+    if present.empty:
+        return
+    naive = present.dt.tz_convert(None) if present.dt.tz is not None else present
+    low, high = naive.min(), naive.max()
+    if low < pd.Timestamp.min or high > pd.Timestamp.max:
+        raise InputError(f"column {column.name!r} has dates from {low} to {high}; ganaug models dates in "
+                         f"nanoseconds, from {pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}. Shift "
+                         "them into that range, or give the year as a number column.")
 
 
 def _check_object_values(column: pd.Series) -> None:

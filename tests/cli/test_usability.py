@@ -11,6 +11,7 @@ import pytest
 
 from ganaug.cli import main
 from ganaug.cli.main import BUILTIN_COMMANDS, build_parser
+from ganaug.fileformat import MANIFEST_NAME
 from ganaug.testing import tiny_images
 
 FAST = ["--epochs", "1", "--batch-size", "16"]
@@ -117,12 +118,14 @@ def test_resample_images_force_replaces_a_finished_folder(tmp_path):
     out = tmp_path / "out"
     args = ["resample-images", str(source), "-o", str(out), "--backend", "dcgan", "--quiet", *FAST]
     assert main(args) == 0
-    (out / "note.txt").write_text("old")
+    first = sorted(p.name for p in out.rglob("*"))
     assert main(args) == 2  # exists: refused, left alone
-    assert (out / "note.txt").exists()
-    assert main([*args, "--force"]) == 0
-    assert not (out / "note.txt").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["major", "minor", "rare"]
+    assert sorted(p.name for p in out.rglob("*")) == first
+    assert main([*args, "--force"]) == 0  # a folder ganaug wrote: replaced whole
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "major", "minor", "rare"]
+    (out / "note.txt").write_text("the user's note")
+    assert main([*args, "--force"]) == 2  # now it holds a file of the user's: never replaced
+    assert (out / "note.txt").read_text() == "the user's note"
 
 
 def test_a_closed_pipe_is_not_an_error():

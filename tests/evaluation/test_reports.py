@@ -11,8 +11,11 @@ from ganaug import GANOverSampler, evaluate, evaluate_datasets, report
 from ganaug.data.datasets import load_imbalanced
 from ganaug.errors import UsageError
 from ganaug.evaluation.reports import markdown_table, plot_marginals
+from ganaug.fileformat import MANIFEST_NAME
 
 CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
+
+
 
 
 PNG = b"\x89PNG"
@@ -25,7 +28,7 @@ def test_report_writes_tables_and_plots(table, fast, tmp_path):
     folder = report(results, tmp_path / "rep", X=X, y=y, samplers=samplers)
     names = {p.name for p in folder.iterdir()}
     assert names == {"results.csv", "summary.md", "report.html", "metrics.png", "class_recall.png",
-                     "losses.png", "marginals_gan.png"}
+                     "losses.png", "marginals_gan.png", MANIFEST_NAME}
     for png in folder.glob("*.png"):
         assert png.read_bytes()[:4] == PNG
     summary = (folder / "summary.md").read_text()
@@ -42,8 +45,12 @@ def test_report_never_overwrites_a_used_folder(table, tmp_path):
     (folder / "notes.txt").write_text("mine")
     with pytest.raises(UsageError, match="not empty.*force"):
         report(results, folder)
-    report(results, folder, force=True)
-    assert (folder / "notes.txt").read_text() == "mine"  # only the report's own files are written
+    with pytest.raises(UsageError, match="did not write"):  # force replaces only what ganaug wrote
+        report(results, folder, force=True)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "mine"
+    report(results, tmp_path / "new")
+    report(results, tmp_path / "new", force=True)  # a report ganaug wrote: replaced whole
     with pytest.raises(UsageError, match="is a file"):
         report(results, folder / "notes.txt")
 
