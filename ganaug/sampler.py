@@ -517,9 +517,11 @@ class GANOverSampler(BaseOverSampler):
         if getattr(self, "data_kind_", "tabular") == "image":
             raise InputError("generate_to writes tables; for images use generate_batches, or "
                              "`ganaug resample-images` for a folder of image files.")
-        if sum(self._checked_counts(class_counts).values()) < 1:
+        total = sum(self._checked_counts(class_counts).values())
+        if total < 1:
             raise InputError("class_counts asks for no rows; give at least one class a count > 0.")
-        self.label_column_name(label_column)  # before the file is opened
+        check_limit("max_streamed_rows", total, "class_counts (rows to stream)")  # before the file is opened
+        self.label_column_name(label_column)
         output = check_output(path, [], replace, TABLE_SUFFIXES, force_hint="give replace=True")
         write_table_batches(self.labelled_batches(class_counts, batch_size, random_state,
                                                   label_column=label_column), output, replace=replace)

@@ -17,6 +17,7 @@ import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+from sklearn.base import clone
 
 from ganaug import GANOverSampler
 from ganaug.errors import ModelFileError
@@ -57,6 +58,13 @@ def set_to(path, value):
 
 def tensor(key, value):
     return lambda config, tensors: tensors.__setitem__(key, value)
+
+
+def one_changed(values, value):
+    """A copy of ``values`` with its first element set to ``value`` (the fixture's tensors stay valid)."""
+    values = values.clone()
+    values.view(-1)[0] = value
+    return values
 
 
 def first_weight(tensors):
@@ -110,6 +118,23 @@ CONFIG_CASES = {
     "an image encoder on a table": set_to(["encoder", "kind"], "image"),
     "a category more than the weights know": lambda config, tensors: config["encoder"]["columns"][2][
         "levels"].append("purple"),
+    # round three: labels a dtype would change, numbers that are none, column dtypes that cut values
+    "labels cut to one letter (<U1)": set_to(["classes_dtype"], "<U1"),
+    "labels turned into booleans (|b1)": set_to(["classes_dtype"], "|b1"),
+    "labels as bytes (|S5)": set_to(["classes_dtype"], "|S5"),
+    "labels as complex numbers": set_to(["classes_dtype"], "<c16"),
+    "labels as void": set_to(["classes_dtype"], "|V8"),
+    "number labels stored as integers": lambda config, tensors: (
+        config.__setitem__("classes", [0.5, 1.5, 2.5]), config.__setitem__("classes_dtype", "<i8")),
+    "a NaN lower bound of a column": set_to(["encoder", "columns", 0, "low"], float("nan")),
+    "an infinite upper bound of a column": set_to(["encoder", "columns", 0, "high"], float("inf")),
+    "a NaN quantile": set_to(["encoder", "columns", 0, "model", "quantiles", 3], float("nan")),
+    "an infinite fill value": set_to(["encoder", "columns", 0, "fill"], float("-inf")),
+    "a NaN option": set_to(["models", 0, "options", "lr_generator"], float("nan")),
+    "an infinite option in the parameters": set_to(["params", "gp_weight"], float("inf")),
+    "a column dtype of one letter (<U1)": set_to(["encoder", "columns", 2, "dtype"], "<U1"),
+    "a column dtype of bytes": set_to(["encoder", "columns", 2, "dtype"], "|S3"),
+    "a complex column dtype": set_to(["encoder", "columns", 0, "dtype"], "complex128"),
     "format_version as text": set_to(["format_version"], "2"),
     "format_version 99": set_to(["format_version"], 99),
     "another format": set_to(["format"], "ganaug.checkpoint"),
@@ -126,6 +151,14 @@ TENSOR_CASES = {
     "a reference column of another length": tensor("reference.0", torch.zeros(3, dtype=torch.float64)),
     "category codes out of range": lambda config, tensors: tensors.__setitem__(
         "reference.2", torch.full_like(tensors["reference.2"], 50)),
+    "NaN weights": lambda config, tensors: tensors.__setitem__(
+        first_weight(tensors), torch.full_like(tensors[first_weight(tensors)], float("nan"))),
+    "one infinite weight": lambda config, tensors: tensors.__setitem__(
+        first_weight(tensors), one_changed(tensors[first_weight(tensors)], float("inf"))),
+    "a NaN real row without a missing mask": lambda config, tensors: tensors.__setitem__(
+        "reference.0", one_changed(tensors["reference.0"], float("nan"))),
+    "an infinite row of the other classes": lambda config, tensors: tensors.__setitem__(
+        "others.0", one_changed(tensors["others.0"], float("-inf"))),
 }
 IMAGE_CASES = {
     "images of 100000 x 100000": set_to(["encoder", "shape"], [100000, 100000]),
@@ -207,5 +240,18 @@ def test_what_is_not_a_model_file_is_refused(what, tmp_path):
         GANOverSampler.load(path, device="cpu")
 
 
-def test_there_are_at_least_fifty_crafted_files():
-    assert len(CONFIG_CASES) + len(TENSOR_CASES) + len(IMAGE_CASES) + len(BYTES_CASES) + 4 >= 50
+def test_a_path_from_the_file_is_never_used(valid, tmp_path):
+    """A checkpoint path (or device) in the file's parameters is dropped: the file chooses no place."""
+    config, tensors = copy.deepcopy(valid["table"][0]), {k: v.clone() for k, v in valid["table"][1].items()}
+    target = tmp_path / "elsewhere" / "chosen.ckpt.safetensors"
+    config["params"]["checkpoint"] = str(target)
+    config["params"]["device"] = "cuda:3"
+    loaded = GANOverSampler.load(write(tmp_path / "m.safetensors", config, tensors), device="cpu")
+    assert loaded.checkpoint is None and loaded.get_params()["device"] == "cpu"  # the caller's, not cuda:3
+    clone(loaded).fit(*tiny_table())
+    assert not target.parent.exists()
+
+
+def test_there_are_at_least_a_hundred_crafted_files():
+    counted = len(CONFIG_CASES) + len(TENSOR_CASES) + len(IMAGE_CASES) + len(BYTES_CASES) + 4 + 1
+    assert counted >= 100, counted

@@ -83,7 +83,7 @@ def test_force_replaces_a_report_ganaug_wrote_and_only_that(tmp_path, csv, capsy
     assert (out / "notes.txt").read_text().startswith("the user's notes")
 
 
-def test_a_0_2_report_folder_without_a_manifest_can_still_be_replaced(tmp_path, csv, capsys):
+def test_an_old_report_folder_without_a_manifest_can_still_be_replaced(tmp_path, csv, capsys):
     out = tmp_path / "old"
     out.mkdir()
     for name in ("results.csv", "summary.md", "report.html", "metrics.png"):

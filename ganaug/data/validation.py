@@ -164,7 +164,12 @@ def _numbers_as_numeric(frame: pd.DataFrame) -> pd.DataFrame:
                 changed[name] = column.astype(float)
             elif len(present) and all(isinstance(v, datetime.datetime) for v in present):
                 changed[name] = _utc_if_aware(column)
-    return frame.assign(**changed) if changed else frame
+    if not changed:
+        return frame
+    frame = frame.copy()
+    for name, column in changed.items():  # not assign(**changed): column names need not be strings
+        frame[name] = column
+    return frame
 
 
 def _utc_if_aware(column: pd.Series) -> pd.Series:

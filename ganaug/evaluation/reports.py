@@ -140,7 +140,7 @@ def check_report_folder(folder: str | Path, force: bool, inputs: Iterable[str | 
 
 
 def _is_old_report(folder: Path) -> bool:
-    """A report folder of ganaug 0.2 (no manifest): the three report files, and PNG plots beside them."""
+    """A report folder of ganaug 0.1 (no manifest): the three report files, and PNG plots beside them."""
     names = [p.name for p in folder.iterdir()]
     return all((folder / n).is_file() for n in REPORT_FILES) and all(
         n in REPORT_FILES or (n.endswith(".png") and (folder / n).is_file()) for n in names)

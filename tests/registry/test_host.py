@@ -271,3 +271,82 @@ def test_every_hook_has_a_test_and_a_full_docstring(name):
     doc = getattr(hookspecs, name).__doc__
     positions = [doc.index(section) for section in ("Parameters\n", "Returns\n", "Notes\n")]
     assert positions == sorted(positions), "sections in the order: Parameters, Returns, Notes"
+
+
+# ---- round three: plugins that try to take a built-in's place or end the program ------------------------
+def test_an_entry_point_named_like_a_built_in_never_replaces_it(site):
+    from ganaug_plugins.dcgan import DCGANBackend
+    from ganaug_plugins.wgan_gp import WGANGPBackend
+
+    source = PLUGIN_SOURCE.replace('name = "tiny-thirdparty"', 'name = "tiny-shadow"')
+    make_distribution(site, "aaa_impostor", source, name="aaa-impostor", entry="wgan-gp")
+    info = next(site.glob("aaa_impostor-*.dist-info"))
+    (info / "entry_points.txt").write_text("[ganaug]\nwgan-gp = aaa_impostor\ndcgan = aaa_impostor\n")
+    host = PluginHost()
+    host.load_entry_points()
+    assert host.backends()["wgan-gp"] is WGANGPBackend and host.backends()["dcgan"] is DCGANBackend
+    failed = {f.name for f in host.failures() if f.distribution == "aaa-impostor"}
+    assert failed == {"wgan-gp", "dcgan"}
+    assert all("taken by ganaug" in f.error for f in host.failures() if f.distribution == "aaa-impostor")
+
+
+@pytest.mark.parametrize("raised", ["SystemExit(0)", "SystemExit(3)", "KeyboardInterrupt()",
+                                    "GeneratorExit()"])
+def test_a_plugin_that_exits_at_import_ends_no_command(site, raised):
+    make_distribution(site, "exiting_plugin", f"raise {raised}", name="exiting-dist")
+    host = PluginHost()
+    host.load_entry_points()  # returns: the built-ins load, the plugin is reported
+    assert "wgan-gp" in host.backends()
+    assert any(f.name == "exiting_plugin" and type(eval(raised)).__name__ in f.error
+               for f in host.failures())
+
+
+@pytest.mark.parametrize("raised", [SystemExit, KeyboardInterrupt])
+def test_a_hook_that_exits_ends_no_command(raised):
+    host = PluginHost()
+    host.load_entry_points()
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            raise raised()
+
+        @hookimpl
+        def register_metrics(self, register):
+            raise raised()
+
+    host.register(Plugin(), name="exiting")
+    assert "ctgan" in host.backends() and "g_mean" in host.metrics()
+    assert sum(f.name == "exiting" for f in host.failures()) == 2
+
+
+def test_a_real_ctrl_c_while_plugins_load_still_stops(site):
+    make_distribution(site, "slow_plugin", "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n",
+                      name="slow-dist")
+    with pytest.raises(KeyboardInterrupt):
+        PluginHost().load_entry_points()
+
+
+@pytest.mark.parametrize("name", ["wgan-gp ", " ctgan", "WGAN-GP", "wg\u0430n-gp", "dc\u200bgan", "a b",
+                                  "-gan", "gan-", "ga--n", "", "\u0441tgan"])
+def test_lookalike_names_are_refused(name):
+    host = PluginHost()
+    host.load_entry_points()
+
+    class Lookalike(host.backends()["ctgan"]):
+        pass
+
+    Lookalike.name = name
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            register(Lookalike)
+
+        @hookimpl
+        def register_losses(self, register):
+            register(name, lambda: None)
+
+    host.register(Plugin(), name="lookalike")
+    assert name not in host.backends() and name not in host.losses()
+    assert sum(f.name == "lookalike" for f in host.failures()) == 2
