@@ -51,6 +51,8 @@ class Limits:
         strip of 8x300 would be stretched to 512x512.
     max_updates : int, default=100_000_000
         Optimiser updates one fit may make (generator steps x (critic steps + 1)).
+    max_cv_fits : int, default=100_000
+        Sampler fits one ``evaluate`` may make (folds x repeats x samplers).
     """
 
     max_synthetic_rows: int = 10_000_000
@@ -59,6 +61,7 @@ class Limits:
     max_image_side: int = 512
     max_aspect_ratio: float = 4.0
     max_updates: int = 100_000_000
+    max_cv_fits: int = 100_000
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -135,8 +135,8 @@ def check_output_folder(folder: str | Path, inputs: list[str | Path], force: boo
                          f"(mkdir -p {folder.parent}).")
     if folder.is_dir() and any(folder.iterdir()):
         if not force:
-            raise UsageError(f"{what} {shown_name!r} is not empty; choose a new folder, or pass --force "
-                             "(force=True) to replace a folder ganaug wrote earlier.")
+            raise UsageError(f"{what} {shown_name!r} already exists and is not empty; choose a new folder, "
+                             "or pass --force (force=True) to replace a folder ganaug wrote earlier.")
         foreign = _foreign_files(folder, legacy)
         if foreign:
             raise UsageError(f"{what} {shown_name!r} holds files ganaug did not write there "

@@ -193,24 +193,38 @@ class GANOverSampler(BaseOverSampler):
         self.checkpoint_every = checkpoint_every
         self.n_jobs = n_jobs
         self.categorical_features = categorical_features
-        self._backend_option_names = sorted(backend_options)
-        for key, value in backend_options.items():
-            setattr(self, key, value)
+        # held apart from the instance's attributes, so that scikit-learn's checks see only parameters
+        # set in __init__; `sampler.lr_generator` still reads one (__getattr__)
+        self._backend_options = dict(backend_options)
+
+    def __getattr__(self, name: str) -> Any:
+        options = self.__dict__.get("_backend_options")  # not self._...: no recursion while unpickling
+        if options is not None and name in options:
+            return options[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def _backend_option_names(self) -> list[str]:
+        return sorted(self._backend_options)
 
     # ---- scikit-learn parameter protocol (with backend options) ----------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in SAMPLER_PARAMS}
-        params.update({name: getattr(self, name) for name in self._backend_option_names})
+        params.update(self._backend_options)
         return params
 
     def set_params(self, **params: Any) -> GANOverSampler:
         for key, value in params.items():
-            if key.startswith("_"):
+            if not isinstance(key, str) or key.startswith("_"):
                 raise OptionsError(f"invalid parameter {key!r} for GANOverSampler: names starting with _ "
                                    "are private.")
-            if key not in SAMPLER_PARAMS and key not in self._backend_option_names:
-                self._backend_option_names = sorted([*self._backend_option_names, key])
-            setattr(self, key, value)
+            if key in SAMPLER_PARAMS:
+                setattr(self, key, value)
+            elif hasattr(type(self), key):  # `generate`, `fit`, `classes_`: never replaced by a value
+                raise OptionsError(f"invalid parameter {key!r} for GANOverSampler: it names a method or "
+                                   "attribute of the sampler, not a backend option.")
+            else:
+                self._backend_options[key] = value
         return self
 
     def __sklearn_tags__(self) -> Any:

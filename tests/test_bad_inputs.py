@@ -149,6 +149,7 @@ TABLES = {
     "a time-zone aware column (valid)": lambda: table(extra=pd.date_range("2021-03-01", periods=N,
                                                                           tz="Europe/Paris")),
     "sets in a column": lambda: table(extra=[{i} for i in range(N)]),
+    "bytes values (valid)": lambda: table(extra=[b"\xff\x00" if i % 2 else b"ok" for i in range(N)]),
     "arrays in a column": lambda: table(extra=[np.zeros(2)] * N),
     "float16 values (valid)": lambda: table(extra=np.linspace(0, 1, N).astype(np.float16)),
     "uint8 values (valid)": lambda: table(extra=np.arange(N, dtype=np.uint8)),
@@ -307,9 +308,9 @@ OPTIONS = {
     "epochs=10**9": {"epochs": 10**9},
     "steps=10**12": {"steps": 10**12, "epochs": None},
     "layers of a million units": {"generator_dims": (10**6, 10**6)},
-    "a critic of a million units": {"critic_dims": (10**6,)},
+    "a critic of 10**8 units": {"critic_dims": (10**8,)},
     "noise of 10**8 values": {"noise_dim": 10**8},
-    "ctgan layers of a million units": {"backend": "ctgan", "generator_dims": (10**6,)},
+    "ctgan layers of 10**7 units": {"backend": "ctgan", "generator_dims": (10**7,)},
     "device='meta'": {"device": "meta"},
     "device='cuda' written oddly": {"device": "CUDA"},
     "verbose=np.True_ (valid)": {"verbose": np.True_},
@@ -434,6 +435,10 @@ FILES = {
     "a label '..'": lambda p: write_image_folder(tiny_images(n_major=4, n_minor=2)[0], np.array([".."] * 7),
                                                  p / "out"),
     "an image folder that exists": lambda p: write_image_folder(*tiny_images(n_major=4, n_minor=2), p),
+    "loading onto a GPU there is not": lambda p: GANOverSampler.load(
+        GANOverSampler(**FAST).fit(*tiny_table()).save(p / "m.safetensors"), device="cuda:7"),
+    "loading onto the meta device": lambda p: GANOverSampler.load(
+        GANOverSampler(**FAST).fit(*tiny_table()).save(p / "m.safetensors"), device="meta"),
 }
 
 
@@ -488,6 +493,8 @@ CLI = {
                                                   "--force"],
     "an unknown backend option in evaluate": lambda d, c: ["evaluate", str(c), "--target", "label",
                                                            "--option", "nosuchkey=1"],
+    "a billion repeats": lambda d, c: ["evaluate", str(c), "--target", "label", "--repeats", "1000000000",
+                                       "--samplers", "none"],
     "an unknown verdict metric": lambda d, c: ["evaluate", str(c), "--target", "label", "--metric", "bogus"],
     "an unknown recipe key": lambda d, c: ["run", "resample-wine", "--set", "nosuchkey=1", "--set",
                                            f"output={d / 'wine.csv'}"],

@@ -135,6 +135,7 @@ CONFIG_CASES = {
     "a column dtype of one letter (<U1)": set_to(["encoder", "columns", 2, "dtype"], "<U1"),
     "a column dtype of bytes": set_to(["encoder", "columns", 2, "dtype"], "|S3"),
     "a complex column dtype": set_to(["encoder", "columns", 0, "dtype"], "complex128"),
+    "a million quantiles": set_to(["encoder", "columns", 0, "model", "quantiles"], [0.0] * 10**6),
     "format_version as text": set_to(["format_version"], "2"),
     "format_version 99": set_to(["format_version"], 99),
     "another format": set_to(["format"], "ganaug.checkpoint"),

@@ -328,3 +328,18 @@ def test_bad_categorical_features_say_what_to_give(form, message):
     X, y = messy_table()
     with pytest.raises(InputError, match=message):
         GANOverSampler(backend="cgan", epochs=1, categorical_features=form).fit(X, y)
+
+
+def test_backend_options_are_parameters_not_attributes_set_in_init():
+    """scikit-learn's check_no_attributes_set_in_init passes with options given as keywords too."""
+    import pickle
+
+    from sklearn.utils.estimator_checks import check_no_attributes_set_in_init
+
+    sampler = GANOverSampler(lr_generator=1e-3, generator_dims=(8, 8))
+    check_no_attributes_set_in_init("GANOverSampler", sampler)
+    assert sampler.lr_generator == 1e-3 and clone(sampler).get_params()["generator_dims"] == (8, 8)
+    assert pickle.loads(pickle.dumps(sampler)).lr_generator == 1e-3
+    with pytest.raises(OptionsError, match="names a method"):
+        sampler.set_params(generate=3)
+    assert callable(sampler.generate)

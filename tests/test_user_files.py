@@ -120,7 +120,8 @@ def image_folder(root, n_major=6, n_minor=3, names=None):
 
 
 def test_synthetic_images_never_take_the_name_of_an_original(tmp_path):
-    source = image_folder(tmp_path / "in", names=lambda i: f"synthetic_{i + 9:06d}.png")  # an earlier output
+    # an earlier output: each class holds the names the new synthetic images of that class would get
+    source = image_folder(tmp_path / "in", names=lambda i: f"synthetic_{i + 4:06d}.png")
     images, labels, files = read_image_folder(source)
     grown = np.concatenate([images, images[-4:]])
     grown_labels = np.concatenate([labels, labels[-4:]])
@@ -256,10 +257,11 @@ def test_evaluate_refuses_what_would_make_every_fold_nan(argv, message, csv, cap
     assert code == 2 and message in err, err
 
 
-def test_a_recipe_key_that_is_nothing_is_refused_before_training(capsys):
-    code, err = run(["run", "resample-wine", "--set", "nosuchkey=1", "--set", "output=never.csv"], capsys)
+def test_a_recipe_key_that_is_nothing_is_refused_before_training(tmp_path, capsys):
+    code, err = run(["run", "evaluate-breast-cancer", "--set", "nosuchkey=1", "--set",
+                     f"output={tmp_path / 'never'}", "-q"], capsys)
     assert code == 2 and "nosuchkey" in err, err
-    assert not os.path.exists("never.csv")
+    assert not os.path.exists(tmp_path / "never")
 
 
 def test_counts_with_a_bad_part_are_refused(tmp_path, capsys):

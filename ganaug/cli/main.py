@@ -8,8 +8,11 @@ it runs, and plugin commands are loaded only when one is asked for.
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ganaug._version import __version__
 from ganaug.cli.values import column_names, parse_strategy, parse_value
@@ -75,8 +78,7 @@ def _needs_plugins(argv: list[str]) -> bool:
 
 def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     """The ``ganaug`` parser; ``plugins`` adds the commands plugins register (this imports them)."""
-    parser = argparse.ArgumentParser(prog="ganaug", description="Fix imbalanced datasets with GANs.",
-                                     epilog=EPILOG)
+    parser = _Parser(prog="ganaug", description="Fix imbalanced datasets with GANs.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ganaug {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -193,6 +195,19 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
 
         get_host().add_commands(sub, builtin=list(sub.choices))
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a did-you-mean for a mistyped command (`resampel` -> `resample`)."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)'", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", message.split("choose from", 1)[-1])
+            close = difflib.get_close_matches(wrong.group(1).lower(), choices, n=1)
+            if close:
+                message += f". Did you mean {close[0]!r}?"
+        super().error(message)
 
 
 # ---- groups of options shared by several commands ------------------------------------------

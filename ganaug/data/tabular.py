@@ -501,7 +501,15 @@ def _column_state(col: _Column, numeric: str) -> dict[str, Any]:
     return state
 
 
+MAX_SAVED_QUANTILES = 1000  # what fit saves at most: QuantileTransformer(n_quantiles=min(1000, rows))
+
+
 def _column_from_state(state: dict[str, Any], numeric: str) -> _Column:
+    # a file can hold longer lists, but no file ganaug wrote does: refused before they are copied
+    longest = max((len(v) for v in state["model"].values() if isinstance(v, list)), default=0)
+    if longest > MAX_SAVED_QUANTILES:
+        raise ValueError(f"a column's numeric model holds {longest} values; ganaug saves at most "
+                         f"{MAX_SAVED_QUANTILES}")
     model = {k: np.asarray(v, dtype=np.float64) for k, v in state["model"].items()}
     if numeric == "quantile" and model:
         quantiles = QuantileTransformer(n_quantiles=len(model["references"]))

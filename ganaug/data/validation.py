@@ -162,6 +162,9 @@ def _numbers_as_numeric(frame: pd.DataFrame) -> pd.DataFrame:
                 changed[name] = pd.to_numeric(column)
             elif len(present) and all(isinstance(v, decimal.Decimal) for v in present):
                 changed[name] = column.astype(float)
+            elif len(present) and all(isinstance(v, bytes) for v in present):
+                # categories as text; latin-1 maps every byte to one character, so no value is lost
+                changed[name] = column.map(lambda v: v.decode("latin-1") if isinstance(v, bytes) else v)
             elif len(present) and all(isinstance(v, datetime.datetime) for v in present):
                 changed[name] = _utc_if_aware(column)
     if not changed:
@@ -181,14 +184,19 @@ def _utc_if_aware(column: pd.Series) -> pd.Series:
 
 
 def _restore_frame(X: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    decimals = [name for name in X.columns if X[name].dtype == object and len(X[name].dropna())
-                and all(isinstance(v, decimal.Decimal) for v in X[name].dropna())]
+    def holding(kind: type) -> list[Any]:
+        return [name for name in X.columns if X[name].dtype == object and len(X[name].dropna())
+                and all(isinstance(v, kind) for v in X[name].dropna())]
+
+    decimals, raw = holding(decimal.Decimal), holding(bytes)
 
     def restore(out: pd.DataFrame) -> pd.DataFrame:
         out = out.reset_index(drop=True)
         out.columns = X.columns
         for name in decimals:  # numbers that came as Decimal go back as Decimal
             out[name] = [None if pd.isna(v) else decimal.Decimal(repr(float(v))) for v in out[name]]
+        for name in raw:  # and bytes as bytes
+            out[name] = [v.encode("latin-1") if isinstance(v, str) else v for v in out[name]]
         return out.astype(X.dtypes.to_dict())
 
     return restore
@@ -289,11 +297,12 @@ def target_counts(sampling_strategy: Any, y: np.ndarray) -> dict[Any, int]:
                          "a {class: rows after resampling} dict or a callable y -> dict.")
     try:
         strategy = check_sampling_strategy(sampling_strategy, y, "over-sampling")
-    except (ValueError, TypeError, AttributeError, KeyError) as err:
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as err:
         shown = getattr(sampling_strategy, "__name__", None) or repr(sampling_strategy)
-        raise InputError(f"sampling_strategy={shown}: {err}. Use 'auto', 'minority', 'not majority', a float "
-                         "(binary), a {class: rows after resampling} dict, or a callable y -> such a dict.") \
-            from None
+        reason = str(err).rstrip(". ")  # imbalanced-learn's own sentence, without its full stop
+        raise InputError(f"sampling_strategy={shown}: {reason}. Use 'auto', 'minority', 'not majority', a "
+                         "float (binary), a {class: rows after resampling} dict, or a callable y -> such a "
+                         "dict.") from None
     return {label: int(n) for label, n in strategy.items()}
 
 

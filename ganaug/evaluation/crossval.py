@@ -14,7 +14,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, check_cv
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
@@ -26,6 +26,7 @@ from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
+from ganaug.limits import check_limit
 from ganaug.metrics import LABEL_METRICS, Predictions, ranking_scores, score
 from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
@@ -168,8 +169,14 @@ def evaluate(
         classifiers = make_classifiers(classifiers, random_state)
     classifiers = dict(classifiers or default_classifiers(random_state))
     chosen_metrics = get_metrics(metrics)
-    cv = cv or default_cv(y_arr, random_state)
+    # an int means stratified k-fold, as in scikit-learn's cross_validate
+    cv = default_cv(y_arr, random_state) if cv is None else check_cv(cv, y_arr, classifier=True)
     minority = _minority(y_arr)
+    try:
+        planned = cv.get_n_splits(frame, y_arr) * len(samplers)
+    except (TypeError, ValueError, AttributeError):  # a splitter that cannot say before splitting
+        planned = 0
+    check_limit("max_cv_fits", planned, "evaluate's cross-validation (folds x repeats x samplers)")
     splits = list(cv.split(frame, y_arr))
     tasks = [(fold, name, sampler, train, test)
              for fold, (train, test) in enumerate(splits) for name, sampler in samplers.items()]

@@ -23,7 +23,7 @@ from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data.tabular import Span
 from ganaug.devices import is_distributed, is_main_process, rank
 from ganaug.errors import DivergenceError, OptionsError, TrainingInterrupted, sigterm_as_interrupt
-from ganaug.limits import check_limit
+from ganaug.limits import check_limit, check_memory
 from ganaug.losses import AdversarialLoss
 from ganaug.nn import one_hot
 from ganaug.options import OptionsBase
@@ -300,6 +300,7 @@ class AdversarialBackend(Backend):
     def fit(self, data: TrainingData) -> AdversarialBackend:
         opts = self.options
         self.check_run_length(len(data.X))
+        self.check_batch_memory(math.prod(data.X.shape[1:]))
         data = self.prepare(data)
         self.data_ = data
         self.build(data)
@@ -326,6 +327,20 @@ class AdversarialBackend(Backend):
         n_critic = getattr(opts, "n_critic", 1)
         check_limit("max_updates", generator_steps * (n_critic + 1), f"backend {self.name!r}: "
                     f"{generator_steps:,} generator steps with n_critic={n_critic} (optimiser updates)")
+
+    def check_batch_memory(self, sample_size: int) -> None:
+        """Refuse a ``batch_size`` whose activations would be over ``max_memory_gib`` (:mod:`ganaug.limits`).
+
+        Batches are drawn with replacement, so any size runs; a rough upper
+        estimate per row (the sample, the noise and each hidden layer, kept
+        for the backward pass of both nets, 16 values each for convolutional
+        feature maps) is enough to catch ``batch_size=10**9``.
+        """
+        opts = self.options
+        widths = sum(sum(value) for value in vars(opts).values()
+                     if isinstance(value, tuple) and all(isinstance(v, int) for v in value))
+        per_row = 4 * (16 * sample_size + getattr(opts, "noise_dim", 0) + widths) * 4
+        check_memory(opts.batch_size * per_row, f"backend {self.name!r}: batch_size={opts.batch_size:,}")
 
     def epoch_lengths(self, n_rows: int) -> list[int]:
         """Generator steps of each epoch: ``epochs`` passes over the rows, else exactly ``steps`` steps.

@@ -132,3 +132,21 @@ def test_a_closed_pipe_is_not_an_error():
     run = subprocess.run(f"{sys.executable} -m ganaug.cli plugins | head -1", shell=True, capture_output=True,
                          text=True, timeout=120)
     assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+
+
+@pytest.mark.parametrize("typed, meant", [("resampel", "resample"), ("RESAMPLE", "resample"),
+                                          ("evalute", "evaluate")])
+def test_a_mistyped_command_gets_a_did_you_mean(typed, meant, capsys):
+    with pytest.raises(SystemExit):
+        main([typed, "x"])
+    assert f"Did you mean {meant!r}?" in capsys.readouterr().err
+
+
+def test_strategy_errors_end_in_one_full_stop():
+    from ganaug import GANOverSampler
+    from ganaug.errors import InputError
+
+    X, y = tiny_images()
+    with pytest.raises(InputError) as caught:
+        GANOverSampler(sampling_strategy=2.0).fit_resample(X.reshape(len(X), -1), (y == "major").to_numpy())
+    assert ".." not in str(caught.value)

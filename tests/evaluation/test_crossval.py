@@ -191,3 +191,8 @@ def test_a_gan_sampler_gets_images_not_rows_of_pixels():
     spy = ShapeSpy(backend="dcgan", epochs=1, batch_size=16, width=4, random_state=0, device="cpu")
     evaluate(images, y, {"dcgan": spy}, {"knn": KNeighborsClassifier(3)}, cv=StratifiedKFold(2))
     assert SEEN_SHAPES and all(len(shape) == 3 for shape in SEEN_SHAPES)  # (n, H, W), as the user gave them
+
+
+def test_cv_as_a_number_is_stratified_k_fold_as_in_scikit_learn(table):
+    results = evaluate(*table, ["none"], ["tree"], cv=3)
+    assert results["fold"].nunique() == 3
