@@ -3,9 +3,12 @@
 ``tests/fixtures/record_pins.py`` recorded them on commit e8e86ff, before the
 redesign of 0.2 (model format 1). A refactor that changes what a seed draws,
 or stops reading an old file, fails here. Values are compared with a
-tolerance that covers float rounding across thread counts (measured: at most
-1e-4 on a column near 170, one grey level on images), far below what a
-changed random stream gives.
+tolerance that covers float rounding across thread counts and processors
+(measured: at most 1e-4 on a column near 170; on images one grey level across
+thread counts, and for cyclegan's convolutions up to 6 grey levels, 0.94 on
+average, between the recording machine and an AMD EPYC), far below what a
+changed random stream gives (cyclegan with seed 1 or 2: 51 and 57 grey levels
+on average).
 """
 
 import json
@@ -37,7 +40,7 @@ def assert_close(drawn, expected, kind):
     else:
         got, want = np.asarray(drawn, dtype=float), np.asarray(expected, dtype=float)
         assert got.shape == want.shape
-        assert np.abs(got - want).max() <= 3 and np.abs(got - want).mean() < 0.5
+        assert np.abs(got - want).max() <= 8 and np.abs(got - want).mean() < 1.5
 
 
 @pytest.mark.parametrize("pin", PINS, ids=lambda p: f"{p['backend']}-{p['kind']}-{p['params']}")

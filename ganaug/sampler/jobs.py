@@ -1,0 +1,231 @@
+"""Training: the fit template's middle (strategy, encoding, jobs), worker processes, the collapse check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ganaug.sampler.drawing import check_draw_size
+from ganaug.sampler.params import backend_class, backend_options, resolve_conditioning, run_seed
+
+if TYPE_CHECKING:
+    from ganaug.sampler.estimator import GANOverSampler
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from joblib import Parallel, delayed, effective_n_jobs
+
+from ganaug.backend import Backend, TrainingControl, TrainingData
+from ganaug.data import InputData
+from ganaug.data.validation import check_classes_to_grow, resolve_categorical, target_counts
+from ganaug.devices import resolve_device, seeded
+from ganaug.errors import (
+    InputError,
+    ModeCollapseWarning,
+    OptionsError,
+    shown,
+    warn,
+)
+from ganaug.fileformat import format_of
+from ganaug.limits import check_memory
+from ganaug.refinements import Reference, get_refinement
+from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
+
+logger = logging.getLogger("ganaug")
+
+COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after training
+COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
+
+
+def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> GANOverSampler:
+    refinement = get_refinement(sampler.refine, data.kind)
+    sampler.classes_, y_idx = np.unique(y_arr, return_inverse=True)
+    sampler.sampling_strategy_ = target_counts(sampler.sampling_strategy, y_arr)
+    grow = [c for c, n in sampler.sampling_strategy_.items() if n > 0]
+    check_classes_to_grow(y_arr, grow)
+    # before minutes of training: the draw the strategy asks for must fit the limits (ganaug.limits)
+    check_draw_size(sum(sampler.sampling_strategy_.values()), int(np.prod(data.data.shape[1:])),
+                    refinement, "sampling_strategy")
+    sampler.data_kind_ = data.kind
+    sampler.target_name_ = getattr(y, "name", None)
+    if data.kind == "tabular":
+        sampler.n_features_in_ = data.data.shape[1]
+    if data.feature_names is not None:
+        sampler.feature_names_in_ = data.feature_names
+    train(sampler, data, y_idx, grow, resume)
+    # the real rows a refinement anchors synthetic rows to (saved with the model); a conditional model
+    # draws every class, so a sample of the other classes' rows comes along too
+    sampler._reference_ = Reference.fit(data.data, y_arr, grow, refinement, sampler._seed_,
+                                     sampler.codec_.categorical_, others=sampler._conditional_) \
+        if refinement is not None and refinement.needs_reference else None
+    return sampler
+
+
+def train(sampler: Any, data: InputData, y_idx: np.ndarray, grow: list[Any], resume: bool) -> None:
+    """Encode the data and train one model per job (one conditional job, or one per class)."""
+    backend_cls = backend_class(sampler, data.kind)
+    sampler._conditional_ = resolve_conditioning(sampler, backend_cls)
+    options = backend_options(sampler, backend_cls)
+    sampler._seed_ = run_seed(sampler)
+    device = resolve_device(sampler.device)
+    categorical = resolve_categorical(data, sampler.categorical_features)
+    sampler.codec_ = data.fit_codec(lambda: backend_cls.make_codec(options, sampler._seed_), categorical)
+    encoded = torch.from_numpy(sampler.codec_.transform(data.data))
+    labels = torch.from_numpy(y_idx.astype(np.int64))
+    jobs = make_jobs(sampler, backend_cls, options, encoded, labels, grow, resume)
+    if jobs:  # weights, gradients and two Adam moments per model, before any is built
+        weights = backend_cls.parameter_bytes(options, jobs[0].data)
+        check_memory((weights or 0) * 4 * len(jobs), f"{len(jobs)} {backend_cls.name!r} model(s) "
+                     "with their gradients and optimiser state")
+    workers = 1 if device.type == "cuda" else effective_n_jobs(sampler.n_jobs or 1)
+    if workers == 1 or len(jobs) <= 1:
+        models = [train_job(job, device, sampler.verbose) for job in jobs]
+    else:  # processes, not threads: small nets leave torch's intra-op threads idle
+        threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
+        models = Parallel(n_jobs=min(workers, len(jobs)))(
+            delayed(train_job)(job, device, sampler.verbose, threads) for job in jobs)
+    if sampler._conditional_:  # one model of every class: it draws any of them
+        sampler.backends_ = dict.fromkeys(sampler.classes_, models[0]) if models else {}
+    else:
+        sampler.backends_ = dict(zip(grow, models))
+    check_diversity(sampler, encoded, labels, grow)
+
+
+def make_jobs(sampler: Any, backend_cls: type[Backend], options: Any, encoded: torch.Tensor,
+              labels: torch.Tensor, grow: list[Any], resume: bool) -> list[TrainingJob]:
+    """One job for the conditional model, or one per class to grow (each with its own seed).
+
+    A pairing backend's per-class model sees its class as index 0 and the source class as index 1.
+    """
+    sampler.checkpoint_files_ = []
+    if not grow:
+        return []
+    source = source_index(sampler, backend_cls, options, labels, grow)
+    common = {"backend": backend_cls, "options": options, "run_seed": sampler._seed_}
+    if sampler._conditional_:
+        data = TrainingData(encoded, labels, len(sampler.classes_), sampler.codec_.layout_,
+                            sampler.data_kind_, labels=tuple(sampler.classes_), source=source,
+                            rows=torch.arange(len(labels)), n_input_rows=len(labels))
+        return [TrainingJob(data=data, control=training_control(sampler, None, resume), seed=sampler._seed_,
+                            **common)]
+    jobs = []
+    for label in grow:
+        index = int(np.searchsorted(sampler.classes_, label))
+        rows = (labels == index) | (labels == source) if source is not None else labels == index
+        y_pair = (labels[rows] == source).long() if source is not None else labels[rows] * 0
+        data = TrainingData(encoded[rows], y_pair, 1 if source is None else 2, sampler.codec_.layout_,
+                            sampler.data_kind_, labels=(label,) if source is None else
+                            (label, sampler.classes_[source]), source=None if source is None else 1,
+                            rows=torch.nonzero(rows).squeeze(1), n_input_rows=len(labels))
+        jobs.append(TrainingJob(data=data, control=training_control(sampler, index, resume),
+                                seed=sampler._seed_ + index, **common))
+    return jobs
+
+
+def source_index(sampler: Any, backend_cls: type[Backend], options: Any, labels: torch.Tensor,
+                  grow: list[Any]) -> int | None:
+    """The class index a pairing backend translates from: ``source_class``, else the largest class."""
+    if not backend_cls.pairs_with_source:
+        return None
+    label = options.source_class
+    if label is None:
+        index = int(torch.bincount(labels).argmax())
+    elif label in list(sampler.classes_):
+        index = list(sampler.classes_).index(label)
+    else:
+        raise InputError(f"source_class={shown(label)} is not a class of y; the classes are "
+                         f"{', '.join(map(shown, sampler.classes_))}.")
+    if sampler.classes_[index] in grow:
+        raise InputError(
+            f"backend {backend_cls.name!r} grows classes from the source class "
+            f"{sampler.classes_[index]!r}, which the sampling strategy also asks to grow. Pick another "
+            "source_class=..., or a sampling_strategy that leaves the source class as it is.")
+    return index
+
+
+def training_control(sampler: Any, class_index: int | None, resume: bool) -> TrainingControl:
+    if resume and sampler.checkpoint is None:
+        raise OptionsError("resume=True needs the checkpoint file: GANOverSampler(checkpoint=PATH).")
+    path = None if sampler.checkpoint is None else Path(sampler.checkpoint)
+    if path is not None and class_index is not None:
+        path = path.with_name(f"{path.stem}.class{class_index}{path.suffix}")
+    if path is not None:
+        # never overwrite a file of the user's (resuming reads it, and says if it is no checkpoint)
+        if not resume and path.exists() and format_of(path) != CHECKPOINT_FORMAT:
+            raise OptionsError(f"checkpoint file {str(path)!r} exists and is not a ganaug checkpoint, so "
+                               "training would overwrite it; give checkpoint=... a new path.")
+        sampler.checkpoint_files_.append(path)
+    return TrainingControl(path, sampler.checkpoint_every, resume)
+
+
+def check_diversity(sampler: Any, encoded: torch.Tensor, labels: torch.Tensor, grow: list[Any]) -> None:
+    """Warn, naming the class, when a generator's samples are nearly identical (mode collapse)."""
+    encoded = encoded.reshape(len(encoded), -1)  # images: one row of pixels each
+    if encoded.shape[1] == 0:  # every column constant: nothing to vary
+        return
+    for label in grow:
+        model = sampler.backends_[label]
+        index = int(np.searchsorted(sampler.classes_, label))
+        real = encoded[labels == index]
+        if len(real) < 2 or float(real.std(0).mean()) == 0:
+            continue
+        drawn = model.sample(COLLAPSE_DRAWS, index if sampler._conditional_ else 0,
+                             torch.Generator().manual_seed(sampler._seed_ + 1)).reshape(COLLAPSE_DRAWS, -1)
+        spread = float(drawn.std(0).mean()) / float(real.std(0).mean())
+        if spread < COLLAPSE_SPREAD:
+            others = [b for b in ("wgan-gp", "ctgan") if b != model.name]
+            keep = "keep a refinement (refine='proximity-safe', the default)" \
+                if sampler.data_kind_ == "tabular" else "add refine='augment'"
+            warn(f"class {shown(label)}: the synthetic samples are nearly identical (their spread is "
+                 f"{spread:.0%} of the real rows'): the generator collapsed to a few modes. Train "
+                 f"longer (epochs=...), try backend={' or '.join(map(repr, others))}, or {keep}.",
+                 ModeCollapseWarning)
+
+
+@dataclass
+class TrainingJob:
+    """One model to train: its backend and options, its data, checkpoints and seed.
+
+    Attributes
+    ----------
+    backend : type of Backend
+    options : the backend's Options
+    data : TrainingData
+        On the CPU; moved to the device when the job runs.
+    control : TrainingControl
+        Checkpoint file and resume flag of this model.
+    seed : int
+        Seeds torch's global RNG for the job (initialisation, batches, noise).
+    run_seed : int
+        The sampler's seed, part of the checkpoint fingerprint.
+    """
+
+    backend: type[Backend]
+    options: Any
+    data: TrainingData
+    control: TrainingControl
+    seed: int
+    run_seed: int
+
+
+def train_job(job: TrainingJob, device: torch.device, verbose: bool = False,
+              threads: int | None = None) -> Backend:
+    """Train the model of ``job`` on ``device``; ``threads`` sets torch's threads (worker processes)."""
+    with seeded(job.seed, device):
+        if threads is not None:  # in a worker process: share the cores with the other workers
+            torch.set_num_threads(threads)
+        data = job.data
+        if verbose:
+            logger.info("training %s on %d rows x %d encoded columns (%s)",
+                        job.backend.name, len(data.X), data.X.shape[1], device)
+        job.control.fingerprint = fingerprint(job.backend.name, dataclasses.asdict(job.options), job.run_seed,
+                                              data.X, data.y, data.n_classes)
+        on_device = dataclasses.replace(data, X=data.X.to(device), y=data.y.to(device))
+        backend = job.backend(job.options, device, progress=verbose)
+        backend.control = job.control
+        return backend.fit(on_device)
