@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from ganaug.sampler.drawing import check_draw_size
-from ganaug.sampler.params import backend_class, backend_options, resolve_conditioning, run_seed
-
-if TYPE_CHECKING:
-    from ganaug.sampler.estimator import GANOverSampler
-
 import dataclasses
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +26,8 @@ from ganaug.errors import (
 from ganaug.fileformat import format_of
 from ganaug.limits import check_memory
 from ganaug.refinements import Reference, get_refinement
+from ganaug.sampler.drawing import check_draw_size
+from ganaug.sampler.params import backend_class, backend_options, resolve_conditioning, run_seed
 from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
 
 logger = logging.getLogger("ganaug")
@@ -42,7 +36,7 @@ COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after train
 COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
 
 
-def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> GANOverSampler:
+def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> Any:
     refinement = get_refinement(sampler.refine, data.kind)
     sampler.classes_, y_idx = np.unique(y_arr, return_inverse=True)
     sampler.sampling_strategy_ = target_counts(sampler.sampling_strategy, y_arr)

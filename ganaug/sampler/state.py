@@ -5,13 +5,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ganaug.sampler.params import backend_name, check_parameters, registered_backend, sampler_params
-
-if TYPE_CHECKING:
-    from ganaug.sampler.estimator import GANOverSampler
-
 import dataclasses
 import math
 from typing import Any
@@ -40,6 +33,7 @@ from ganaug.modelfile import (
 )
 from ganaug.options import build_options
 from ganaug.refinements import get_refinement
+from ganaug.sampler.params import backend_name, check_parameters, registered_backend, sampler_params
 
 
 def sampler_state(sampler: Any) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -108,7 +102,7 @@ def from_state(cls: type, config: dict[str, Any], tensors: dict[str, torch.Tenso
 
 
 def from_checked_state(cls: type, config: dict[str, Any], tensors: dict[str, torch.Tensor],
-                        device: str | torch.device, backend: type[Backend] | None) -> GANOverSampler:
+                        device: str | torch.device, backend: type[Backend] | None) -> Any:
     backend_cls = backend or registered_backend(config["backend"])
     params = config["params"]
     if backend is None and params.get("backend", config["backend"]) != config["backend"]:
