@@ -15,6 +15,8 @@ from typing import Any
 
 from ganaug.errors import UsageError
 
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # the table files ganaug reads and writes
+
 
 def check_input_file(path: str | Path, what: str = "input file", suffixes: tuple[str, ...] = ()) -> Path:
     """``path`` when it is a readable regular file (of one of ``suffixes``); else a UsageError saying why."""

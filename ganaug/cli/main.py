@@ -17,7 +17,7 @@ from typing import NoReturn
 from ganaug._version import __version__
 from ganaug.cli.values import column_names, parse_strategy, parse_value
 from ganaug.errors import GanaugError, TrainingInterrupted, UsageError, sigterm_as_interrupt
-from ganaug.paths import check_input_file, check_input_folder, check_output
+from ganaug.paths import TABLE_SUFFIXES, check_input_file, check_input_folder, check_output
 
 BUILTIN_COMMANDS = ("demo", "backends", "plugins", "resample", "resample-images", "train", "sample",
                     "evaluate", "run")
@@ -66,7 +66,6 @@ def _check_inputs(args: argparse.Namespace) -> None:
         check_output(output, inputs, force, OUTPUT_SUFFIXES[args.command])
 
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # ganaug.data.tables.SUFFIXES, without importing pandas
 OUTPUT_SUFFIXES = {"resample": TABLE_SUFFIXES, "sample": TABLE_SUFFIXES, "train": (".safetensors",)}
 
 

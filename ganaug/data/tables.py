@@ -10,9 +10,9 @@ import pandas as pd
 
 from ganaug.errors import UsageError
 from ganaug.fileformat import atomic_file
-from ganaug.paths import check_input_file
+from ganaug.paths import TABLE_SUFFIXES, check_input_file
 
-SUFFIXES = (".csv", ".parquet", ".pq")
+SUFFIXES = TABLE_SUFFIXES
 # an ISO 8601 date or timestamp, as pandas and most tools write them: 2024-05-01, 2024-05-01 13:45:00,
 # 2024-05-01T13:45:00.123+02:00, ...Z
 # a duration as pandas writes one: 0 days 00:12:34, -1 days +23:59:59.500000
