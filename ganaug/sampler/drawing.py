@@ -54,7 +54,7 @@ def checked_counts(sampler: Any, class_counts: Any) -> dict[Any, int]:
 
 
 def draw(sampler: Any, class_counts: dict[Any, int], generator: torch.Generator,
-          seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
+         seed: int, descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:
     """Draw each class' samples from its model, decode them, then refine."""
     blocks, drawn_labels, labels = [], [], []
     check_descriptions(sampler, descriptions or {})

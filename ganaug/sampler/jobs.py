@@ -55,7 +55,7 @@ def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: 
     # the real rows a refinement anchors synthetic rows to (saved with the model); a conditional model
     # draws every class, so a sample of the other classes' rows comes along too
     sampler._reference_ = Reference.fit(data.data, y_arr, grow, refinement, sampler._seed_,
-                                     sampler.codec_.categorical_, others=sampler._conditional_) \
+                                        sampler.codec_.categorical_, others=sampler._conditional_) \
         if refinement is not None and refinement.needs_reference else None
     return sampler
 
@@ -122,7 +122,7 @@ def make_jobs(sampler: Any, backend_cls: type[Backend], options: Any, encoded: t
 
 
 def source_index(sampler: Any, backend_cls: type[Backend], options: Any, labels: torch.Tensor,
-                  grow: list[Any]) -> int | None:
+                 grow: list[Any]) -> int | None:
     """The class index a pairing backend translates from: ``source_class``, else the largest class."""
     if not backend_cls.pairs_with_source:
         return None

@@ -102,7 +102,7 @@ def from_state(cls: type, config: dict[str, Any], tensors: dict[str, torch.Tenso
 
 
 def from_checked_state(cls: type, config: dict[str, Any], tensors: dict[str, torch.Tensor],
-                        device: str | torch.device, backend: type[Backend] | None) -> Any:
+                       device: str | torch.device, backend: type[Backend] | None) -> Any:
     backend_cls = backend or registered_backend(config["backend"])
     params = config["params"]
     if backend is None and params.get("backend", config["backend"]) != config["backend"]:
