@@ -143,8 +143,8 @@ OLD_MODULES: dict[str, dict[str, str]] = {
         "json_scalar": "ganaug.fileformat",
         "Span": "ganaug.data.tabular",
         "is_categorical": "ganaug.data.tabular",
-        "dtype_state": "ganaug.data.tabular",
-        "dtype_from_state": "ganaug.data.tabular",
+        "dtype_state": "ganaug.data.columns",
+        "dtype_from_state": "ganaug.data.columns",
         "NumericEncoding": "ganaug.data.tabular",
     },
     "ganaug.mixture": {

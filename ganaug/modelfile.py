@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganaug.data.tabular import exact_values, from_exact_values
+from ganaug.data.columns import exact_values, from_exact_values
 from ganaug.errors import ModelFileError
 from ganaug.refinements import Reference
 
@@ -149,7 +149,7 @@ def reference_tensors(reference: Reference, classes: np.ndarray,
     """A refinement's real rows as tensors: ``reference.*`` (and ``others.*``), exact values.
 
     ``columns`` are the tabular codec's fitted columns: each is saved exactly
-    (:func:`ganaug.data.tabular.exact_values`: level codes, int64 integers,
+    (:func:`ganaug.data.columns.exact_values`: level codes, int64 integers,
     dates and durations in nanoseconds, float64), with a ``.missing`` mask
     for a column that has missing values.
     """

@@ -17,7 +17,7 @@ from torch import nn
 from ganaug._deprecated import moved
 
 if TYPE_CHECKING:
-    from ganaug.data.tabular import Span
+    from ganaug.data.span import Span
 
 
 def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:

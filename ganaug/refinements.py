@@ -46,14 +46,8 @@ import pandas as pd
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from ganaug.data.tabular import (
-    from_numeric_view,
-    is_categorical,
-    is_temporal,
-    numeric_view,
-    round_to_step,
-    temporal_step,
-)
+from ganaug.data.columns import is_categorical
+from ganaug.data.numbers import from_numeric_view, is_temporal, numeric_view, round_to_step, temporal_step
 from ganaug.errors import InputError, OptionsError
 
 BRUTE_FORCE_ROWS = 4096  # up to this many real rows, one matrix product beats a tree search

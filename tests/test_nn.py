@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganaug.data.tabular import Span
+from ganaug.data.span import Span
 from ganaug.nn import (
     EqualizedLinear,
     ImageGenerator,

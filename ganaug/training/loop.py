@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ganaug.backend import Backend, TrainingControl, TrainingData
-from ganaug.data.tabular import Span
+from ganaug.data.span import Span
 from ganaug.devices import is_distributed, is_main_process, rank
 from ganaug.errors import DivergenceError, OptionsError, TrainingInterrupted, sigterm_as_interrupt
 from ganaug.limits import check_limit, check_memory
