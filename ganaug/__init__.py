@@ -19,15 +19,15 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ganaug.backend import Backend, TrainingData
     from ganaug.evaluation import evaluate, evaluate_datasets
     from ganaug.evaluation.reports import report
-    from ganaug.hookspecs import hookimpl
     from ganaug.limits import get_limits, limits_context, set_limits
     from ganaug.registry import get_backend, get_host, list_backends, load_backend
+    from ganaug.registry.hookspecs import hookimpl
     from ganaug.sampler import GANOverSampler
 
 _deprecated.install()  # the module paths of ganaug 0.1 (ganaug.adversarial, ...) keep working until 0.3
 
 _LAZY = {
-    "Backend": "ganaug.backend", "TrainingData": "ganaug.backend", "hookimpl": "ganaug.hookspecs",
+    "Backend": "ganaug.backend", "TrainingData": "ganaug.backend", "hookimpl": "ganaug.registry.hookspecs",
     "get_backend": "ganaug.registry", "get_host": "ganaug.registry", "list_backends": "ganaug.registry",
     "load_backend": "ganaug.registry", "GANOverSampler": "ganaug.sampler",
     "evaluate": "ganaug.evaluation", "evaluate_datasets": "ganaug.evaluation",

@@ -62,6 +62,11 @@ RETIRED: dict[str, tuple[Any, str]] = {
 
 # modules of ganaug 0.1 that the redesign (0.2) replaced: {old module: {name: where it is now}}
 OLD_MODULES: dict[str, dict[str, str]] = {
+    "ganaug.hookspecs": {  # 0.2: the hook specifications moved into the registry package
+        name: "ganaug.registry.hookspecs"
+        for name in ("hookimpl", "hookspec", "register_backends", "register_losses", "register_metrics",
+                     "register_commands")
+    },
     "ganaug.adversarial": {
         "SAMPLE_CHUNK": "ganaug.training.loop",
         "AdversarialOptions": "ganaug.training.loop",

@@ -32,7 +32,7 @@ LAYERS = [
     ("losses and metrics", ["ganaug.losses", "ganaug.metrics"]),
     ("network blocks", ["ganaug.nn"]),
     ("backend contract", ["ganaug.backend"]),
-    ("registry", ["ganaug.hookspecs", "ganaug.registry"]),
+    ("registry", ["ganaug.registry"]),
     ("training", ["ganaug.training"]),
     ("refinements", ["ganaug.refinements"]),
     ("sampler", ["ganaug.modelfile", "ganaug.sampler"]),
@@ -111,6 +111,55 @@ def test_no_import_cycle():
     for module in sorted(GRAPH):
         if module not in state:
             visit(module)
+
+
+def type_checking_imports(module: str) -> set[str]:
+    """The ganaug modules ``module`` imports inside ``if TYPE_CHECKING:`` blocks."""
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in node.body:
+                if isinstance(inner, ast.ImportFrom) and (inner.module or "").split(".")[0] == "ganaug":
+                    found |= {f"{inner.module}.{a.name}" if f"{inner.module}.{a.name}" in MODULES
+                              else inner.module for a in inner.names}
+                elif isinstance(inner, ast.Import):
+                    found |= {a.name for a in inner.names if a.name.split(".")[0] == "ganaug"}
+    return found - {module}
+
+
+def reaches(start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        current = todo.pop()
+        if current == goal:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo.extend(GRAPH.get(current, ()))
+    return False
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_type_checking_imports_are_imports_the_module_could_make_at_run_time(module):
+    # an import hidden under TYPE_CHECKING is still a dependency: it may not point up the layers, nor at a
+    # module that imports this one (the cycle it would be at run time)
+    for target in sorted(type_checking_imports(module)):
+        assert layer_of(target) <= layer_of(module), f"{module} imports {target} (a later layer) for types"
+        assert not reaches(target, module), f"{module} imports {target} for types, which imports it back"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_its_own_package_through_its_init(module):
+    # `from ganaug.cli import tasks` inside ganaug/cli runs the package's __init__, which may be half-done;
+    # a module names the sibling module itself (`import ganaug.cli.tasks as tasks`)
+    parts = module.split(".")
+    own_packages = {".".join(parts[:i]) for i in range(1, len(parts))}
+    if MODULES[module].name == "__init__.py":
+        own_packages.discard(module)
+    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module in own_packages:
+            raise AssertionError(f"{module} line {node.lineno}: `from {node.module} import ...` goes through "
+                                 f"its own package's __init__; import the module that defines the names")
 
 
 def test_core_never_imports_builtin_plugins():

@@ -297,14 +297,14 @@ def _pair(item: str) -> tuple[str, object]:
 
 
 def _tasks():
-    from ganaug.cli import tasks  # imports torch: only once a command runs
+    import ganaug.cli.tasks as tasks  # imports torch: only once a command runs
 
     return tasks
 
 
 # ---- commands that print -------------------------------------------------------------------
 def _run_recipe(args: argparse.Namespace) -> None:
-    from ganaug.cli import recipes
+    import ganaug.cli.recipes as recipes
 
     if args.list:
         for name, summary in recipes.bundled_recipes().items():

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ganaug.cli import tasks
+import ganaug.cli.tasks as tasks
 from ganaug.cli.values import parse_value
 from ganaug.errors import UsageError
 from ganaug.sampler import SAMPLER_PARAMS

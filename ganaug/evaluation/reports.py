@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+import ganaug.evaluation.stats as stats
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import as_table
 from ganaug.errors import GanaugWarning, UsageError, warn
-from ganaug.evaluation import stats
 from ganaug.evaluation.html import html_report
 from ganaug.evaluation.quality import real_and_synthetic_grid
 from ganaug.fileformat import atomic_folder, check_output_folder

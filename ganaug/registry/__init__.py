@@ -2,7 +2,7 @@
 
 - :func:`get_host`: the process-wide :class:`~ganaug.registry.host.PluginHost`, which loads every
   entry point of the ``ganaug`` group (built-in backends included) and ganaug's own losses and
-  metrics through the same hooks (:mod:`ganaug.hookspecs`).
+  metrics through the same hooks (:mod:`ganaug.registry.hookspecs`).
 - :func:`get_backend`, :func:`list_backends`, :func:`get_loss`, :func:`get_metrics`: lookups by
   name, with the known names and the closest match in the error.
 - :func:`load_backend`: a backend file (``Backend.save``) loaded with the backend its name says.

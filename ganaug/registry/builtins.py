@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ganaug.hookspecs import hookimpl
 from ganaug.losses import LOSSES
 from ganaug.metrics import BUILTIN_METRICS
+from ganaug.registry.hookspecs import hookimpl
 
 
 @hookimpl

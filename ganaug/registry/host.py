@@ -20,10 +20,10 @@ from typing import Any
 
 import pluggy
 
-from ganaug import hookspecs
+import ganaug.registry.builtins as builtins
+import ganaug.registry.hookspecs as hookspecs
 from ganaug._version import __version__
 from ganaug.backend import Backend, check_backend_class
-from ganaug.registry import builtins
 from ganaug.registry.commands import CommandLine
 
 ENTRY_POINT_GROUP = "ganaug"

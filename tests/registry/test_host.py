@@ -68,7 +68,7 @@ def global_plugin():
 
 
 def hook_names():
-    from ganaug import hookspecs
+    import ganaug.registry.hookspecs as hookspecs
 
     return [name for name in dir(hookspecs) if name.startswith("register_")]
 
@@ -76,7 +76,7 @@ def hook_names():
 def hook_signature(name):
     import inspect
 
-    from ganaug import hookspecs
+    import ganaug.registry.hookspecs as hookspecs
 
     signature = inspect.signature(getattr(hookspecs, name))
     params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
@@ -265,7 +265,7 @@ def test_every_hook_is_documented_in_the_plugin_guide_with_its_signature(name):
 
 @pytest.mark.parametrize("name", hook_names())
 def test_every_hook_has_a_test_and_a_full_docstring(name):
-    from ganaug import hookspecs
+    import ganaug.registry.hookspecs as hookspecs
 
     assert f"test_hook_{name}" in globals(), f"write test_hook_{name} in tests/test_plugins.py"
     doc = getattr(hookspecs, name).__doc__
