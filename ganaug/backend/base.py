@@ -1,16 +1,21 @@
-"""The backend contract: what a GAN plugin implements, what the host gives it, and a backend's file.
+"""The backend contract: the base class every GAN backend subclasses, and a backend's own file.
 
-A backend learns from encoded data (:class:`TrainingData`) and draws encoded
-samples; the host does everything else (validation, encoding, seeding,
-devices, sampling strategy, merging). :func:`check_backend_class` states the
-contract as code; ``ganaug.testing`` checks the behaviour.
+A backend learns from encoded data and draws encoded samples; the host does
+everything else (validation, encoding, seeding, devices, sampling strategy,
+merging). :meth:`Backend.fit` is a template: it records the data's shapes
+(what saving needs), then calls the hooks a subclass fills in
+(:meth:`~Backend.setup`, :meth:`~Backend.train`, :meth:`~Backend.on_fit_end`).
+:func:`~ganaug.backend.checks.check_backend_class` states the contract as
+code; ``ganaug.testing`` checks the behaviour.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,83 +24,18 @@ from torch import nn
 
 from ganaug._deprecated import resolve
 from ganaug._version import __version__
-from ganaug.data.tabular import Span, TabularCodec
+from ganaug.backend.checks import check_tensors, restore_options
+from ganaug.backend.data import DataShape, TrainingControl, TrainingData, empty_data
+from ganaug.data.span import Span
+from ganaug.data.tabular import TabularCodec
 from ganaug.devices import resolve_device
-from ganaug.errors import ModelFileError, NotFittedError, OptionsError
+from ganaug.errors import ModelFileError, NotFittedError
 from ganaug.fileformat import jsonable, read_safetensors, write_safetensors
 from ganaug.limits import check_memory
-from ganaug.options import build_options
 
-DATA_KINDS = ("tabular", "image")
 BACKEND_FORMAT = "ganaug.backend"  # the file Backend.save writes
 BACKEND_FORMAT_VERSION = 2  # 2: Options without the fields a backend ignores (format 1 saved them too)
-# format 1 saved every field an Options class had, also the MLP widths that conv backends inherited
-# but ignored; their Options no longer have them
-FORMAT_1_IGNORED_OPTIONS = ("generator_dims", "critic_dims")
-
-
-@dataclass
-class TrainingData:
-    """Encoded training data handed to :meth:`Backend.fit`.
-
-    Attributes
-    ----------
-    X : torch.Tensor
-        ``(n, d)`` float32 encoded rows, or ``(n, C, S, S)`` images, on the backend's device.
-    y : torch.Tensor
-        ``(n,)`` int64 class indices in ``[0, n_classes)``.
-    n_classes : int
-        Number of classes the generator is conditioned on (1 when per-class).
-    layout : tuple of Span
-        How the ``d`` encoded columns group into original columns (tabular).
-    kind : str
-        ``"tabular"`` or ``"image"``.
-    labels : tuple
-        The user's class label of each class index (empty when loading a saved model).
-    source : int or None
-        Class index that translation backends start from (see ``Backend.pairs_with_source``).
-    rows : torch.Tensor or None
-        ``(n,)`` positions of these rows in the user's ``X``, for options given per input row.
-    n_input_rows : int
-        Number of rows in the user's ``X``.
-    """
-
-    X: torch.Tensor
-    y: torch.Tensor
-    n_classes: int
-    layout: tuple[Span, ...]
-    kind: str = "tabular"
-    labels: tuple = ()
-    source: int | None = None
-    rows: torch.Tensor | None = None
-    n_input_rows: int = 0
-
-
-@dataclass
-class TrainingControl:
-    """What the host asks of a training loop besides training.
-
-    Attributes
-    ----------
-    path : Path or None
-        Checkpoint file; None keeps snapshots in memory only.
-    every : int or None
-        Epochs between snapshots; None: about 20 per run.
-    resume : bool
-        Continue from ``path`` when it exists.
-    fingerprint : str
-        Identifies the run (backend, options, seed, data); a checkpoint with
-        another fingerprint is refused.
-    """
-
-    path: Path | None = None
-    every: int | None = None
-    resume: bool = False
-    fingerprint: str = ""
-    rollbacks: int = field(default=0, init=False)
-
-    def interval(self, epochs: int) -> int:
-        return self.every or max(1, epochs // 20)
+DATA_KINDS = ("tabular", "image")
 
 
 class Backend:
@@ -103,10 +43,27 @@ class Backend:
 
     A subclass sets the class attributes below, defines a validated
     ``Options`` dataclass (which must have ``epochs`` and ``batch_size``
-    fields, with defaults that work), and implements :meth:`fit` and
-    :meth:`sample` (and :meth:`build`, to be saved and loaded). Most backends
-    subclass ``ganaug.training.AdversarialBackend``, which implements ``fit``
-    as the shared training loop with documented hooks.
+    fields, with defaults that work), and implements :meth:`build`,
+    :meth:`train` and :meth:`sample`. Most backends subclass
+    ``ganaug.plugin.AdversarialBackend``, whose ``train`` is the shared
+    training loop with documented hooks.
+
+    :meth:`fit` is the same for every backend and is not overridden; it calls,
+    in order:
+
+    =============================  ====================================================
+    hook                           what it does
+    =============================  ====================================================
+    ``on_fit_start(data)``         checks that refuse a run before anything is built
+    ``prepare(data)``              the data as the nets see it (default: as given)
+    (the base records the shapes)  ``sample_shape_``, ``n_classes_``, ``layout_``
+    ``setup(data)``                ``build(shape)``, then what training alone needs
+    ``train(data, control)``       the training itself
+    ``on_fit_end()``               after training; then ``fit_state`` is dropped
+    =============================  ====================================================
+
+    Loading a saved model calls ``prepare`` and :meth:`build` with the saved
+    shape, then loads the tensors: ``build`` never sees rows, ``setup`` always does.
 
     Attributes
     ----------
@@ -122,7 +79,9 @@ class Backend:
     reference : str
         The paper the backend implements, for the backend table.
     state_tensors : tuple of str
-        Tensor attributes (not modules) that sampling needs; saved with the weights.
+        Tensor attributes (not modules) that sampling needs; saved with the
+        weights. :meth:`build` creates them (empty rows are fine), :meth:`setup`
+        fills them at fit, loading replaces them.
     pairs_with_source : bool
         True for backends that learn a relation between a source class and
         the class they grow (CycleGAN, CoGAN). Their ``Options`` have a
@@ -131,6 +90,9 @@ class Backend:
         trained on its class (index 0) and the source class (index 1).
     text_conditioned : bool
         True if :meth:`sample_described` draws from new descriptions.
+    fit_state : object or None
+        What a training loop keeps while it trains (``AdversarialBackend``:
+        a :class:`~ganaug.training.fit_state.FitState`); None outside ``fit``.
     """
 
     name: ClassVar[str]
@@ -141,13 +103,22 @@ class Backend:
     state_tensors: ClassVar[tuple[str, ...]] = ()
     pairs_with_source: ClassVar[bool] = False
     text_conditioned: ClassVar[bool] = False
+    fit_state: Any = None
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
         self.options = options
         self.device = device
         self.progress = progress
         self.history_: list[dict[str, float]] = []
-        self.control: TrainingControl | None = None  # checkpoints, resume; set by the host
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "fit" in vars(cls):  # a backend of ganaug 0.1 that implements fit itself
+            warnings.warn(f"{cls.__name__} overrides fit(): deprecated since ganaug 0.2, an error in 0.3. "
+                          "Implement train(data, control) (and setup(data), on_fit_end() where needed); "
+                          "Backend.fit records the data's shapes and calls them.", DeprecationWarning,
+                          stacklevel=2)
+            cls.fit = _legacy_fit(vars(cls)["fit"])
 
     @classmethod
     def make_codec(cls, options: Any, random_state: int) -> TabularCodec:
@@ -166,9 +137,72 @@ class Backend:
         """Deprecated: use the class method :meth:`make_codec`."""
         return type(self).make_codec(self.options, random_state)
 
-    def fit(self, data: TrainingData) -> Backend:
-        """Train on encoded data; record one dict of losses per epoch in ``history_``."""
-        raise NotImplementedError
+    # ---- fitting: the template and its hooks ---------------------------------------------
+    def fit(self, data: TrainingData, control: TrainingControl | None = None) -> Backend:
+        """Train on encoded data; record one dict of losses per epoch in ``history_``.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The encoded rows and their classes, on the backend's device.
+        control : TrainingControl, optional
+            Checkpoint file, resume, snapshot interval (default: none of them).
+
+        Returns
+        -------
+        Backend
+            ``self``, fitted: it can sample and be saved.
+        """
+        if control is None:  # a fit of ganaug 0.1 calling super().fit(data) was given its control this way
+            control = self.__dict__.get("control") or TrainingControl()
+        self.on_fit_start(data)
+        prepared = self.prepare(data)
+        self._record_shapes(data, prepared)
+        self.setup(prepared)
+        try:
+            self.train(prepared, control)
+            self.on_fit_end()
+        finally:
+            self.fit_state = None  # the loop's state of this run: optimisers, batches, rows
+        return self
+
+    def on_fit_start(self, data: TrainingData) -> None:
+        """Called first, with the data as given: checks that refuse a run before anything is built."""
+
+    def prepare(self, data: TrainingData) -> TrainingData:
+        """The data as this backend's nets see it (default: as given); ``fit`` and loading call it first."""
+        return data
+
+    def build(self, shape: DataShape) -> None:
+        """Create the torch modules (and empty ``state_tensors``) for data of ``shape``, untrained.
+
+        Called by :meth:`setup` at fit, and when a saved model is loaded
+        (before its tensors are): the same shapes either way, no rows.
+        """
+        raise NotImplementedError(f"backend {self.name!r} does not implement build(shape), "
+                                  "so it cannot be saved and loaded")
+
+    def setup(self, data: TrainingData) -> None:
+        """At fit only: :meth:`build` the nets for ``data``'s shape, then set up what training alone needs.
+
+        A backend that learns something from the rows besides weights (class
+        frequencies, a pool of source rows) overrides this, calls
+        ``super().setup(data)`` and fills its ``state_tensors`` from ``data``.
+        """
+        self.build(DataShape.of(data))
+
+    def train(self, data: TrainingData, control: TrainingControl) -> None:
+        """Train the modules :meth:`setup` built, appending one dict of losses per epoch to ``history_``."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement train(data, control)")
+
+    def on_fit_end(self) -> None:
+        """Called after training, before ``fit`` returns and ``fit_state`` is dropped."""
+
+    def _record_shapes(self, data: TrainingData, prepared: TrainingData) -> None:
+        """What saving and sampling need to know of the data: the shapes, never the rows."""
+        self.sample_shape_ = tuple(data.X.shape[1:])  # (d,) rows or (C, S, S) images, as the user's codec
+        self.n_classes_, self.layout_ = prepared.n_classes, tuple(prepared.layout)
+        self.n_features_ = prepared.X.shape[1]
 
     def sample(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:
         """Draw ``n`` encoded rows of class ``class_index`` as a ``(n, d)`` CPU tensor.
@@ -191,20 +225,6 @@ class Backend:
         """The trained torch modules, by name (used for state and device moves)."""
         return {k: v for k, v in vars(self).items() if isinstance(v, nn.Module)}
 
-    def prepare(self, data: TrainingData) -> TrainingData:
-        """The data as this backend's nets see it (default: as given); ``fit`` and loading call it first."""
-        return data
-
-    def build(self, data: TrainingData) -> None:
-        """Create the torch modules for data shaped like ``data`` (untrained).
-
-        ``fit`` calls it first; loading a saved model calls it with zero rows
-        (same width, classes and layout) before loading the weights, so a
-        backend that implements it can be saved and loaded.
-        """
-        raise NotImplementedError(f"backend {self.name!r} does not implement build(), "
-                                  "so it cannot be saved and loaded")
-
     # ---- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Flat ``{"module.param": tensor}`` of all trained weights, plus ``state_tensors``."""
@@ -225,19 +245,24 @@ class Backend:
             setattr(self, name, state[name].to(getattr(self, name).device))
 
     def restore(self, data: TrainingData, state: dict[str, torch.Tensor]) -> Backend:
-        """A fitted backend again: :meth:`build` for ``data``'s shape, then the saved weights."""
-        self.build(self.prepare(data))
+        """A fitted backend again: :meth:`build` for ``data``'s shape (no rows read), then ``state``."""
+        self._build_for(data)
         self.load_state_dict(state)
         return self
+
+    def _build_for(self, data: TrainingData) -> None:
+        """The loading path: shapes recorded and modules built for ``data``, whose rows are not read."""
+        prepared = self.prepare(data)
+        self._record_shapes(data, prepared)
+        self.build(DataShape.of(prepared))
 
     def describe(self) -> dict[str, Any]:
         """The JSON-able facts a saved backend needs besides its tensors (see :meth:`from_state`)."""
         if not hasattr(self, "layout_"):
-            raise NotFittedError(f"backend {self.name!r} is not fitted (or records no layout_): "
-                               "fit it before saving.")
+            raise NotFittedError(f"backend {self.name!r} is not fitted: fit it before saving.")
         return {"options": jsonable(dataclasses.asdict(self.options)), "n_classes": self.n_classes_,
                 "layout": [jsonable(dataclasses.asdict(span)) for span in self.layout_],
-                "sample_shape": list(getattr(self, "sample_shape_", ()))}
+                "sample_shape": list(self.sample_shape_)}
 
     @classmethod
     def from_state(cls, description: dict[str, Any], tensors: dict[str, torch.Tensor],
@@ -250,23 +275,18 @@ class Backend:
         options = restore_options(cls, description["options"], format_version)
         try:
             layout = tuple(Span(**span) for span in description["layout"])
-            shape = [int(side) for side in description["sample_shape"] or [sum(s.width for s in layout)]]
+            shape = tuple(int(side) for side in description["sample_shape"] or [sum(s.width for s in layout)])
         except (TypeError, ValueError) as err:
             raise ModelFileError(f"the saved data shape of backend {cls.name!r} is invalid: {err}") from None
         kind = "image" if len(shape) == 3 else "tabular"  # (C, S, S) images, (d,) rows
 
-        def empty(on: torch.device) -> TrainingData:  # the data's shape, without rows
-            rows, labels = torch.zeros(0, *shape, device=on), torch.zeros(0, dtype=torch.long, device=on)
-            return TrainingData(rows, labels, description["n_classes"], layout, kind)
+        def empty(on: torch.device) -> TrainingData:
+            return empty_data(shape, description["n_classes"], layout, kind, on)
 
         try:
-            # build on the meta device first: nothing is allocated, so a tampered width costs no memory,
-            # and the file's tensors must have the shapes the options imply before anything real is built
-            with torch.device("meta"):
-                skeleton = cls(options, torch.device("meta"))
-                skeleton.build(skeleton.prepare(empty(torch.device("meta"))))
-                expected = skeleton.state_dict()
-            _check_tensors(cls, expected, tensors)
+            # the file's tensors must have the shapes the options imply before anything real is built
+            expected = cls._meta_state(options, empty(torch.device("meta")))
+            check_tensors(cls, expected, tensors)
             check_memory(sum(t.numel() * t.element_size() for t in expected.values()),
                          f"the weights of backend {cls.name!r}")
             return cls(options, device).restore(empty(device), tensors)
@@ -276,22 +296,28 @@ class Backend:
             raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {err}") from None
 
     @classmethod
+    def _meta_state(cls, options: Any, data: TrainingData) -> dict[str, torch.Tensor]:
+        """The :meth:`state_dict` ``cls`` would have for ``data``'s shapes, built on the meta device.
+
+        Nothing is allocated, so a tampered or mistyped width costs no memory.
+        """
+        meta = torch.device("meta")
+        with meta:
+            skeleton = cls(options, meta)
+            skeleton._build_for(empty_data(tuple(data.X.shape[1:]), data.n_classes, data.layout, data.kind,
+                                           meta))
+            return skeleton.state_dict()
+
+    @classmethod
     def parameter_bytes(cls, options: Any, data: TrainingData) -> int | None:
         """Bytes of the weights ``cls`` would build for ``data``'s shapes, counted on the meta device.
 
         Nothing is allocated, so a width of 10**6 typed by mistake is caught
         before it takes the machine's memory. None when the backend cannot
-        be built without rows (its fit then allocates as it goes).
+        be built on the meta device (its fit then allocates as it goes).
         """
         try:
-            with torch.device("meta"):
-                meta = torch.device("meta")
-                rows = torch.zeros(0, *data.X.shape[1:], device=meta)
-                empty = TrainingData(rows, torch.zeros(0, dtype=torch.long, device=meta), data.n_classes,
-                                     data.layout, data.kind)
-                skeleton = cls(options, meta)
-                skeleton.build(skeleton.prepare(empty))
-                return sum(t.numel() * t.element_size() for t in skeleton.state_dict().values())
+            return sum(t.numel() * t.element_size() for t in cls._meta_state(options, data).values())
         except Exception:  # noqa: BLE001 - an estimate only: the fit itself reports real errors
             return None
 
@@ -324,38 +350,23 @@ class Backend:
         return self
 
 
-def _check_tensors(cls: type[Backend], expected: dict[str, torch.Tensor],
-                   found: dict[str, torch.Tensor]) -> None:
-    """The file's tensors are the ones the backend builds: same names, dtypes and shapes.
+def _legacy_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """A ``fit`` of ganaug 0.1 wrapped into the contract: it gets its ``control`` and records the shapes."""
+    takes_control = "control" in inspect.signature(fit).parameters
 
-    State tensors (``state_tensors``) hold data, so only their trailing dimensions must agree.
-    """
-    missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
-    if missing or extra:
-        raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: missing {missing[:5]}, "
-                             f"unexpected {extra[:5]}.")
-    for key, want in expected.items():
-        got = found[key]
-        data = key in cls.state_tensors
-        if got.dtype != want.dtype or (got.shape[1:] if data else got.shape) != (want.shape[1:] if data
-                                                                                  else want.shape):
-            raise ModelFileError(f"the saved weights do not fit backend {cls.name!r}: {key!r} is "
-                                 f"{tuple(got.shape)} {got.dtype}, its options make it {tuple(want.shape)} "
-                                 f"{want.dtype}.")
+    @functools.wraps(fit)
+    def wrapped(self: Backend, data: TrainingData, control: TrainingControl | None = None) -> Backend:
+        if takes_control:
+            fit(self, data, control)
+        else:
+            if control is not None:
+                self.control = control  # 0.1's fit read the host's checkpoint settings from this attribute
+            fit(self, data)
+        if not hasattr(self, "layout_"):
+            self._record_shapes(data, self.prepare(data))
+        return self
 
-
-def restore_options(cls: type[Backend], saved: dict[str, Any], format_version: int) -> Any:
-    """``cls.Options`` from the JSON a model file holds; a ``ModelFileError`` if it does not fit."""
-    if not isinstance(saved, dict):
-        raise ModelFileError(f"the saved options of backend {cls.name!r} are not a mapping.")
-    fields = {f.name for f in dataclasses.fields(cls.Options)}
-    if format_version < 2:
-        saved = {k: v for k, v in saved.items() if k in fields or k not in FORMAT_1_IGNORED_OPTIONS}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}  # JSON has no tuples
-    try:
-        return build_options(cls.Options, values, cls.name)
-    except OptionsError as err:
-        raise ModelFileError(f"the saved options do not fit backend {cls.name!r}: {err}") from None
+    return wrapped
 
 
 def check_backend_class(cls: Any) -> None:
@@ -374,6 +385,8 @@ def check_backend_class(cls: Any) -> None:
     fields = {f.name for f in dataclasses.fields(options)}
     if not {"epochs", "batch_size"} <= fields:
         raise TypeError(f"{cls.__name__}.Options needs `epochs` and `batch_size` fields")
-    for method in ("fit", "sample"):
+    if cls.train is Backend.train and "fit" not in {n for c in cls.__mro__[:-2] for n in vars(c)}:
+        raise TypeError(f"{cls.__name__} must implement `train(data, control)`")
+    for method, why in (("sample", "(draws samples)"), ("build", "(builds the nets, also for loading)")):
         if getattr(cls, method) is getattr(Backend, method):
-            raise TypeError(f"{cls.__name__} must implement `{method}`")
+            raise TypeError(f"{cls.__name__} must implement `{method}` {why}")
