@@ -69,7 +69,7 @@ OLD_MODULES: dict[str, dict[str, str]] = {
     },
     "ganaug.adversarial": {
         "SAMPLE_CHUNK": "ganaug.training.loop",
-        "AdversarialOptions": "ganaug.training.loop",
+        "AdversarialOptions": "ganaug.training.options",
         "AdversarialBackend": "ganaug.training.loop",
         "adam": "ganaug.training.loop",
         "MLPGANBackend": "ganaug.training.mlp",

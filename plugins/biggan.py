@@ -22,9 +22,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.nn import Generator, ProjectionCritic, SelfAttention2d, spectral, upsampling_steps
-from ganaug.training import ImageGANBackend, ImageGANOptions
+from ganaug.plugin import (
+    Generator,
+    ImageGANBackend,
+    ImageGANOptions,
+    ProjectionCritic,
+    SelfAttention2d,
+    hookimpl,
+    spectral,
+    upsampling_steps,
+)
 
 
 @dataclass

@@ -24,10 +24,19 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.backend import TrainingData
-from ganaug.nn import Generator, TabularHead, mlp, spectral, upsampling_steps
-from ganaug.training import AdversarialBackend, DataEfficientTraining, ImageGANOptions, MLPOptions
+from ganaug.plugin import (
+    AdversarialBackend,
+    DataEfficientTraining,
+    DataShape,
+    Generator,
+    ImageGANOptions,
+    MLPOptions,
+    TabularHead,
+    hookimpl,
+    mlp,
+    spectral,
+    upsampling_steps,
+)
 
 
 @dataclass
@@ -147,15 +156,15 @@ class CoGANBackend(DataEfficientTraining, AdversarialBackend):
     pairs_with_source = True
     ddp_unused_parameters = True  # a batch may lack a class, whose head and stem then get no gradient
 
-    def build(self, data: TrainingData) -> None:
-        opts, k = self.options, data.n_classes
-        if data.kind == "image":
-            channels, side = data.X.shape[1], data.X.shape[-1]  # X: (n, C, S, S)
+    def build(self, shape: DataShape) -> None:
+        opts, k = self.options, shape.n_classes
+        if shape.kind == "image":
+            channels, side = shape.width, shape.side  # samples: (C, S, S)
             self.install(CoupledImageGenerator(opts.noise_dim, k, channels, side, opts.width),
                          CoupledImageCritic(k, channels, side, opts.width))
             return
-        d = data.X.shape[1]
-        self.install(CoupledMLPGenerator(opts.noise_dim, k, opts.generator_dims, d, TabularHead(data.layout)),
+        d, head = shape.width, TabularHead(shape.layout)
+        self.install(CoupledMLPGenerator(opts.noise_dim, k, opts.generator_dims, d, head),
                      CoupledMLPCritic(d, k, opts.critic_dims))
 
 

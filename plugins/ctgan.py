@@ -22,13 +22,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.backend import TrainingData
-from ganaug.data import TabularCodec
-from ganaug.losses import AdversarialLoss
-from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp, one_hot, segment_log_softmax
-from ganaug.registry import get_loss
-from ganaug.training import AdversarialBackend, AdversarialOptions, adam
+from ganaug.plugin import (
+    AdversarialBackend,
+    AdversarialLoss,
+    AdversarialOptions,
+    ConditionalCritic,
+    ConditionalGenerator,
+    DataShape,
+    TabularCodec,
+    TabularHead,
+    TrainingData,
+    adam,
+    get_loss,
+    hookimpl,
+    mlp,
+    one_hot,
+    segment_log_softmax,
+)
 
 
 @dataclass
@@ -101,23 +111,23 @@ class CTGANBackend(AdversarialBackend):
     def make_loss(self) -> AdversarialLoss:
         return get_loss("wgan-gp", weight=self.options.gp_weight)
 
-    def build(self, data: TrainingData) -> None:
+    def build(self, shape: DataShape) -> None:
         opts = self.options
         self.pac = opts.pac
-        self._index_discrete(data)
-        c, d = self.condition_dim(data), data.X.shape[1]
+        self._index_discrete(shape)
+        c, d = self.condition_dim(shape), shape.width
         body = residual_mlp(opts.noise_dim + c, opts.generator_dims, d)
-        head = TabularHead(data.layout, gumbel=True, tau=opts.gumbel_tau)
+        head = TabularHead(shape.layout, gumbel=True, tau=opts.gumbel_tau)
         critic_body = mlp((d + c) * opts.pac, opts.critic_dims, 1, dropout=0.5)
         self.install(ConditionalGenerator(body, head), ConditionalCritic(critic_body, pac=opts.pac))
 
-    def _index_discrete(self, data: TrainingData) -> None:
-        """Locate the discrete one-hot groups and their per-class frequencies.
+    def _index_discrete(self, shape: DataShape) -> None:
+        """Locate the discrete one-hot groups (their per-class frequencies are filled by :meth:`setup`).
 
         A column's missing-value flag is a discrete column too, so the class'
         missing rate is learned by the same conditioning as its categories.
         """
-        spans = [s for s in data.layout if s.kind in ("categorical", "missing")]
+        spans = [s for s in shape.layout if s.kind in ("categorical", "missing")]
         self.discrete_cols = torch.cat(
             [torch.arange(s.start, s.start + s.width) for s in spans]
         ) if spans else torch.zeros(0, dtype=torch.long)
@@ -131,14 +141,18 @@ class CTGANBackend(AdversarialBackend):
         # (w,) which discrete column each condition slot belongs to
         self.cond_groups = torch.tensor([g for g, s in enumerate(spans) for _ in range(s.width)],
                                         dtype=torch.long, device=self.device)
-        counts = torch.zeros(data.n_classes, width)
-        if len(data.X):  # training; a loaded model gets its frequencies from the file
-            onehots = data.X[:, self.discrete_cols.to(data.X.device)].cpu()  # (n, w)
-            counts.index_add_(0, data.y.cpu(), onehots)
+        self.class_frequencies = torch.zeros(shape.n_classes, width)  # (k, w): filled by setup, or a file
+
+    def setup(self, data: TrainingData) -> None:
+        """The nets, then each class' frequency of every discrete value (drawn from when sampling)."""
+        super().setup(data)
+        counts = torch.zeros_like(self.class_frequencies)
+        onehots = data.X[:, self.discrete_cols.to(data.X.device)].cpu()  # (n, w)
+        counts.index_add_(0, data.y.cpu(), onehots)
         self.class_frequencies = counts / counts.clamp(min=1).sum(1, keepdim=True)  # per column slot
 
-    def condition_dim(self, data: TrainingData) -> int:
-        return data.n_classes + len(self.discrete_cols)
+    def condition_dim(self, shape: DataShape) -> int:
+        return shape.n_classes + len(self.discrete_cols)
 
     def condition(self, rows: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
         """Class one-hot + the real rows' value of one randomly chosen discrete column."""
@@ -146,7 +160,7 @@ class CTGANBackend(AdversarialBackend):
         if not self.cond_spans:
             return labels.to(self.device)
         column = torch.randint(len(self.cond_spans), (len(rows),))
-        values = self.data_.X[rows.to(self.device)][:, self.discrete_cols.to(self.device)]
+        values = self.fit_state.data.X[rows.to(self.device)][:, self.discrete_cols.to(self.device)]
         discrete = values * self.span_masks[column].to(self.device)  # (b, w) one value set
         return torch.cat([labels.to(self.device), discrete], dim=1)
 

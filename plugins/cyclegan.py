@@ -26,24 +26,23 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.backend import TrainingData
-from ganaug.nn import (
+from ganaug.plugin import (
+    AdversarialBackend,
+    ClassBatches,
     ConditionalCritic,
     ConditionalGenerator,
+    DataEfficientTraining,
+    DataShape,
     Generator,
+    ImageGANOptions,
+    MLPOptions,
     ProjectionCritic,
     TabularHead,
+    TrainingData,
+    hookimpl,
     mlp,
     one_hot,
     upsampling_steps,
-)
-from ganaug.training import (
-    AdversarialBackend,
-    ClassBatches,
-    DataEfficientTraining,
-    ImageGANOptions,
-    MLPOptions,
 )
 
 
@@ -130,30 +129,36 @@ class CycleGANBackend(DataEfficientTraining, AdversarialBackend):
     supports_compile = False  # its steps call four networks directly
     state_tensors = ("source_pool",)
 
-    def build(self, data: TrainingData) -> None:
-        k = data.n_classes
-        if data.kind == "image":
-            channels, side = data.X.shape[1], data.X.shape[-1]  # X: (n, C, S, S)
+    def build(self, shape: DataShape) -> None:
+        k = shape.n_classes
+        if shape.kind == "image":
+            channels, side = shape.width, shape.side  # samples: (C, S, S)
             width = self.options.width
             to_class, to_source = (ImageTranslator(channels, k, side, width, self.options.residual_blocks)
                                    for _ in range(2))
             judge_class, judge_source = (ProjectionCritic(c, channels, side, width) for c in (k, 1))
         else:
-            d, opts = data.X.shape[1], self.options
+            d, opts = shape.width, self.options
             to_class, to_source = (ConditionalGenerator(mlp(d + k, opts.generator_dims, d),
-                                                        TabularHead(data.layout)) for _ in range(2))
+                                                        TabularHead(shape.layout)) for _ in range(2))
             judge_class, judge_source = (ConditionalCritic(mlp(d + c, opts.critic_dims, 1, spectral=True))
                                          for c in (k, 1))
         self.install(nn.ModuleDict({"to_class": to_class, "to_source": to_source}),
                      nn.ModuleDict({"class": judge_class, "source": judge_source}))
+        # the source samples translations start from: filled by setup, or by a saved model's tensors
+        self.source_pool = torch.zeros(0, *shape.sample_shape, device=self.device)
+
+    def setup(self, data: TrainingData) -> None:
+        """The nets, then the pool of source samples every translation starts from."""
+        super().setup(data)
         self.source_pool = self._source_rows(data)
-        if len(data.X):  # training: target rows of every class but the source
-            self.targets = ClassBatches(data.y, k, self.options.class_balance, exclude=data.source)
+
+    def make_batches(self, data: TrainingData) -> ClassBatches:
+        """Target rows: every class but the source."""
+        return ClassBatches(data.y, data.n_classes, self.options.class_balance, exclude=data.source)
 
     def _source_rows(self, data: TrainingData) -> torch.Tensor:
         """Up to ``max_source_rows`` source samples, the starting points of every translation."""
-        if not len(data.X):  # loading a saved model: the pool comes with the weights
-            return torch.zeros(0, *data.X.shape[1:], device=self.device)
         if data.source is None:
             raise ValueError("cyclegan needs a source class (TrainingData.source); GANOverSampler sets it.")
         rows = torch.nonzero(data.y == data.source).squeeze(1)
@@ -163,9 +168,10 @@ class CycleGANBackend(DataEfficientTraining, AdversarialBackend):
     # ---- training -------------------------------------------------------------
     def _pair_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(a, b, cond)``: source samples, samples of the classes to reach, and those classes' one-hots."""
-        rows, classes = self.targets.sample(self.batch_)
-        sources = torch.randint(len(self.source_pool), (self.batch_,), device=self.device)
-        b = self.data_.X[rows.to(self.device)]
+        run = self.fit_state
+        rows, classes = run.batches.sample(run.batch_size)
+        sources = torch.randint(len(self.source_pool), (run.batch_size,), device=self.device)
+        b = run.data.X[rows.to(self.device)]
         return self.source_pool[sources], b, one_hot(classes.to(self.device), self.n_classes_)
 
     def critic_step(self) -> torch.Tensor:
@@ -175,12 +181,12 @@ class CycleGANBackend(DataEfficientTraining, AdversarialBackend):
         with self.autocast():
             with torch.no_grad():
                 fake_b, fake_a = self.generator["to_class"](a, cond), self.generator["to_source"](b, cond)
-            judge_class, judge_source = self.critic["class"], self.critic["source"]
-            loss = (self.loss.critic(judge_class(self.augment(b), cond),
-                                     judge_class(self.augment(fake_b), cond))
-                    + self.loss.critic(judge_source(self.augment(a), source),
-                                       judge_source(self.augment(fake_a), source)))
-        self.optimize(self.opt_d, loss)
+            judge_class, judge_source, run = self.critic["class"], self.critic["source"], self.fit_state
+            loss = (run.loss.critic(judge_class(self.augment(b), cond),
+                                    judge_class(self.augment(fake_b), cond))
+                    + run.loss.critic(judge_source(self.augment(a), source),
+                                      judge_source(self.augment(fake_a), source)))
+        self.optimize(run.opt_d, loss)
         self.after_critic_step()
         return loss
 
@@ -189,24 +195,19 @@ class CycleGANBackend(DataEfficientTraining, AdversarialBackend):
         a, b, cond = self._pair_batch()
         source = torch.ones(len(a), 1, device=self.device)
         to_class, to_source = self.generator["to_class"], self.generator["to_source"]
-        opts = self.options
+        opts, run = self.options, self.fit_state
         with self.autocast():
             fake_b, fake_a = to_class(a, cond), to_source(b, cond)
-            adversarial = (self.loss.generator(self.critic["class"](self.augment(fake_b), cond))
-                           + self.loss.generator(self.critic["source"](self.augment(fake_a), source)))
+            adversarial = (run.loss.generator(self.critic["class"](self.augment(fake_b), cond))
+                           + run.loss.generator(self.critic["source"](self.augment(fake_a), source)))
             cycle = (to_source(fake_b, cond) - a).abs().mean() + (to_class(fake_a, cond) - b).abs().mean()
             loss = adversarial + opts.cycle_weight * cycle
             if opts.identity_weight:
                 identity = (to_class(b, cond) - b).abs().mean() + (to_source(a, cond) - a).abs().mean()
                 loss = loss + opts.identity_weight * identity
-        self.optimize(self.opt_g, loss)
+        self.optimize(run.opt_g, loss)
         self.after_generator_step()
         return loss
-
-    def fit(self, data: TrainingData) -> CycleGANBackend:
-        super().fit(data)
-        del self.targets
-        return self
 
     # ---- sampling: translate random source samples ------------------------------
     def sampling_generator(self) -> nn.Module:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ganaug import hookimpl
-from ganaug.training import AdversarialOptions, MLPGANBackend
+from ganaug.plugin import AdversarialOptions, MLPGANBackend, hookimpl
 
 
 @dataclass

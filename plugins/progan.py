@@ -27,9 +27,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.nn import EqualizedLinear, Generator, pixel_norm, upsampling_steps
-from ganaug.training import ImageGANBackend, ImageGANOptions
+from ganaug.plugin import (
+    EqualizedLinear,
+    Generator,
+    ImageGANBackend,
+    ImageGANOptions,
+    hookimpl,
+    pixel_norm,
+    upsampling_steps,
+)
 
 
 @dataclass
@@ -168,7 +174,8 @@ class ProGANBackend(ImageGANBackend):
         return net
 
     def before_step(self) -> None:
-        level, alpha = growth_schedule(self.generator_steps_done(), self.total_steps_, self.generator.levels)
+        level, alpha = growth_schedule(self.generator_steps_done(), self.fit_state.total_steps,
+                                       self.generator.levels)
         self.generator.grow_to(level, alpha)
         self.critic.grow_to(level, alpha)
 

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.nn import ImageGenerator, ProjectionCritic
-from ganaug.training import ImageGANBackend, ImageGANOptions
+from ganaug.plugin import ImageGANBackend, ImageGANOptions, ImageGenerator, ProjectionCritic, hookimpl
 
 
 @dataclass

@@ -25,9 +25,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.nn import EqualizedLinear, Generator, ProjectionCritic, pixel_norm, upsampling_steps
-from ganaug.training import ImageGANBackend, ImageGANOptions
+from ganaug.plugin import (
+    EqualizedLinear,
+    Generator,
+    ImageGANBackend,
+    ImageGANOptions,
+    ProjectionCritic,
+    hookimpl,
+    pixel_norm,
+    upsampling_steps,
+)
 
 
 @dataclass

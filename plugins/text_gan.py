@@ -31,25 +31,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganaug import hookimpl
-from ganaug.backend import TrainingData
-from ganaug.data.text import TextEncoder
-from ganaug.errors import shown
-from ganaug.nn import (
-    ConditionalCritic,
-    ConditionalGenerator,
-    ImageGenerator,
-    ProjectionCritic,
-    TabularHead,
-    mlp,
-)
-from ganaug.nn import one_hot as class_one_hot
-from ganaug.training import (
+from ganaug.plugin import (
     AdversarialBackend,
     ClassBatches,
+    ConditionalCritic,
+    ConditionalGenerator,
     DataEfficientTraining,
+    DataShape,
     ImageGANOptions,
+    ImageGenerator,
     MLPOptions,
+    ProjectionCritic,
+    TabularHead,
+    TextEncoder,
+    TrainingData,
+    hookimpl,
+    mlp,
+    shown,
+)
+from ganaug.plugin import (
+    one_hot as class_one_hot,
 )
 
 
@@ -108,27 +109,34 @@ class TextGANBackend(DataEfficientTraining, AdversarialBackend):
     state_tensors = ("bank", "bank_classes")
 
     # ---- texts -> the bank of embeddings ------------------------------------------
-    def build(self, data: TrainingData) -> None:
-        if len(data.X) and self.options.text_embeddings is None and not self._per_row():
+    def setup(self, data: TrainingData) -> None:
+        """Texts for every class, the nets, then the bank of the training texts' embeddings."""
+        if self.options.text_embeddings is None and not self._per_row():
             # classes without a description are described by their name; kept in the options, so that
             # loading a saved model refits the same text encoder
             given = self.options.texts or {}
             texts = dict(zip(data.labels, _groups_by_class(given, data.labels)))
             self.options = dataclasses.replace(self.options, texts=texts)
+        super().setup(data)
+        self.bank, self.bank_classes = self._bank(data)
+
+    def build(self, shape: DataShape) -> None:
         self.text_encoder_ = self._fit_text_encoder()
         self.text_dim_ = self._text_dim()
-        cond = self.text_dim_ + data.n_classes  # text embedding, then the class one-hot
+        cond = self.text_dim_ + shape.n_classes  # text embedding, then the class one-hot
         opts = self.options
-        if data.kind == "image":
-            channels, side = data.X.shape[1], data.X.shape[-1]
+        if shape.kind == "image":
+            channels, side = shape.width, shape.side
             self.install(ImageGenerator(opts.noise_dim, cond, channels, side, opts.width),
                          ProjectionCritic(cond, channels, side, opts.width))
         else:
-            d = data.X.shape[1]
+            d = shape.width
             self.install(ConditionalGenerator(mlp(opts.noise_dim + cond, opts.generator_dims, d),
-                                              TabularHead(data.layout)),
+                                              TabularHead(shape.layout)),
                          ConditionalCritic(mlp(d + cond, opts.critic_dims, 1, spectral=True)))
-        self.bank, self.bank_classes = self._bank(data)
+        # filled by setup at fit, or by a saved model's tensors
+        self.bank = torch.zeros(0, self.text_dim_, device=self.device)
+        self.bank_classes = torch.zeros(0, dtype=torch.long, device=self.device)
         self.per_row_ = self._per_row()
 
     def _per_row(self) -> bool:
@@ -162,9 +170,6 @@ class TextGANBackend(DataEfficientTraining, AdversarialBackend):
 
     def _bank(self, data: TrainingData) -> tuple[torch.Tensor, torch.Tensor]:
         """The training texts' embeddings and classes (per row: one per training row, in order)."""
-        if not len(data.X):  # loading a saved model: the bank comes with the weights
-            return (torch.zeros(0, self.text_dim_, device=self.device),
-                    torch.zeros(0, dtype=torch.long, device=self.device))
         given = self.options.texts if self.options.text_embeddings is None else self.options.text_embeddings
         if isinstance(given, Mapping):
             groups = _groups_by_class(given, data.labels)
@@ -212,7 +217,8 @@ class TextGANBackend(DataEfficientTraining, AdversarialBackend):
         partner = self.bank[self._bank_rows(classes).to(self.device)]
         mixed = torch.cat([0.5 * (cond[:, :e] + partner), cond[:, e:]], dim=1)
         fake = self.generator(self.noise(len(mixed)), mixed)
-        return self.options.interpolation_weight * self.loss.generator(self.critic(self.augment(fake), mixed))
+        score = self.critic(self.augment(fake), mixed)
+        return self.options.interpolation_weight * self.fit_state.loss.generator(score)
 
     # ---- sampling -------------------------------------------------------------
     def sample_condition(self, n: int, class_index: int, generator: torch.Generator) -> torch.Tensor:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ganaug import hookimpl
-from ganaug.losses import AdversarialLoss
-from ganaug.registry import get_loss
-from ganaug.training import AdversarialOptions, MLPGANBackend
+from ganaug.plugin import AdversarialLoss, AdversarialOptions, MLPGANBackend, get_loss, hookimpl
 
 
 @dataclass

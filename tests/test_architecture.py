@@ -34,6 +34,7 @@ LAYERS = [
     ("backend contract", ["ganaug.backend"]),
     ("registry", ["ganaug.registry"]),
     ("training", ["ganaug.training"]),
+    ("plugin face", ["ganaug.plugin"]),
     ("refinements", ["ganaug.refinements"]),
     ("sampler", ["ganaug.modelfile", "ganaug.sampler"]),
     ("baselines", ["ganaug.baselines"]),

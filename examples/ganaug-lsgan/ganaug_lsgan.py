@@ -1,9 +1,6 @@
 """Least-squares GAN (Mao et al. 2017) as a ganaug plugin: a loss and a backend."""
 
-from ganaug import hookimpl
-from ganaug.losses import AdversarialLoss
-from ganaug.registry import get_loss
-from ganaug.training import AdversarialOptions, MLPGANBackend
+from ganaug.plugin import AdversarialLoss, AdversarialOptions, MLPGANBackend, get_loss, hookimpl
 
 
 class LeastSquares(AdversarialLoss):

@@ -221,5 +221,4 @@ def train_job(job: TrainingJob, device: torch.device, verbose: bool = False,
                                               data.X, data.y, data.n_classes)
         on_device = dataclasses.replace(data, X=data.X.to(device), y=data.y.to(device))
         backend = job.backend(job.options, device, progress=verbose)
-        backend.control = job.control
-        return backend.fit(on_device)
+        return backend.fit(on_device, job.control)

@@ -15,10 +15,11 @@ from typing import Literal
 
 from torch import nn
 
-from ganaug.backend import TrainingData
+from ganaug.backend import DataShape
 from ganaug.options import OptionsBase
 from ganaug.training.data_efficient import DataEfficientOptions, DataEfficientTraining
-from ganaug.training.loop import AdversarialBackend, LoopOptions
+from ganaug.training.loop import AdversarialBackend
+from ganaug.training.options import LoopOptions
 
 
 @dataclass
@@ -62,6 +63,6 @@ class ImageGANBackend(DataEfficientTraining, AdversarialBackend):
         """``(generator, critic)`` for ``(channels, side, side)`` images of ``n_classes`` classes."""
         raise NotImplementedError
 
-    def build(self, data: TrainingData) -> None:
-        channels, side = data.X.shape[1], data.X.shape[-1]  # X: (n, C, S, S)
-        self.install(*self.networks(channels, side, data.n_classes))
+    def build(self, shape: DataShape) -> None:
+        channels, side = shape.width, shape.side  # samples: (C, S, S)
+        self.install(*self.networks(channels, side, shape.n_classes))

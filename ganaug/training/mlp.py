@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganaug.backend import TrainingData
+from ganaug.backend import DataShape
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp
 from ganaug.training.loop import AdversarialBackend
 
@@ -15,9 +15,9 @@ class MLPGANBackend(AdversarialBackend):
     loop's fields and the MLP widths (``ganaug.training.AdversarialOptions``).
     """
 
-    def build(self, data: TrainingData) -> None:
-        opts, c = self.options, self.condition_dim(data)
-        d = data.X.shape[1]
+    def build(self, shape: DataShape) -> None:
+        opts, c = self.options, self.condition_dim(shape)
+        d = shape.width  # encoded columns (or pixels of a flattened image)
         body = mlp(opts.noise_dim + c, opts.generator_dims, d)
-        self.install(ConditionalGenerator(body, TabularHead(data.layout)),
+        self.install(ConditionalGenerator(body, TabularHead(shape.layout)),
                      ConditionalCritic(mlp(d + c, opts.critic_dims, 1)))

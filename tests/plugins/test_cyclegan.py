@@ -54,9 +54,9 @@ def test_per_class_models_pair_each_class_with_the_source(backend):
 
 
 def test_cyclegan_refuses_distributed_training_with_a_message(monkeypatch):
-    import ganaug.training.loop
+    import ganaug.training.engine
 
-    monkeypatch.setattr(ganaug.training.loop, "is_distributed", lambda: True)
+    monkeypatch.setattr(ganaug.training.engine, "is_distributed", lambda: True)
     X, y = tiny_table()
     with pytest.raises(OptionsError, match="does not support distributed"):
         GANOverSampler(backend="cyclegan", epochs=1, device="cpu").fit(X, y)

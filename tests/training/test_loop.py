@@ -7,6 +7,7 @@ import torch
 
 from ganaug import GANOverSampler
 from ganaug.testing import tiny_table
+from ganaug.training import AdversarialBackend
 
 
 def test_compile_trains_through_compiled_nets_with_an_eager_gradient_penalty(monkeypatch):
@@ -35,19 +36,24 @@ def test_cyclegan_refuses_compile():
 
 
 @pytest.mark.parametrize("backend", ["wgan-gp", "ctgan"])
-def test_optimisers_use_the_fused_adam_kernel_on_the_cpu(backend):
+def test_optimisers_use_the_fused_adam_kernel_on_the_cpu(backend, monkeypatch):
     X, y = tiny_table()
-    sampler = GANOverSampler(backend=backend, epochs=1, random_state=0).fit(X, y)
-    model = next(iter(sampler.backends_.values()))
-    assert model.opt_g.defaults["fused"] and model.opt_d.defaults["fused"]
+    fused = []
+    monkeypatch.setattr(AdversarialBackend, "on_fit_end", lambda self: fused.append(
+        (self.fit_state.opt_g.defaults["fused"], self.fit_state.opt_d.defaults["fused"])))
+    GANOverSampler(backend=backend, epochs=1, random_state=0).fit(X, y)
+    assert fused == [(True, True)]
 
 
-def test_steps_are_generator_steps_however_many_rows():
+def test_steps_are_generator_steps_however_many_rows(monkeypatch):
     rows = 5000  # 157 steps of 32 rows make one epoch; steps=5 used to run that whole epoch
     X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=rows)})
     y = np.r_[np.zeros(rows - 100, int), np.ones(100, int)]
+    steps = []
+    monkeypatch.setattr(AdversarialBackend, "on_fit_end", lambda self: steps.append(
+        (self.generator_steps_done(), self.fit_state.total_steps)))
     model = GANOverSampler(steps=5, random_state=0, device="cpu").fit(X, y).backends_[1]
-    assert model.generator_steps_done() == 5 and model.total_steps_ == 5
-    assert model.epoch_lengths(rows) == [5]
+    assert steps == [(5, 5)]
+    assert model.epoch_lengths(rows, 32) == [5]
     model.options.steps = 400
-    assert model.epoch_lengths(rows) == [157, 157, 86]  # a shorter last epoch, exactly 400 steps
+    assert model.epoch_lengths(rows, 32) == [157, 157, 86]  # a shorter last epoch, exactly 400 steps
