@@ -163,6 +163,20 @@ def test_no_module_imports_its_own_package_through_its_init(module):
                                  f"its own package's __init__; import the module that defines the names")
 
 
+MAX_CLASS_LINES, MAX_MODULE_LINES = 350, 450  # docstrings and comments included
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_class_or_module_is_too_big_to_read_in_one_sitting(module):
+    source = MODULES[module].read_text()
+    lines = len(source.splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{module} has {lines} lines; split it by job"
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            size = node.end_lineno - node.lineno + 1 + len(node.decorator_list)
+            assert size <= MAX_CLASS_LINES, f"{module}.{node.name} has {size} lines; split it by job"
+
+
 def test_core_never_imports_builtin_plugins():
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text())
@@ -206,6 +220,28 @@ def test_plugins_neither_override_nor_call_private_names_of_ganaug(name, path, m
             assert not private, f"{name} imports private names of {node.module}: {private}"
         if isinstance(node, ast.Attribute) and node.attr in private_of_core - defined_here:
             raise AssertionError(f"{name} line {node.lineno} uses {node.attr}, private to ganaug")
+
+
+@pytest.mark.parametrize("name, path", plugin_modules(), ids=lambda v: v if isinstance(v, str) else "")
+def test_plugins_import_ganaug_through_the_plugin_face_only(name, path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ganaug":
+            assert node.module == "ganaug.plugin", f"{name} line {node.lineno} imports from {node.module}"
+        if isinstance(node, ast.Import):
+            assert not [a.name for a in node.names if a.name.split(".")[0] == "ganaug"], name
+
+
+@pytest.mark.parametrize("name, path", plugin_modules(), ids=lambda v: v if isinstance(v, str) else "")
+def test_plugins_neither_override_fit_nor_count_rows_to_tell_loading_from_fitting(name, path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            methods = {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
+            assert "fit" not in methods, f"{name}.{node.name} overrides fit: use setup / train / on_fit_end"
+        if isinstance(node, ast.FunctionDef) and node.name == "build":
+            counted = [n for n in ast.walk(node)
+                       if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "len"]
+            assert not counted, f"{name} line {node.lineno}: build counts something; it sees shapes only"
 
 
 # ---- deprecated old paths -------------------------------------------------------------------

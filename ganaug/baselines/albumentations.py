@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ganaug.data.validation import check_images, check_target, restore_target, target_counts
+from ganaug.data.target import check_target, restore_target, target_counts
+from ganaug.data.validation import check_images
 from ganaug.refinements import augment_one, default_transform
 
 

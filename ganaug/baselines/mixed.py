@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from ganaug.baselines.albumentations import AlbumentationsOverSampler, check_image_task
-from ganaug.data.validation import restore_target
+from ganaug.data.target import restore_target
 from ganaug.errors import InputError
 from ganaug.sampler import GANOverSampler
 

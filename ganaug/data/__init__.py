@@ -10,7 +10,8 @@
 
 from ganaug.data.image import ImageCodec
 from ganaug.data.tabular import Span, TabularCodec, is_categorical
-from ganaug.data.validation import InputData, check_target, codec_from_state, read_input
+from ganaug.data.target import check_target
+from ganaug.data.validation import InputData, codec_from_state, read_input
 
 __all__ = ["ImageCodec", "InputData", "Span", "TabularCodec", "check_target", "codec_from_state",
            "is_categorical", "read_input"]

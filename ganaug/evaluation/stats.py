@@ -238,3 +238,17 @@ def _ratio(results: pd.DataFrame, given: float | None) -> float:
     if given is not None:
         return given
     return float(results.attrs.get("test_train_ratio", 0.25))
+
+
+HEADLINE_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall",
+                    "roc_auc", "pr_auc")
+
+
+def class_recall_table(results: pd.DataFrame) -> pd.DataFrame | None:
+    """Mean recall of each class (columns) per sampler (rows), or None when results have none."""
+    kept = results[results["metric"].str.startswith("class_recall[")]
+    if kept.empty:
+        return None
+    table = kept.groupby(["sampler", "metric"])["value"].mean().unstack("metric")
+    table.columns = [c[len("class_recall["):-1] for c in table.columns]
+    return table.reindex(list(dict.fromkeys(results["sampler"])))

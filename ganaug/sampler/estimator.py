@@ -19,7 +19,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 
 from ganaug.backend import Backend
 from ganaug.data import InputData, check_target, read_input
-from ganaug.data.validation import restore_target
+from ganaug.data.target import restore_target
 from ganaug.errors import OptionsError
 from ganaug.fileformat import read_safetensors, write_safetensors
 from ganaug.modelfile import FORMAT, FORMAT_VERSION

@@ -14,7 +14,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.data import InputData
-from ganaug.data.validation import check_classes_to_grow, resolve_categorical, target_counts
+from ganaug.data.target import check_classes_to_grow, target_counts
+from ganaug.data.validation import resolve_categorical
 from ganaug.devices import resolve_device, seeded
 from ganaug.errors import (
     InputError,

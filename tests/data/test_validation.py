@@ -6,7 +6,8 @@ import pytest
 import scipy.sparse
 
 from ganaug import GANOverSampler
-from ganaug.data.validation import check_target, read_input, restore_target
+from ganaug.data.target import check_target, restore_target
+from ganaug.data.validation import read_input
 from ganaug.errors import InputError
 from ganaug.testing import tiny_table
 

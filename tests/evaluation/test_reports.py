@@ -10,7 +10,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from ganaug import GANOverSampler, evaluate, evaluate_datasets, report
 from ganaug.data.datasets import load_imbalanced
 from ganaug.errors import UsageError
-from ganaug.evaluation.reports import markdown_table, plot_marginals
+from ganaug.evaluation.plots import plot_marginals
+from ganaug.evaluation.reports import markdown_table
 from ganaug.fileformat import MANIFEST_NAME
 
 CV2 = StratifiedKFold(2, shuffle=True, random_state=0)
