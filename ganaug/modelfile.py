@@ -8,7 +8,12 @@ anything is built from it, so a damaged or tampered file is refused with a
 :class:`~ganaug.errors.ModelFileError` naming the field.
 
 Format history: 1 (ganaug 0.1); 2 drops the Options fields a backend
-ignored (the MLP widths of convolutional backends), which format 1 saved.
+ignored (the MLP widths of convolutional backends), which format 1 saved;
+3 names the codec's state ``codec`` (``encoder`` before) and describes each
+model as :meth:`ganaug.backend.Backend.describe` does (a per-class model of a
+backend that pairs with a source class has 2 classes; formats 1 and 2 wrote 1,
+which no such model could be loaded from). :func:`migrate` reads the older
+formats.
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from ganaug.errors import ModelFileError
 from ganaug.refinements import Reference
 
 FORMAT = "ganaug.sampler"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 # the configuration's keys and the JSON types each must have
 _SCHEMA: dict[str, tuple[type, ...]] = {
     "backend": (str,), "params": (dict,), "classes": (list,), "classes_dtype": (str,),
-    "sampling_strategy": (list,), "conditional": (bool,), "seed": (int,), "encoder": (dict,),
+    "sampling_strategy": (list,), "conditional": (bool,), "seed": (int,), "codec": (dict,),
     "models": (list,), "model_of_class": (list,),
 }
 _MODEL_SCHEMA: dict[str, tuple[type, ...]] = {
@@ -41,12 +46,21 @@ MAX_COUNT = 2**31  # more synthetic rows than this in a saved default draw: a da
 LABEL_DTYPE_KINDS = "biufUO"  # booleans, integers, floats, strings and objects (mixed labels)
 
 
-def check_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The configuration, checked against the schema; raises :class:`ModelFileError` naming what is wrong.
+def migrate(config: dict[str, Any]) -> dict[str, Any]:
+    """A configuration of an older format in the newest one's names (the file itself is not changed)."""
+    if config.get("format_version", 1) < 3 and "encoder" in config and "codec" not in config:
+        config = {k: v for k, v in config.items() if k != "encoder"} | {"codec": config["encoder"]}
+    return config
 
-    Only the structure and the plain values are checked here; the backend's
-    options, the codec's state and the tensors are checked where they are used.
+
+def check_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration, migrated and checked against the schema.
+
+    Raises :class:`ModelFileError` naming what is wrong. Only the structure
+    and the plain values are checked here; the backend's options, the codec's
+    state and the tensors are checked where they are used.
     """
+    config = migrate(config)
     _check_fields(config, _SCHEMA, "the model configuration")
     _check_finite(config, "the model configuration")
     try:

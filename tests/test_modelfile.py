@@ -12,6 +12,7 @@ from safetensors.torch import load_file, save_file
 from ganaug import GANOverSampler
 from ganaug.errors import ModelFileError
 from ganaug.modelfile import FORMAT_VERSION
+from ganaug.testing import tiny_table
 
 
 @pytest.fixture
@@ -140,3 +141,14 @@ def test_backend_level_save_and_load(fitted, tmp_path):
         assert type(Backend.load(path, device="cpu")) is type(model)  # the base class: the old way, for now
     with pytest.raises(ModelFileError, match="not 'ganaug.sampler'"):
         GANOverSampler.load(path)
+
+
+@pytest.mark.parametrize("backend", ["cyclegan", "cogan"])
+def test_per_class_models_of_a_source_pairing_backend_load(backend, tmp_path):
+    # each model learns its class and the source class (2 classes); formats 1 and 2 saved 1 and could not
+    # be loaded
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend=backend, conditioning="per-class", epochs=1, random_state=0).fit(X, y)
+    assert {m.n_classes_ for m in sampler.backends_.values()} == {2}
+    loaded = GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"), "cpu")
+    pd.testing.assert_frame_equal(sampler.generate({"minor": 5})[0], loaded.generate({"minor": 5})[0])

@@ -73,11 +73,11 @@ def first_weight(tensors):
 
 CONFIG_CASES = {
     **{f"no {key}": delete(key) for key in ("backend", "params", "classes", "classes_dtype",
-                                             "sampling_strategy", "conditional", "seed", "encoder", "models",
+                                             "sampling_strategy", "conditional", "seed", "codec", "models",
                                              "model_of_class")},
     **{f"{key} of the wrong type": set_to([key], value) for key, value in (
         ("backend", 3), ("params", []), ("classes", "major"), ("classes_dtype", 5), ("sampling_strategy", {}),
-        ("conditional", "yes"), ("seed", "0"), ("encoder", []), ("models", {}), ("model_of_class", 1))},
+        ("conditional", "yes"), ("seed", "0"), ("codec", []), ("models", {}), ("model_of_class", 1))},
     "no classes": set_to(["classes"], []),
     "duplicate classes": set_to(["classes"], ["major", "major", "rare"]),
     "a class that is a mapping": set_to(["classes"], ["major", {"a": 1}, "rare"]),
@@ -111,12 +111,12 @@ CONFIG_CASES = {
     "steps=-100 in the options": set_to(["models", 0, "options", "steps"], -100),
     "an unknown option": set_to(["models", 0, "options", "bogus"], 1),
     "options that are a list": set_to(["models", 0, "options"], [1, 2]),
-    "an unknown numeric encoding": set_to(["encoder", "numeric"], "bogus"),
-    "encoder columns that are no list": set_to(["encoder", "columns"], "height"),
-    "an encoder column without a dtype": lambda config, tensors: config["encoder"]["columns"][0].pop("dtype"),
-    "an encoder column of a dtype that is none": set_to(["encoder", "columns", 0, "dtype"], "no-such-dtype"),
-    "an image encoder on a table": set_to(["encoder", "kind"], "image"),
-    "a category more than the weights know": lambda config, tensors: config["encoder"]["columns"][2][
+    "an unknown numeric encoding": set_to(["codec", "numeric"], "bogus"),
+    "codec columns that are no list": set_to(["codec", "columns"], "height"),
+    "a codec column without a dtype": lambda config, tensors: config["codec"]["columns"][0].pop("dtype"),
+    "a codec column of a dtype that is none": set_to(["codec", "columns", 0, "dtype"], "no-such-dtype"),
+    "an image codec on a table": set_to(["codec", "kind"], "image"),
+    "a category more than the weights know": lambda config, tensors: config["codec"]["columns"][2][
         "levels"].append("purple"),
     # round three: labels a dtype would change, numbers that are none, column dtypes that cut values
     "labels cut to one letter (<U1)": set_to(["classes_dtype"], "<U1"),
@@ -126,16 +126,16 @@ CONFIG_CASES = {
     "labels as void": set_to(["classes_dtype"], "|V8"),
     "number labels stored as integers": lambda config, tensors: (
         config.__setitem__("classes", [0.5, 1.5, 2.5]), config.__setitem__("classes_dtype", "<i8")),
-    "a NaN lower bound of a column": set_to(["encoder", "columns", 0, "low"], float("nan")),
-    "an infinite upper bound of a column": set_to(["encoder", "columns", 0, "high"], float("inf")),
-    "a NaN quantile": set_to(["encoder", "columns", 0, "model", "quantiles", 3], float("nan")),
-    "an infinite fill value": set_to(["encoder", "columns", 0, "fill"], float("-inf")),
+    "a NaN lower bound of a column": set_to(["codec", "columns", 0, "low"], float("nan")),
+    "an infinite upper bound of a column": set_to(["codec", "columns", 0, "high"], float("inf")),
+    "a NaN quantile": set_to(["codec", "columns", 0, "model", "quantiles", 3], float("nan")),
+    "an infinite fill value": set_to(["codec", "columns", 0, "fill"], float("-inf")),
     "a NaN option": set_to(["models", 0, "options", "lr_generator"], float("nan")),
     "an infinite option in the parameters": set_to(["params", "gp_weight"], float("inf")),
-    "a column dtype of one letter (<U1)": set_to(["encoder", "columns", 2, "dtype"], "<U1"),
-    "a column dtype of bytes": set_to(["encoder", "columns", 2, "dtype"], "|S3"),
-    "a complex column dtype": set_to(["encoder", "columns", 0, "dtype"], "complex128"),
-    "a million quantiles": set_to(["encoder", "columns", 0, "model", "quantiles"], [0.0] * 10**6),
+    "a column dtype of one letter (<U1)": set_to(["codec", "columns", 2, "dtype"], "<U1"),
+    "a column dtype of bytes": set_to(["codec", "columns", 2, "dtype"], "|S3"),
+    "a complex column dtype": set_to(["codec", "columns", 0, "dtype"], "complex128"),
+    "a million quantiles": set_to(["codec", "columns", 0, "model", "quantiles"], [0.0] * 10**6),
     "format_version as text": set_to(["format_version"], "2"),
     "format_version 99": set_to(["format_version"], 99),
     "another format": set_to(["format"], "ganaug.checkpoint"),
@@ -162,9 +162,9 @@ TENSOR_CASES = {
         "others.0", one_changed(tensors["others.0"], float("-inf"))),
 }
 IMAGE_CASES = {
-    "images of 100000 x 100000": set_to(["encoder", "shape"], [100000, 100000]),
+    "images of 100000 x 100000": set_to(["codec", "shape"], [100000, 100000]),
     "a huge image sample shape": set_to(["models", 0, "sample_shape"], [1, 131072, 131072]),
-    "images of a dates dtype": set_to(["encoder", "dtype"], "<M8[ns]"),
+    "images of a dates dtype": set_to(["codec", "dtype"], "<M8[ns]"),
     "images of a width of 10**6": set_to(["models", 0, "options", "width"], 10**6),
 }
 

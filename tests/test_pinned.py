@@ -1,7 +1,9 @@
 """Behaviour pinned across refactors: every backend's seeded samples and old model files, as recorded.
 
 ``tests/fixtures/record_pins.py`` recorded them on commit e8e86ff, before the
-redesign of 0.2 (model format 1). A refactor that changes what a seed draws,
+redesign of 0.2 (model format 1), and the model files of format 2 on commit
+84dd9a6 (0.2.0 before the model file took its models' descriptions from
+``Backend.describe`` and named its codec ``codec``, format 3). A refactor that changes what a seed draws,
 or stops reading an old file, fails here. Values are compared with a
 tolerance that covers float rounding across thread counts and processors
 (measured: at most 1e-4 on a column near 170; on images one grey level across
@@ -23,8 +25,9 @@ from ganaug.testing import tiny_images, tiny_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PINS = json.loads((FIXTURES / "pinned_samples.json").read_text())
-MODELS = FIXTURES / "models-format1"
-EXPECTED = json.loads((MODELS / "expected.json").read_text())
+FORMATS = {1: FIXTURES / "models-format1", 2: FIXTURES / "models-format2"}
+EXPECTED = {version: json.loads((folder / "expected.json").read_text())
+            for version, folder in FORMATS.items()}
 COUNTS = {"minor": 4, "rare": 3}
 
 
@@ -53,16 +56,19 @@ def test_seeded_samples_are_as_recorded(pin):
     assert_close(drawn, pin["samples"], pin["kind"])
 
 
-@pytest.mark.parametrize("tag", [t for t in EXPECTED if t != "backend-wgan-gp"])
-def test_format_1_model_files_load_and_draw_as_recorded(tag):
-    expected = EXPECTED[tag]
-    sampler = GANOverSampler.load(MODELS / f"{tag}.safetensors", device="cpu")
+@pytest.mark.parametrize("version, tag", [(v, t) for v, tags in EXPECTED.items() for t in tags
+                                          if t != "backend-wgan-gp"], ids=lambda v: str(v))
+def test_older_model_files_load_and_draw_as_recorded(version, tag):
+    expected = EXPECTED[version][tag]
+    sampler = GANOverSampler.load(FORMATS[version] / f"{tag}.safetensors", device="cpu")
     drawn, labels = sampler.generate(COUNTS)
     assert [str(v) for v in labels] == expected["labels"]
     assert_close(drawn, expected["samples"], expected["kind"])
 
 
-def test_format_1_backend_file_loads_and_draws_as_recorded():
-    model = load_backend(MODELS / "backend-wgan-gp.safetensors", device="cpu")
+@pytest.mark.parametrize("version", sorted(FORMATS))
+def test_older_backend_files_load_and_draw_as_recorded(version):
+    model = load_backend(FORMATS[version] / "backend-wgan-gp.safetensors", device="cpu")
     drawn = model.sample(5, 1, torch.Generator().manual_seed(3))
-    np.testing.assert_allclose(drawn.numpy(), EXPECTED["backend-wgan-gp"]["samples"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(drawn.numpy(), EXPECTED[version]["backend-wgan-gp"]["samples"], rtol=1e-5,
+                               atol=1e-6)

@@ -117,6 +117,15 @@ class Refinement:
     candidates: int = 1
     needs_others: bool = False
 
+    def __reduce__(self) -> tuple:
+        # pickled by name (its apply may be a lambda): a fitted sampler holding one pickles in a Pipeline
+        return (refinement_named, (self.name,))
+
+
+def refinement_named(name: str) -> Refinement:
+    """The registered refinement ``name`` (how a pickled one comes back)."""
+    return REFINEMENTS[name]
+
 
 def _each_class(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference,
                 refine_class: Callable[[pd.DataFrame, Any], pd.DataFrame],

@@ -18,7 +18,6 @@ from ganaug.errors import (
 )
 from ganaug.fileformat import check_output
 from ganaug.limits import check_limit, check_memory
-from ganaug.refinements import get_refinement
 from ganaug.sampler.params import checked_seed, is_whole
 
 
@@ -58,7 +57,7 @@ def draw(sampler: Any, class_counts: dict[Any, int], generator: torch.Generator,
     """Draw each class' samples from its model, decode them, then refine."""
     blocks, drawn_labels, labels = [], [], []
     check_descriptions(sampler, descriptions or {})
-    refinement = get_refinement(sampler.refine, sampler.data_kind_)
+    refinement = sampler.refinement_
     if refinement is not None and refinement.needs_reference and sampler._reference_ is None:
         refinement = None  # a model saved without real rows: samples as drawn
     draws = refinement.candidates if refinement is not None else 1  # a refinement may choose among some
@@ -106,8 +105,8 @@ def draw_now(sampler: Any, class_counts: dict[Any, int], random_state: int | Non
     """Draw synthetic rows (or images) from the fitted sampler."""
     seed = draw_seed(sampler, random_state)
     counts = checked_counts(sampler, class_counts)
-    check_draw_size(sum(counts.values()), sampler.codec_.n_features_,
-                    get_refinement(sampler.refine, sampler.data_kind_), "generate(class_counts)")
+    check_draw_size(sum(counts.values()), sampler.codec_.n_features_, sampler.refinement_,
+                    "generate(class_counts)")
     return draw(sampler, counts, torch.Generator().manual_seed(seed), seed, descriptions or {})
 
 
@@ -121,7 +120,7 @@ def draw_batches(sampler: Any, class_counts: dict[Any, int], batch_size: int = 1
     class_counts = checked_counts(sampler, class_counts)
     check_limit("max_streamed_rows", sum(class_counts.values()), "class_counts (rows to stream)")
     check_draw_size(min(batch_size, sum(class_counts.values())), sampler.codec_.n_features_,
-                    get_refinement(sampler.refine, sampler.data_kind_), "batch_size")
+                    sampler.refinement_, "batch_size")
     generator = torch.Generator().manual_seed(seed)
     batch = 0
     for label, n in class_counts.items():

@@ -109,6 +109,8 @@ class GANOverSampler(BaseOverSampler):
         ``{class: fitted Backend}``; the same object for every class when conditional.
     codec_ : TabularCodec or ImageCodec
         The fitted codec of the training data (``encoder_`` is its old name).
+    refinement_ : Refinement or None
+        What ``refine`` named, resolved at fit for the data's kind (None: samples as drawn).
     checkpoint_files_ : list of Path
         The checkpoint files this fit wrote (empty without ``checkpoint``):
         the one file, or one per class for per-class models.

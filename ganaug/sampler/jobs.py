@@ -38,7 +38,8 @@ COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode coll
 
 
 def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> Any:
-    refinement = get_refinement(sampler.refine, data.kind)
+    # resolved once: drawing and saving use what the sampler was fitted with
+    sampler.refinement_ = refinement = get_refinement(sampler.refine, data.kind)
     sampler.classes_, y_idx = np.unique(y_arr, return_inverse=True)
     sampler.sampling_strategy_ = target_counts(sampler.sampling_strategy, y_arr)
     grow = [c for c, n in sampler.sampling_strategy_.items() if n > 0]

@@ -54,11 +54,9 @@ def sampler_state(sampler: Any) -> tuple[dict[str, Any], dict[str, torch.Tensor]
         "classes_dtype": sampler.classes_.dtype.str,
         "sampling_strategy": [[json_scalar(k), int(v)] for k, v in sampler.sampling_strategy_.items()],
         "conditional": bool(sampler._conditional_), "seed": int(sampler._seed_),
-        "encoder": sampler.codec_.get_state(),
-        "models": [{"options": jsonable(dataclasses.asdict(m.options)),
-                    "n_classes": len(sampler.classes_) if sampler._conditional_ else 1,
-                    "sample_shape": list(getattr(m, "sample_shape_", (sampler.codec_.n_features_,)))}
-                   for m in models],
+        "codec": sampler.codec_.get_state(),
+        # each model as it describes itself (Backend.describe), less the layout, which the codec holds
+        "models": [{k: v for k, v in m.describe().items() if k != "layout"} for m in models],
         "model_of_class": [[json_scalar(label), models.index(m)] for label, m in sampler.backends_.items()],
         "target_name": json_scalar(getattr(sampler, "target_name_", None)),
         "feature_names_in": None if not hasattr(sampler, "feature_names_in_")
@@ -129,12 +127,12 @@ def from_checked_state(cls: type, config: dict[str, Any], tensors: dict[str, tor
     sampler.classes_ = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
     sampler.sampling_strategy_ = {label_of(sampler, k): v for k, v in config["sampling_strategy"]}
     sampler._conditional_, sampler._seed_ = config["conditional"], config["seed"]
-    sampler.codec_ = codec_from_state(config["encoder"])
+    sampler.codec_ = codec_from_state(config["codec"])
     sampler.data_kind_ = sampler.codec_.kind
     if isinstance(sampler.codec_, TabularCodec):
         sampler.n_features_in_ = len(sampler.codec_.columns_)
     try:
-        get_refinement(sampler.refine, sampler.data_kind_)
+        sampler.refinement_ = get_refinement(sampler.refine, sampler.data_kind_)
     except (InputError, OptionsError) as err:
         raise ModelFileError(f"the model's refine parameter does not fit its data: {err}") from None
     sampler.target_name_ = config.get("target_name")
