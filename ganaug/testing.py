@@ -231,14 +231,27 @@ def check_history(backend: type[Backend]) -> None:
 
 
 def check_save_load(backend: type[Backend]) -> None:
-    """Saved to safetensors and loaded back, the sampler draws exactly the same rows."""
+    """Saved and loaded back, the sampler draws exactly the same rows, and so does a backend saved alone.
+
+    ``Backend.fit`` records the shapes a file needs, and drops the run's
+    ``fit_state``: nothing of training (optimisers, rows) outlives it.
+    """
+    import torch
+
     X, y = tiny_data(backend)
     sampler = _sampler(backend)
     sampler.fit_resample(X, y)
     counts = {"minor": 6, "rare": 4}
+    model = next(iter(sampler.backends_.values()))
+    assert model.fit_state is None, "fit_state outlived the fit"
+    for name in ("sample_shape_", "n_classes_", "layout_"):
+        assert hasattr(model, name), f"fit did not record {name}"
     with tempfile.TemporaryDirectory() as folder:
         loaded = GANOverSampler.load(sampler.save(Path(folder) / "model.safetensors"), "cpu", backend)
+        alone = backend.load(model.save(Path(folder) / "backend.safetensors"), "cpu")
     _assert_same(sampler.generate(counts)[0], loaded.generate(counts)[0])
+    draws = [m.sample(5, 0, torch.Generator().manual_seed(0)) for m in (model, alone)]
+    assert torch.equal(draws[0], draws[1]), "a backend saved alone draws other samples once loaded"
 
 
 def check_device_move(backend: type[Backend]) -> None:

@@ -82,7 +82,8 @@ def _run_blocks(page: Path, folder: Path, namespace: dict, env: dict) -> None:
             (folder / title).parent.mkdir(parents=True, exist_ok=True)
             (folder / title).write_text(body)
         elif kind == "python":
-            exec(compile(body, where, "exec"), namespace)  # noqa: S102 - running the docs is the test
+            # dont_inherit: the block runs as a reader's script would, without this file's __future__ imports
+            exec(compile(body, where, "exec", dont_inherit=True), namespace)  # noqa: S102 - the docs are the test
         elif kind == "bash":
             for line in _commands(body):
                 args = shlex.split(line)
