@@ -17,7 +17,9 @@ from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
+    brier_score_loss,
     f1_score,
+    log_loss,
     recall_score,
     roc_auc_score,
 )
@@ -41,6 +43,9 @@ class Predictions:
         The classifier's ``classes_``.
     minority : label
         The least frequent class of the whole dataset.
+    probabilities : bool
+        Whether ``scores`` are the model's probabilities (``predict_proba``), which
+        calibration metrics need; softmaxed decision values are scores only.
     """
 
     y_true: np.ndarray
@@ -48,6 +53,7 @@ class Predictions:
     scores: np.ndarray | None
     classes: np.ndarray
     minority: Any
+    probabilities: bool = False
 
 
 MetricFunction = Callable[[Predictions], "float | dict[Any, float] | None"]
@@ -104,6 +110,29 @@ def pr_auc(p: Predictions) -> float | None:
     return average_precision_score(truth, scores[:, present], average="macro")
 
 
+def brier(p: Predictions) -> float | None:
+    """Brier score of the minority class' probability (binary), or the multi-class Brier score.
+
+    Lower is better. Resampling shifts a classifier's prior towards the grown
+    classes, which this shows and the ranking metrics do not.
+    """
+    scores = _scores_for_present_classes(p)
+    if scores is None or not p.probabilities:
+        return None
+    if len(p.classes) == 2:
+        column = list(p.classes).index(p.minority)
+        return brier_score_loss(p.y_true == p.minority, scores[:, column])
+    return brier_score_loss(p.y_true, scores, labels=p.classes)
+
+
+def log_loss_(p: Predictions) -> float | None:
+    """Log-loss of the predicted probabilities (lower is better), clipped as scikit-learn does."""
+    scores = _scores_for_present_classes(p)
+    if scores is None or not p.probabilities:
+        return None
+    return log_loss(p.y_true, scores, labels=p.classes)
+
+
 def _scores_for_present_classes(p: Predictions) -> np.ndarray | None:
     # AUCs need scores, and every test class among the classes the model knows
     if p.scores is None or not set(np.unique(p.y_true)) <= set(p.classes.tolist()):
@@ -119,8 +148,12 @@ BUILTIN_METRICS: dict[str, MetricFunction] = {
     "minority_recall": minority_recall,
     "roc_auc": roc_auc,
     "pr_auc": pr_auc,
+    "brier": brier,
+    "log_loss": log_loss_,
     "class_recall": class_recall,
 }
+# lower is better (a verdict turns their sign)
+LOWER_IS_BETTER = ("brier", "log_loss")
 # computed from predicted labels, so every classifier has them (used to fill failed folds)
 LABEL_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall")
 DEFAULT_METRICS = tuple(BUILTIN_METRICS)
@@ -140,11 +173,9 @@ def score(predictions: Predictions, metrics: dict[str, MetricFunction]) -> dict[
 
 def ranking_scores(model: Any, X: Any) -> np.ndarray | None:
     """``(n, n_classes)`` probabilities, or softmaxed decision values, for AUCs."""
-    if hasattr(model, "predict_proba"):
-        try:
-            return model.predict_proba(X)
-        except AttributeError:  # e.g. SVC(probability=False) exposes the name but refuses
-            pass
+    probabilities = class_probabilities(model, X)
+    if probabilities is not None:
+        return probabilities
     if not hasattr(model, "decision_function"):
         return None
     values = model.decision_function(X)
@@ -152,6 +183,16 @@ def ranking_scores(model: Any, X: Any) -> np.ndarray | None:
         values = np.stack([-values, values], axis=1) / 2
     values = np.exp(values - values.max(axis=1, keepdims=True))
     return values / values.sum(axis=1, keepdims=True)
+
+
+def class_probabilities(model: Any, X: Any) -> np.ndarray | None:
+    """``(n, n_classes)`` probabilities of ``model.predict_proba``, or None when it has none."""
+    if hasattr(model, "predict_proba"):
+        try:
+            return model.predict_proba(X)
+        except AttributeError:  # e.g. SVC(probability=False) exposes the name but refuses
+            pass
+    return None
 
 
 __getattr__ = moved(__name__, {"available_metrics": "ganaug.registry", "get_metrics": "ganaug.registry"})

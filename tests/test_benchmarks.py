@@ -77,3 +77,19 @@ def test_missing_summary_has_a_section_per_rate(scripts):
                          for r in (0.1, 0.3)])
     text = missing.summary(results)
     assert "## 10% of the cells missing" in text and "## 30% of the cells missing" in text
+
+
+def test_strong_regime_summary_ranks_brier_lower_first_and_tests_each_ganaug_entry(scripts):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import strong
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    samplers = ["none", "threshold", "class-weight", "prowsyn", "wgan-gp", "wgan-gp+threshold"]
+    results = fold_results(samplers, [*strong.METRICS, "fit_seconds"])
+    results["classifier"] = results["classifier"].replace({"knn": "hgb", "tree": "forest"})
+    table = strong.means_and_ranks(results, "brier")
+    assert table["brier rank"].idxmin() == table["brier"].idxmin()  # lower is better for the Brier score
+    text = strong.summary(results)
+    assert "### hgb: ganaug entries against the rivals" in text and "wgan-gp+threshold" in text
+    assert "### all classifiers: mean over 3 tables, and mean rank" in text

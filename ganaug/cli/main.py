@@ -162,9 +162,10 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
                    "Friedman test")
     p.add_argument("--samplers", default="none,smote,wgan-gp",
                    help="comma-separated baselines (none, ros, smote, borderline, adasyn; albumentations "
-                        "and mixed for images) and backends (default none,smote,wgan-gp)")
+                        "and mixed for images), backends, remedies without resampling (class-weight, "
+                        "threshold) and NAME+threshold or NAME+prior (default none,smote,wgan-gp)")
     p.add_argument("--classifiers", help="comma-separated: logreg, forest, knn, svc, tree, hgb "
-                   "(default logreg,forest,knn,svc)")
+                   "(default logreg,forest,hgb)")
     p.add_argument("--metrics", help="comma-separated metric names (default: every built-in one)")
     p.add_argument("--metric", help="metric of the verdict and tests (default: g_mean for two classes, "
                    "balanced_accuracy for more)")

@@ -152,6 +152,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), outp
                                 categorical_features=categorical_features)
     if len(loaded) == 1:
         results = results.drop(columns="dataset")
+        results.attrs["dataset"] = next(iter(loaded))
     print(summarize(results, [m for m in SUMMARY_METRICS if m in set(results["metric"])])
           .round(3).to_string())
     if out:
@@ -169,6 +170,7 @@ def _check_before_evaluating(samplers: dict[str, Any], loaded: dict[str, tuple],
 
     kinds = {read_input(X).kind for X, _ in loaded.values()}
     for sampler in samplers.values():
+        sampler = getattr(sampler, "sampler", sampler)  # a remedy's sampler (wgan-gp+threshold)
         if isinstance(sampler, GANOverSampler):
             for kind in kinds:
                 sampler.check_params(kind)
@@ -178,7 +180,7 @@ def _check_before_evaluating(samplers: dict[str, Any], loaded: dict[str, tuple],
                          "pick one of them, or add it with --metrics.")
 
 
-SUMMARY_METRICS = ("balanced_accuracy", "g_mean", "minority_f1", "roc_auc", "pr_auc")
+SUMMARY_METRICS = ("balanced_accuracy", "g_mean", "minority_f1", "roc_auc", "pr_auc", "brier")
 
 
 def _names(value: list[str] | str) -> list[str]:

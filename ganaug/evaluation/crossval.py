@@ -21,17 +21,30 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from tqdm.auto import tqdm
 
+from ganaug._version import __version__
 from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, default_gan
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
+from ganaug.evaluation.remedies import (
+    Remedy,
+    best_threshold,
+    check_remedy,
+    class_prior,
+    inner_splits,
+    minority_score,
+    parse_remedy,
+    prior_corrected,
+    weighted_fit,
+)
 from ganaug.limits import check_limit
-from ganaug.metrics import LABEL_METRICS, Predictions, ranking_scores, score
+from ganaug.metrics import LABEL_METRICS, Predictions, class_probabilities, ranking_scores, score
 from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
+REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, NAME+prior (ganaug.evaluation.remedies)
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md); any other
 # sampler says so with a true `interpolates_features` attribute
 _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
@@ -45,11 +58,11 @@ CLASSIFIERS: dict[str, Callable[[int], Any]] = {
     "tree": lambda seed: DecisionTreeClassifier(random_state=seed),
     "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
 }
-DEFAULT_CLASSIFIERS = ("logreg", "forest", "knn", "svc")
+DEFAULT_CLASSIFIERS = ("logreg", "forest", "hgb")
 
 
 def default_classifiers(random_state: int = 0) -> dict[str, Any]:
-    """Logistic regression, random forest, kNN(5) and RBF SVC: linear, trees, local, kernel."""
+    """Logistic regression, random forest and gradient boosting: the classifiers practitioners use now."""
     return make_classifiers(DEFAULT_CLASSIFIERS, random_state)
 
 
@@ -65,7 +78,13 @@ def make_classifiers(names: Iterable[str], random_state: int = 0) -> dict[str, A
 def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
     """A sampler by name: a baseline (``none``, ``ros``, ``smote``, ``borderline``,
     ``adasyn``, ``albumentations``), ``mixed`` (images: a quarter ``cyclegan``,
-    the rest albumentations; ``options`` go to the GAN) or any registered ganaug backend."""
+    the rest albumentations; ``options`` go to the GAN) or any registered ganaug backend;
+    or a :class:`~ganaug.evaluation.remedies.Remedy`: ``class-weight``, ``threshold``,
+    ``NAME+threshold`` or ``NAME+prior``."""
+    remedy = parse_remedy(name, lambda base: make_sampler(base, random_state, **options)) \
+        if isinstance(name, str) else None
+    if remedy is not None:
+        return remedy
     baselines = {
         "none": lambda: None,
         "ros": lambda: RandomOverSampler(random_state=random_state),
@@ -81,7 +100,8 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
         return GANOverSampler(backend=name, random_state=random_state, **options)
     raise RegistryError(
         f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}), 'mixed' (images: GAN "
-        f"plus albumentations) or a backend ({', '.join(list_backends())})."
+        f"plus albumentations), a backend ({', '.join(list_backends())}), a remedy without resampling "
+        f"({', '.join(REMEDIES)}), or NAME+threshold / NAME+prior."
     )
 
 
@@ -118,17 +138,27 @@ def evaluate(
     samplers : list of names, or ``{name: sampler}``
         Names of baselines (``none``, ``ros``, ``smote``, ``borderline``,
         ``adasyn``; ``albumentations`` for images) or backends, or objects
-        with ``fit_resample`` (None = no resampling).
+        with ``fit_resample`` (None = no resampling), or names as values.
+        The remedies experts use without resampling are entries too
+        (:mod:`ganaug.evaluation.remedies`): ``class-weight`` (each
+        classifier weighs the classes), ``threshold`` (a decision threshold
+        tuned for balanced accuracy on the real training rows; two classes),
+        and ``NAME+threshold`` (sampler ``NAME``, then a threshold tuned on
+        real rows only) or ``NAME+prior`` (probabilities corrected back to the
+        real class prior).
     classifiers : ``{name: estimator}`` or names, optional
         Any scikit-learn classifiers, or names of built-in ones (``logreg``,
         ``forest``, ``knn``, ``svc``, ``tree``, ``hgb``). Defaults to
-        :func:`default_classifiers`.
-    cv : splitter, optional
+        :func:`default_classifiers`: logistic regression, random forest and
+        histogram gradient boosting.
+    cv : int or splitter, optional
         Defaults to stratified 5-fold repeated twice, seeded by ``random_state``
-        (fewer folds when the smallest class has fewer than 5 rows).
+        (fewer folds when the smallest class has fewer than 5 rows); an int is
+        stratified K-fold, as in scikit-learn.
     metrics : list of names or functions, optional
         Default: every built-in metric of :mod:`ganaug.metrics` (balanced
         accuracy, G-mean, macro-F1, minority F1 and recall, ROC AUC, PR AUC,
+        the Brier score and log-loss of classifiers with probabilities,
         per-class recall as ``class_recall[label]`` rows); plugin metrics by name.
     n_jobs : int, optional
         Parallel (fold, sampler) tasks with joblib. Under
@@ -151,7 +181,8 @@ def evaluate(
         Tidy rows ``fold, sampler, classifier, metric, value``; sampler fit
         time is reported as metric ``fit_seconds`` with classifier ``-``.
         ``results.attrs["test_train_ratio"]`` holds the test/train size ratio
-        used by the corrected confidence intervals of :mod:`ganaug.stats`.
+        used by the corrected confidence intervals of :mod:`ganaug.stats`;
+        ``random_state`` and ``ganaug_version`` are there too, for reports.
     """
     data = read_input(X)
     frame = data.data  # a DataFrame, or an image array
@@ -160,11 +191,16 @@ def evaluate(
     categorical = [] if data.kind != "tabular" else \
         [c for c in frame.columns if is_categorical(frame[c]) or c in (declared or ())]
     if not isinstance(samplers, Mapping):
-        samplers = {name: make_sampler(name, random_state) for name in samplers}
+        samplers = {name: name for name in samplers}
+    # names, in the list form or as values of the mapping, are made here
+    samplers = {name: make_sampler(value, random_state) if isinstance(value, str) else value
+                for name, value in samplers.items()}
     if declared is not None:  # the GANs model the declared columns as categorical too
         samplers = {name: _declared(sampler, declared) for name, sampler in samplers.items()}
     for name, sampler in samplers.items():
-        _check_kind(name, sampler, data.kind)
+        _check_kind(name, sampler.sampler if isinstance(sampler, Remedy) else sampler, data.kind)
+        if isinstance(sampler, Remedy):
+            check_remedy(name, sampler, len(np.unique(y_arr)))
     if classifiers is not None and not isinstance(classifiers, Mapping):
         classifiers = make_classifiers(classifiers, random_state)
     classifiers = dict(classifiers or default_classifiers(random_state))
@@ -189,6 +225,7 @@ def evaluate(
                                   disable=not progress) for row in chunk]
     results = pd.DataFrame(rows, columns=["fold", "sampler", "classifier", "metric", "value"])
     results.attrs["test_train_ratio"] = float(np.mean([len(te) / len(tr) for tr, te in splits]))
+    results.attrs.update(random_state=random_state, ganaug_version=__version__)  # named by reports
     return results
 
 
@@ -228,6 +265,9 @@ def _check_kind(name: str, sampler: Any, kind: str) -> None:
 
 def _declared(sampler: Any, categorical: list[Any]) -> Any:
     """A GANOverSampler left at ``categorical_features="auto"`` gets evaluate's declaration."""
+    if isinstance(sampler, Remedy):
+        return Remedy(_declared(sampler.sampler, categorical), sampler.class_weight, sampler.threshold,
+                      sampler.prior)
     if isinstance(sampler, GANOverSampler) and isinstance(sampler.categorical_features, str):
         return clone(sampler).set_params(categorical_features=list(categorical))
     return sampler
@@ -248,18 +288,59 @@ def _run_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, 
 
 
 def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics, minority, categorical):
+    remedy = sampler if isinstance(sampler, Remedy) else Remedy(sampler)
     X_tr, y_tr, X_te, y_te = _rows(frame, train), y[train], _rows(frame, test), y[test]
     start = time.perf_counter()
-    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, sampler, categorical)
+    # the threshold's inner folds first: out-of-fold minority scores of the real training rows
+    cuts = _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
+        if remedy.threshold else {}
+    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start)]
     X_test = prep.transform(X_te)
     for clf_name, clf in classifiers.items():
-        model = clone(clf).fit(X_fit, np.asarray(y_fit))
-        predictions = Predictions(y_te, model.predict(X_test), ranking_scores(model, X_test),
-                                  model.classes_, minority)
+        try:
+            model = weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
+        except TypeError as err:  # a classifier that cannot weigh classes (kNN): no rows, and why
+            warn(f"{name!r} with classifier {clf_name!r}: {err}; not scored.", RuntimeWarning)
+            continue
+        probabilities = class_probabilities(model, X_test)
+        scores = probabilities if probabilities is not None else ranking_scores(model, X_test)
+        predicted = model.predict(X_test)
+        if clf_name in cuts:  # the tuned threshold decides; the probabilities stay the model's
+            other = model.classes_[model.classes_ != minority][0]
+            predicted = np.where(minority_score(scores, model.classes_, minority) >= cuts[clf_name],
+                                 minority, other)
+        if remedy.prior and probabilities is not None:
+            probabilities = scores = prior_corrected(probabilities, model.classes_, class_prior(y_tr),
+                                                     class_prior(np.asarray(y_fit)))
+        predictions = Predictions(y_te, predicted, scores, model.classes_, minority,
+                                  probabilities=probabilities is not None)
         rows += [(fold, name, clf_name, metric, value)
                  for metric, value in score(predictions, metrics).items()]
     return rows
+
+
+def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical,
+                      seed) -> dict[str, float]:
+    """Per classifier, the threshold on the minority score with the best balanced accuracy out of fold.
+
+    Each inner fold resamples its training part (the sampler is fitted once
+    per inner fold and shared by the classifiers); its validation rows are
+    real, so the threshold is tuned on real rows only.
+    """
+    oof = {name: np.full(len(y_tr), np.nan) for name in classifiers}
+    for inner_train, inner_val in inner_splits(y_tr, seed):
+        X_fit, y_fit, prep = _resample_fold(frame, _rows(X_tr, inner_train), y_tr[inner_train],
+                                            remedy.sampler, categorical)
+        X_val = prep.transform(_rows(X_tr, inner_val))
+        for name, clf in classifiers.items():
+            try:
+                model = weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
+            except TypeError:
+                continue  # reported when the fold's own model is fitted
+            oof[name][inner_val] = minority_score(ranking_scores(model, X_val), model.classes_, minority)
+    return {name: best_threshold(values, y_tr == minority) for name, values in oof.items()
+            if not np.isnan(values).any()}
 
 
 def _resample_fold(frame, X_tr, y_tr, sampler, categorical=()):
@@ -340,5 +421,6 @@ def evaluate_datasets(datasets: Mapping[str, tuple[Any, Any]], progress: bool = 
         ratios.append(results.attrs["test_train_ratio"])
         frames.append(results.assign(dataset=name)[["dataset", *results.columns]])
     combined = pd.concat(frames, ignore_index=True)
+    combined.attrs.update(frames[0].attrs)
     combined.attrs["test_train_ratio"] = float(np.mean(ratios))
     return combined

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 import ganaug.evaluation.stats as stats
+from ganaug._version import __version__
 from ganaug.data import check_target, read_input
 from ganaug.errors import GanaugWarning, warn
+from ganaug.evaluation.advice import recommend
 from ganaug.evaluation.html import html_report
 from ganaug.evaluation.plots import plot_class_recall, plot_losses, plot_marginals, plot_metrics
 from ganaug.evaluation.quality import real_and_synthetic_grid
@@ -154,6 +156,13 @@ def summary_markdown(results: pd.DataFrame, metric: str | None = None) -> str:
     if design:
         lines += [f"> **Warning**: {design[0].upper()}{design[1:]}", ""]
     lines += [f"- {s}" for s in stats.verdict(tests)] or ["- (no baseline among the samplers)"]
+    advice = recommend(results, metric)
+    if advice:
+        lines += ["", "## What to use, per classifier", ""] + [f"- {s}" for s in advice]
+    others = [m for m in stats.SECOND_METRICS if m != metric and m in set(results["metric"])]
+    second = [s for m in others for s in stats.verdict(stats.compare(results, m))]
+    if second:
+        lines += ["", f"## The verdict on {', '.join(others)}", ""] + [f"- {s}" for s in second]
     if several:
         lines += ["", f"## Mean rank on {metric} (1 = best)", "",
                   markdown_table(stats.mean_ranks(results, metric).rename("mean rank").to_frame()),
@@ -174,9 +183,16 @@ def summary_markdown(results: pd.DataFrame, metric: str | None = None) -> str:
 def _setup_sentence(results: pd.DataFrame) -> str:
     classifiers = sorted(set(results["classifier"]) - {"-"})
     folds = results["fold"].nunique()
-    where = f"{stats.n_datasets(results)} datasets" if "dataset" in results.columns else "one dataset"
+    if "dataset" in results.columns:
+        names = list(dict.fromkeys(results["dataset"]))
+        where = f"{len(names)} datasets ({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''})"
+    else:
+        where = f"dataset {results.attrs['dataset']}" if "dataset" in results.attrs else "one dataset"
+    run = f"ganaug {results.attrs.get('ganaug_version', __version__)}"
+    if "random_state" in results.attrs:
+        run += f", random_state={results.attrs['random_state']}"
     return (f"Samplers {', '.join(dict.fromkeys(results['sampler']))} on {where}, {folds} CV folds, "
-            f"classifiers {', '.join(classifiers)}. Resampling touched training folds only.")
+            f"classifiers {', '.join(classifiers)} ({run}). Resampling touched training folds only.")
 
 
 def _friedman_sentence(results: pd.DataFrame, metric: str) -> str:

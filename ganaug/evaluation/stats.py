@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ganaug.metrics import LOWER_IS_BETTER
+
 ALPHA = 0.05
 
 
@@ -205,7 +207,7 @@ def holm(p_values: pd.Series) -> pd.Series:
 def mean_ranks(results: pd.DataFrame, metric: str = "g_mean") -> pd.Series:
     """Mean rank of each sampler across datasets (1 = best; ties share ranks)."""
     table = per_dataset(results, metric)
-    return table.rank(axis=1, ascending=False).mean().sort_values()
+    return table.rank(axis=1, ascending=metric in LOWER_IS_BETTER).mean().sort_values()
 
 
 def friedman(results: pd.DataFrame, metric: str = "g_mean") -> tuple[float, float]:
@@ -224,9 +226,10 @@ def verdict(tests: pd.DataFrame) -> list[str]:
         change = f"{row.metric} {row.baseline_mean:.3f} -> {row.mean:.3f} ({row.difference:+.3f}, " \
                  f"p={row.p_value:.3g}, better on {row.wins} of {row.wins + row.losses + row.ties} " \
                  f"{'datasets' if 'datasets' in row.test else 'folds'})"
-        if row.significant and row.difference > 0:
+        better = -row.difference if row.metric in LOWER_IS_BETTER else row.difference
+        if row.significant and better > 0:
             word = "helped: better than" if row.baseline == "none" else "beat"
-        elif row.significant and row.difference < 0:
+        elif row.significant and better < 0:
             word = "hurt: worse than" if row.baseline == "none" else "lost to"
         else:
             word = "made no significant difference against"
@@ -241,7 +244,9 @@ def _ratio(results: pd.DataFrame, given: float | None) -> float:
 
 
 HEADLINE_METRICS = ("balanced_accuracy", "g_mean", "f1_macro", "minority_f1", "minority_recall",
-                    "roc_auc", "pr_auc")
+                    "roc_auc", "pr_auc", "brier")
+# what a verdict also tests besides its main metric: the minority's F1, the ranking, the calibration
+SECOND_METRICS = ("minority_f1", "pr_auc", "brier")
 
 
 def class_recall_table(results: pd.DataFrame) -> pd.DataFrame | None:

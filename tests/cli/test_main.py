@@ -274,3 +274,22 @@ def test_categorical_flag_names_unknown_columns(csv, tmp_path, capsys):
     assert main(["resample", str(csv), "--target", "label", "-o", str(out), "--categorical", "postcode",
                  *FAST]) == 2
     assert "postcode" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.filterwarnings("ignore::ganaug.errors.GanaugWarning")  # 3 folds cannot reach significance
+def test_evaluate_offers_class_weights_and_thresholds(tmp_path, capsys):
+    out = tmp_path / "report"
+    args = ["evaluate", "--dataset", "breast_cancer", "--samplers", "none,class-weight,threshold,smote+prior",
+            "--classifiers", "logreg", "--folds", "3", "--repeats", "1", "-o", str(out)]
+    assert main(args) == 0
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["sampler"]) == {"none", "class-weight", "threshold", "smote+prior"}
+    assert "brier" in set(results["metric"])
+    summary = (out / "summary.md").read_text()
+    assert "dataset breast_cancer" in summary and "## What to use, per classifier" in summary
+
+
+def test_evaluate_checks_the_options_of_a_gan_inside_a_remedy_before_running(capsys):
+    args = ["evaluate", "--samplers", "none,wgan-gp+threshold", "--option", "lr_generatr=1e-4"]
+    assert main(args) == 2
+    assert "lr_generator" in capsys.readouterr().err  # did you mean
