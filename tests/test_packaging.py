@@ -103,3 +103,13 @@ def test_the_wheel_works_in_a_fresh_virtual_environment(built, tmp_path):
     assert (work / "wine_balanced.csv").is_file()
     # the module path of ganaug 0.1 still resolves beside the bundled recipes' folder
     run(python, "-W", "ignore", "-c", "from ganaug.recipes import load_recipe")
+
+
+def test_every_package_of_the_source_tree_is_in_the_wheel_list():
+    # setuptools gets an explicit list (pyproject.toml): a new package folder missing from it imports from
+    # a checkout and fails only once installed from the wheel
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "ganaug").rglob("__init__.py")}
+    assert found - listed == set(), f"add to [tool.setuptools] packages in pyproject.toml: {found - listed}"

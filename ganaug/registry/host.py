@@ -77,6 +77,11 @@ class PluginHost:
         pressed meanwhile still stops the program.
         """
         points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: not _is_ours(ep))
+        with _plugin_code():
+            self._load(points)
+        self._registries = None
+
+    def _load(self, points: list[metadata.EntryPoint]) -> None:
         for ep in points:
             dist = ep.dist.name if ep.dist else "?"
             version = ep.dist.version if ep.dist else "?"
@@ -95,7 +100,6 @@ class PluginHost:
                 self._load_failures.append(_failure(ep.name, dist, version, err))
                 continue
             self._sources[ep.name] = (ep.value, dist, version)
-        self._registries = None
 
     def register(self, plugin: Any, name: str | None = None) -> None:
         """Register a plugin object directly (tests, notebooks)."""
@@ -136,6 +140,10 @@ class PluginHost:
         self._registries = {kind: {} for kind in KINDS}
         self._origins = {kind: {} for kind in KINDS}
         self._registry_failures = []
+        with _plugin_code():
+            self._call_registering_hooks()
+
+    def _call_registering_hooks(self) -> None:
         for kind in KINDS:
             # call each implementation on its own, so one that raises is isolated and attributed; ganaug's
             # own first, so a plugin reusing one of their names is refused, never taking the built-in's place
@@ -169,6 +177,10 @@ class PluginHost:
         """Let ``register_commands`` implementations add subcommands to the CLI parser."""
         self._commands, self._command_failures = {}, []
         taken = set(builtin)
+        with _plugin_code():
+            self._add_commands(subparsers, taken)
+
+    def _add_commands(self, subparsers: Any, taken: set[str]) -> None:
         for impl in self.manager.hook.register_commands.get_hookimpls():
             cli = CommandLine(subparsers, impl.plugin_name, taken, self._commands)
             try:
@@ -217,18 +229,25 @@ class _RealInterrupt(KeyboardInterrupt):
     """A Ctrl-C (SIGINT) that arrived while plugin code ran: it stops the program, it is no plugin failure."""
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise _RealInterrupt()
+
+
 @contextlib.contextmanager
 def _plugin_code() -> Iterator[None]:
-    """Run plugin code so that a ``KeyboardInterrupt`` it raises itself is told from the user's Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield  # a handler of the program's own: leave it in charge
+    """Run plugin code so that a ``KeyboardInterrupt`` it raises itself is told from the user's Ctrl-C.
+
+    Used around the whole loop over plugins, not each plugin alone: a SIGINT
+    that another thread receives reaches Python's handler a moment later, maybe
+    while the loop records the previous plugin, and must still count as Ctrl-C.
+    Nested uses keep the outer one's handler.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is _interrupt or threading.current_thread() is not threading.main_thread() \
+            or handler is not signal.default_int_handler:
+        yield  # already ours, or a handler of the program's own: leave it in charge
         return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise _RealInterrupt()
-
-    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     finally:
