@@ -20,17 +20,14 @@ Running two benchmarks at once on a small machine? Give each OMP_NUM_THREADS=1.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from tabular import SUITES
+from tabular import SUITES, run_tables
 
-from ganaug.data.datasets import load_keel
-from ganaug.evaluation import evaluate_datasets, make_sampler, stats
+from ganaug.evaluation import make_sampler, stats
 from ganaug.evaluation.reports import markdown_table
 from ganaug.metrics import LOWER_IS_BETTER
 
@@ -51,19 +48,7 @@ def classifiers(seed: int) -> dict:
 def run(datasets: list[str], samplers: list[str], seed: int, n_jobs: int | None,
         checkpoint: Path | None) -> pd.DataFrame:
     chosen = {s: make_peer(s, seed) or make_sampler(s, seed) for s in samplers}
-    frames = []
-    for name in datasets:  # one table at a time, so a long run keeps what it has measured
-        start = time.perf_counter()
-        frames.append(evaluate_datasets(
-            {name: load_keel(name)}, samplers=chosen, classifiers=classifiers(seed),
-            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=METRICS, random_state=seed,
-            n_jobs=n_jobs, progress=False))
-        print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
-        if checkpoint is not None:
-            pd.concat(frames, ignore_index=True).to_csv(checkpoint, index=False)
-    results = pd.concat(frames, ignore_index=True)
-    results.attrs["test_train_ratio"] = 0.25
-    return results
+    return run_tables(datasets, chosen, classifiers(seed), METRICS, seed, n_jobs, checkpoint)
 
 
 def means_and_ranks(results: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -97,6 +82,8 @@ def summary(results: pd.DataFrame) -> str:
     for scope, part in scopes:
         rows = [row for entry in [s for s in dict.fromkeys(part["sampler"]) if s.startswith(GAN)]
                 for metric in ("g_mean", "minority_f1", "brier") for row in paired(part, entry, metric)]
+        if not rows:  # no ganaug entry in this run
+            continue
         tests = pd.DataFrame(rows)
         tests["Holm p"] = stats.holm(tests["Wilcoxon p"]).to_numpy()
         blocks.append(f"### {scope}: ganaug entries against the rivals, paired over tables\n\n"

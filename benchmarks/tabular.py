@@ -63,14 +63,20 @@ def run(datasets: list[str], samplers: list[str], ctgan_peer: bool, seed: int,
         chosen[label] = make_sampler(backend, seed, **options)
     if ctgan_peer:
         chosen[PEER] = CTGANPackageSampler(random_state=seed)
+    return run_tables(datasets, chosen, make_classifiers(("knn", "tree", "svc"), seed), METRICS, seed,
+                      checkpoint=checkpoint)
+
+
+def run_tables(datasets: list[str], samplers: dict, classifiers: dict, metrics: tuple[str, ...], seed: int,
+               n_jobs: int | None = None, checkpoint: Path | None = None) -> pd.DataFrame:
+    """``evaluate`` on each KEEL table in turn (5 stratified folds), saving what it has after each one."""
     frames = []
     for name in datasets:  # one dataset at a time, so a long run keeps what it has measured
         start = time.perf_counter()
         frames.append(evaluate_datasets(
-            {name: load_keel(name)}, samplers=chosen,
-            classifiers=make_classifiers(("knn", "tree", "svc"), seed),
-            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=METRICS, random_state=seed,
-            progress=False))
+            {name: load_keel(name)}, samplers=samplers, classifiers=classifiers,
+            cv=StratifiedKFold(5, shuffle=True, random_state=seed), metrics=metrics, random_state=seed,
+            n_jobs=n_jobs, progress=False))
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
         if checkpoint is not None:
             pd.concat(frames, ignore_index=True).to_csv(checkpoint, index=False)
