@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -266,8 +267,7 @@ def _check_kind(name: str, sampler: Any, kind: str) -> None:
 def _declared(sampler: Any, categorical: list[Any]) -> Any:
     """A GANOverSampler left at ``categorical_features="auto"`` gets evaluate's declaration."""
     if isinstance(sampler, Remedy):
-        return Remedy(_declared(sampler.sampler, categorical), sampler.class_weight, sampler.threshold,
-                      sampler.prior)
+        return dataclasses.replace(sampler, sampler=_declared(sampler.sampler, categorical))
     if isinstance(sampler, GANOverSampler) and isinstance(sampler.categorical_features, str):
         return clone(sampler).set_params(categorical_features=list(categorical))
     return sampler

@@ -60,17 +60,6 @@ class Remedy:
     threshold: bool = False
     prior: bool = False
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The entry's settings (scikit-learn's clone reads them)."""
-        return {"sampler": self.sampler, "class_weight": self.class_weight, "threshold": self.threshold,
-                "prior": self.prior}
-
-    def set_params(self, **params: Any) -> Remedy:
-        """Change settings; returns ``self``."""
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
 
 def parse_remedy(name: str, make_sampler: Callable[[str], Any]) -> Remedy | None:
     """The :class:`Remedy` a name asks for (``threshold``, ``smote+prior``, ...); None: a plain sampler."""
