@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/ganaug demo
 
+# one worker per core (pytest-xdist; worksteal: an idle worker takes queued tests from a busy one)
 test: install lint docs
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: install
-	$(BIN)/ruff check ganaug plugins tests benchmarks examples
+	$(BIN)/ruff check ganaug plugins tests benchmarks examples docs/_ext
 
 # the site, into site/; strict: a warning (a broken link, a missing docstring target) fails the build
 docs: install

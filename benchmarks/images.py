@@ -70,6 +70,9 @@ def resample(method: str, X: np.ndarray, y: np.ndarray, seed: int, steps: int) -
     if method == "albumentations":
         X_res, y_res = AlbumentationsOverSampler(random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
+    if method == "auto":  # GANOverSampler() with no backend named: on images, the albumentations backend
+        X_res, y_res = GANOverSampler(random_state=seed).fit_resample(X, y)
+        return X_res, y_res, None
     if method == "mixed":  # a quarter of the new images from cyclegan (refine="augment"), the rest classical
         X_res, y_res = MixedOverSampler(gan=default_gan(steps=steps), random_state=seed).fit_resample(X, y)
         return X_res, y_res, None
@@ -163,7 +166,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--methods", default="none,ros,smote,albumentations,dcgan")
     parser.add_argument("--steps", type=int, default=1500, help="generator steps of GAN backends")
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--summarize", nargs="+", metavar="CSV",
                         help="only write images.md from these images.csv files of earlier (parallel) runs")
     args = parser.parse_args()

@@ -128,7 +128,8 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(SUITE))
     parser.add_argument("--rates", default="0.1,0.3", help="fractions of the cells knocked out")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", default="missing")
     args = parser.parse_args()
     out = Path(args.out)

@@ -71,7 +71,8 @@ CASES = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     valid = {

@@ -107,7 +107,8 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], help="LABEL=BACKEND:key=value:...")
     parser.add_argument("--ratio", type=float, default=20.0, help="imbalance ratio of the cut (default 20)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", default="multiclass")
     parser.add_argument("--default", default="wgan-gp", help="the sampler the paired tests are about")
     parser.add_argument("--summarize", nargs="+", metavar="CSV", type=Path,

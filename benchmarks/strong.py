@@ -104,7 +104,8 @@ def main() -> None:
     parser.add_argument("--samplers", default=",".join(SAMPLERS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--out", type=Path, default=Path("bench-out"),
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", help="file names (default strong-<suite>-seed<seed>)")
     parser.add_argument("--from-csv", type=Path, help="summarise stored fold results again, without running")
     args = parser.parse_args()

@@ -161,7 +161,8 @@ def main() -> None:
                         help="extra sampler LABEL=BACKEND:key=value:..., e.g. pure=wgan-gp:refine=none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--default", default="wgan-gp", help="the sampler the paired tests are about")
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", default="tabular", help="file name of the results")
     parser.add_argument("--summarize", nargs="+", metavar="CSV", type=Path,
                         help="train nothing: merge the fold results of earlier runs (same folds and seed; "

@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--per-description", type=int, default=200)
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--out", default="bench-out",
+                        help="folder for the results (the stored ones: --out benchmarks/results)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

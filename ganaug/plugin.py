@@ -39,6 +39,7 @@ from ganaug.nn import (
     upsampling_steps,
 )
 from ganaug.options import OptionsBase
+from ganaug.refinements import augment_one, default_transform
 from ganaug.registry import get_loss
 from ganaug.registry.hookspecs import hookimpl
 from ganaug.training.batches import ClassBatches
@@ -66,4 +67,6 @@ __all__ = [
     "pixel_norm", "segment_log_softmax", "spectral", "upsampling_steps",
     # data
     "Span", "TabularCodec", "TextEncoder", "shown",
+    # classical image transforms (the ``albumentations`` backend)
+    "augment_one", "default_transform",
 ]

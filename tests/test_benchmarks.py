@@ -93,3 +93,16 @@ def test_strong_regime_summary_ranks_brier_lower_first_and_tests_each_ganaug_ent
     text = strong.summary(results)
     assert "### hgb: ganaug entries against the rivals" in text and "wgan-gp+threshold" in text
     assert "### all classifiers: mean over 3 tables, and mean rank" in text
+
+
+def test_no_benchmark_writes_over_the_stored_results_unless_asked():
+    """A quick look (`benchmarks/X.py --datasets ...`) must not replace the results the docs quote."""
+    import ast
+    from pathlib import Path
+
+    for script in sorted(Path(__file__).resolve().parents[1].glob("benchmarks/*.py")):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument" \
+                    and node.args and getattr(node.args[0], "value", None) == "--out":
+                default = next((ast.unparse(k.value) for k in node.keywords if k.arg == "default"), "None")
+                assert "results" not in default, f"{script.name}: --out defaults to {default}"

@@ -165,6 +165,15 @@ def test_verbose_shows_progress(table, fast, capsys):
     assert "cgan" in capsys.readouterr().err
 
 
+def test_the_progress_bar_counts_generator_steps_not_epochs(table, capsys):
+    """ctgan's 7 steps on 52 rows are 7 one-step epochs: the bar says 7 steps, never "7 epoch"."""
+    X, y = table
+    GANOverSampler(backend="ctgan", steps=7, batch_size=500, random_state=0, verbose=True, refine=None,
+                   device="cpu").fit_resample(X, y)
+    err = capsys.readouterr().err
+    assert "/7 [" in err and "step" in err and "epoch" not in err
+
+
 @pytest.mark.parametrize(
     "make_bad, message",
     [
@@ -343,3 +352,56 @@ def test_backend_options_are_parameters_not_attributes_set_in_init():
     with pytest.raises(OptionsError, match="names a method"):
         sampler.set_params(generate=3)
     assert callable(sampler.generate)
+
+
+def test_the_default_backend_is_wgan_gp_on_tables_and_classical_transforms_on_images(table, tmp_path):
+    from ganaug.testing import tiny_images
+
+    X, y = table
+    on_table = GANOverSampler(epochs=1, random_state=0, device="cpu").fit(X, y)
+    assert on_table.get_params()["backend"] == "auto"
+    assert {m.name for m in on_table.backends_.values()} == {"wgan-gp"}
+    images, labels = tiny_images(side=28)
+    on_images = GANOverSampler(random_state=0)
+    X_res, _ = on_images.fit_resample(images, labels)  # never an MLP on the pixels
+    assert {m.name for m in on_images.backends_.values()} == {"albumentations"}
+    assert X_res.shape[1:] == (28, 28) and X_res.dtype == np.uint8
+    for sampler in (on_table, on_images):  # the file names the backend that was used; "auto" loads
+        loaded = GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"), "cpu")
+        assert loaded.get_params()["backend"] == "auto"
+        counts = {sampler.classes_[-1]: 3}
+        _assert_same_draw(sampler.generate(counts)[0], loaded.generate(counts)[0])
+
+
+def _assert_same_draw(first, second):
+    if isinstance(first, pd.DataFrame):
+        pd.testing.assert_frame_equal(first, second)
+    else:
+        np.testing.assert_array_equal(first, second)
+
+
+def test_images_without_albumentations_name_the_install_and_a_gan_instead(monkeypatch):
+    import importlib.util
+
+    from ganaug.testing import tiny_images
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "albumentations"
+                        else real(name, *a))
+    with pytest.raises(OptionsError, match=r"pip install 'ganaug\[images\]'.*backend='cyclegan'"):
+        GANOverSampler(random_state=0).fit_resample(*tiny_images())
+
+
+def test_an_image_folder_resamples_with_its_subfolders_as_labels(tmp_path):
+    from ganaug.data.folders import write_image_folder
+    from ganaug.testing import tiny_images
+
+    images, labels = tiny_images()
+    write_image_folder(images, labels.to_numpy(), tmp_path / "digits")
+    X_res, y_res = GANOverSampler(random_state=0).fit_resample(tmp_path / "digits")
+    assert X_res.shape == (120, 8, 8) and sorted(set(y_res)) == ["major", "minor", "rare"]
+    assert GANOverSampler(random_state=0).fit(str(tmp_path / "digits")).backends_
+    with pytest.raises(InputError, match="without y"):
+        GANOverSampler().fit_resample(tmp_path / "digits", labels)
+    with pytest.raises(InputError, match="not a folder.*read_csv"):
+        GANOverSampler().fit_resample(str(tmp_path / "table.csv"), labels)

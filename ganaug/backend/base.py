@@ -90,6 +90,10 @@ class Backend:
         trained on its class (index 0) and the source class (index 1).
     text_conditioned : bool
         True if :meth:`sample_described` draws from new descriptions.
+    learns : bool
+        False for a backend that trains nothing by epochs (classical
+        augmentation draws from the real images): its ``history_`` stays empty
+        and the sampler's ``epochs`` and ``batch_size`` change nothing.
     fit_state : object or None
         What a training loop keeps while it trains (``AdversarialBackend``:
         a :class:`~ganaug.training.fit_state.FitState`); None outside ``fit``.
@@ -103,6 +107,7 @@ class Backend:
     state_tensors: ClassVar[tuple[str, ...]] = ()
     pairs_with_source: ClassVar[bool] = False
     text_conditioned: ClassVar[bool] = False
+    learns: ClassVar[bool] = True
     fit_state: Any = None
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
@@ -301,12 +306,19 @@ class Backend:
 
         Nothing is allocated, so a tampered or mistyped width costs no memory.
         """
-        meta = torch.device("meta")
-        with meta:
-            skeleton = cls(options, meta)
-            skeleton._build_for(empty_data(tuple(data.X.shape[1:]), data.n_classes, data.layout, data.kind,
-                                           meta))
-            return skeleton.state_dict()
+        shape = tuple(data.X.shape[1:])
+        # building on the meta device runs every op through Python meta kernels (seconds for a net with
+        # spectral norm): the same backend, options and shapes give the same skeleton, so build it once
+        key = (cls, repr(options), shape, data.n_classes, repr(data.layout), data.kind)
+        if key not in _META_STATES:
+            meta = torch.device("meta")
+            with meta:
+                skeleton = cls(options, meta)
+                skeleton._build_for(empty_data(shape, data.n_classes, data.layout, data.kind, meta))
+                if len(_META_STATES) >= 64:
+                    _META_STATES.pop(next(iter(_META_STATES)))
+                _META_STATES[key] = skeleton.state_dict()
+        return dict(_META_STATES[key])
 
     @classmethod
     def parameter_bytes(cls, options: Any, data: TrainingData) -> int | None:
@@ -348,6 +360,9 @@ class Backend:
         for module in self.modules().values():
             module.to(self.device)
         return self
+
+
+_META_STATES: dict[tuple, dict[str, torch.Tensor]] = {}  # Backend._meta_state's skeletons, oldest first
 
 
 def _legacy_fit(fit: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,10 +11,11 @@ import argparse
 import difflib
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import NoReturn
 
-from ganaug._version import __version__
+from ganaug._version import DOCUMENTATION_URL, SOURCE_URL, __version__
 from ganaug.cli.values import column_names, parse_strategy, parse_value
 from ganaug.errors import GanaugError, TrainingInterrupted, UsageError, sigterm_as_interrupt
 from ganaug.paths import TABLE_SUFFIXES, check_input_file, check_input_folder, check_output
@@ -22,7 +23,7 @@ from ganaug.paths import TABLE_SUFFIXES, check_input_file, check_input_folder, c
 BUILTIN_COMMANDS = ("demo", "backends", "plugins", "resample", "resample-images", "train", "sample",
                     "evaluate", "run")
 EPILOG = ("Plugins can add commands: `ganaug plugins` lists them. `ganaug COMMAND --help` shows a "
-          "command's options. Documentation: docs/index.md, or the site `make docs` builds.")
+          f"command's options. Documentation: {DOCUMENTATION_URL} (source: {SOURCE_URL}).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +109,11 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("resample-images", help="balance an image folder (one subfolder per class)")
     p.add_argument("images", help="folder with one subfolder of PNG/JPEG images per class")
     _output(p, "new folder for the original and synthetic images, one subfolder per class", folder=True)
-    _backend(p, "dcgan")
+    p.add_argument("--backend", default="auto",
+                   help="auto (the default: classical transforms of the real images, the best measured "
+                        "method, seconds at 28x28), an image backend (`ganaug backends`; a GAN takes "
+                        "minutes to tens of minutes), or mixed (a quarter from cyclegan, the rest "
+                        "transformed)")
     _strategy(p)
     _training(p)
     p.set_defaults(handler=lambda a: _tasks().resample_images(
@@ -309,7 +314,9 @@ def _run_recipe(args: argparse.Namespace) -> None:
 
     if args.list:
         for name, summary in recipes.bundled_recipes().items():
-            print(f"{name:24s} {summary}")
+            # whole sentences, wrapped under their name rather than cut at the terminal's edge
+            print(textwrap.fill(summary, width=100, initial_indent=f"{name:24s} ",
+                                subsequent_indent=" " * 25))
         return
     if args.recipe is None:
         raise UsageError("give a recipe file or the name of a bundled one; `ganaug run --list` lists them.")
@@ -332,11 +339,12 @@ def _backends(args: argparse.Namespace) -> None:
         for key, default in options_help(get_backend(args.options).Options).items():
             print(f"{key:20s} {default!r}")
         return
-    print(f"{'backend':10s} {'data kinds':14s} {'conditional':12s} {'plugin':28s} version")
+    width = max(10, *map(len, backends))
+    print(f"{'backend':{width}s} {'data kinds':14s} {'conditional':12s} {'plugin':28s} version")
     for name, cls in sorted(backends.items()):
         origin = host.origin(name)
         plugin = f"{origin.name} ({origin.distribution})"
-        print(f"{name:10s} {','.join(cls.data_kinds):14s} {str(cls.conditional).lower():12s} "
+        print(f"{name:{width}s} {','.join(cls.data_kinds):14s} {str(cls.conditional).lower():12s} "
               f"{plugin:28s} {origin.version}")
     _print_failures(host)
 

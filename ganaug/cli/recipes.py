@@ -12,6 +12,7 @@ in the repository, package data of the wheel); ``ganaug run --list`` lists them.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,30 @@ def bundled_recipe_folder() -> Path | None:
 
 
 def bundled_recipes() -> dict[str, str]:
-    """``{name: first comment line}`` of every bundled recipe."""
+    """``{name: first sentence of its opening comment}`` of every bundled recipe."""
     folder = bundled_recipe_folder()
-    found = {}
-    for path in sorted(folder.glob("*.toml")) if folder else ():
-        first = next((line.lstrip("# ").strip() for line in path.read_text().splitlines()
-                      if line.startswith("#")), "")
-        found[path.stem] = first
-    return found
+    return {path.stem: recipe_summary(path.read_text())
+            for path in (sorted(folder.glob("*.toml")) if folder else ())}
+
+
+def recipe_summary(text: str) -> str:
+    """The first sentence of a recipe's opening comment block, whole (never cut mid-sentence)."""
+    words = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        line = line.lstrip("# ").strip()
+        if line.startswith("Run:"):
+            break
+        words.append(line)
+    block = " ".join(words)
+    depth = 0
+    for match in re.finditer(r"[()]|[.:](?=\s|$)", block):
+        mark = match.group()
+        depth += {"(": 1, ")": -1}.get(mark, 0)
+        if mark in ".:" and depth == 0:  # a sentence, or the clause before a colon's details
+            return block[:match.start()] + ("." if mark == "." else "")
+    return block
 
 
 def find_recipe(name_or_path: str | Path) -> Path:

@@ -310,13 +310,17 @@ def _counts(sampler: GANOverSampler, counts: dict | str | None, per_class: int |
         raise UsageError(f"--counts needs whole numbers: {err}") from None
 
 
-def resample_images(images: str | None = None, output: str | None = None, backend: str = "dcgan",
+def resample_images(images: str | None = None, output: str | None = None, backend: str = "auto",
                     options: dict | None = None, force: bool = False, out: str | None = None,
                     **settings: Any) -> Path:
     """Balance an image folder (one subfolder per class) into a new folder ``output``.
 
-    An existing ``output`` folder is refused, or with ``force`` replaced once
-    the new one is complete. ``out`` is the name ganaug 0.1 used for ``output``.
+    ``backend``: ``"auto"`` (classical transforms, ``albumentations``: the best
+    measured image method, seconds at 28x28), any image backend, or ``"mixed"``
+    (a quarter of the new images from ``cyclegan``, the rest transformed real
+    ones; ``options`` go to the GAN). An existing ``output`` folder is refused,
+    or with ``force`` replaced once the new one is complete. ``out`` is the
+    name ganaug 0.1 used for ``output``.
     """
     from ganaug.data.folders import read_image_folder, write_image_folder
 
@@ -324,10 +328,12 @@ def resample_images(images: str | None = None, output: str | None = None, backen
     if images is None or output is None:
         raise UsageError("resample-images needs an input folder and -o NEW_FOLDER.")
     target = check_output_folder(output, [images], force, "output folder")
-    make_oversampler(backend, options, **settings).check_params("image")  # before reading the images
+    gan_backend = "cyclegan" if backend == "mixed" else backend
+    make_oversampler(gan_backend, options, **settings).check_params("image")  # before reading the images
     pixels, labels, files = read_image_folder(images)
     settings["sampling_strategy"] = match_labels(settings.get("sampling_strategy"), labels)
-    sampler = make_oversampler(backend, options, **settings)
+    sampler = _mixed(options, **settings) if backend == "mixed" else \
+        make_oversampler(backend, options, **settings)
     X_res, y_res = sampler.fit_resample(pixels, labels)
     # replace: an empty folder, or (checked above) one that holds only what ganaug wrote there
     write_image_folder(X_res, y_res, target, originals=files, replace=target.exists())
@@ -335,3 +341,13 @@ def resample_images(images: str | None = None, output: str | None = None, backen
     print(f"wrote {len(X_res)} images ({len(files)} original, {len(X_res) - len(files)} synthetic: "
           f"{added}) to {target}/")
     return target
+
+
+def _mixed(options: dict | None, sampling_strategy: Any = None, random_state: int | None = None,
+           **settings: Any) -> Any:
+    """The mixed image sampler: its GAN part takes the training settings and backend options."""
+    from ganaug.baselines import MixedOverSampler, default_gan
+
+    gan = default_gan(**_given(settings, SAMPLER_PARAMS), random_state=random_state, **(options or {}))
+    strategy = "auto" if sampling_strategy is None else sampling_strategy
+    return MixedOverSampler(gan=gan, sampling_strategy=strategy, random_state=random_state)

@@ -99,7 +99,7 @@ def load_long_tailed_digits(ratio: float = 50.0, random_state: int = 0) -> tuple
     """scikit-learn's 8x8 digits as uint8 images, cut to an exponential long tail.
 
     Class ``i`` of a seeded random order keeps ``n_max * (1/ratio)**(i/9)``
-    rows (at least 2), as in ../shared/BENCHMARKS.md.
+    rows (at least 2), the image protocol of ganaug's benchmarks.
     """
     digits = datasets.load_digits()
     images = np.round(digits.images * 255 / 16).astype(np.uint8)

@@ -10,13 +10,33 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganaug.data.validation import check_images
+from ganaug.data.target import check_target
+from ganaug.data.validation import InputData, check_images, read_input
 from ganaug.errors import GanaugWarning, InputError, UsageError, warn
 from ganaug.fileformat import atomic_folder
 from ganaug.limits import check_limit, get_limits
 from ganaug.paths import check_input_folder
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def read_labelled(X: Any, y: Any) -> tuple[InputData, Any, np.ndarray]:
+    """``(data, y, y as an array)`` of a fit: ``X`` and ``y`` checked, or an image folder and its labels.
+
+    A folder path as ``X`` (one subfolder of PNG/JPEG images per class, as
+    :func:`read_image_folder` reads) gives its images, and its subfolder names
+    as the labels; ``y`` must then be None.
+    """
+    if isinstance(X, str | os.PathLike):
+        if not Path(X).is_dir():
+            raise InputError(f"X={str(X)!r} is a path but not a folder: pass an image folder (one subfolder "
+                             "per class), or read a table first (pandas.read_csv) and pass its DataFrame.")
+        if y is not None:
+            raise InputError("an image folder's labels are its subfolders' names: call fit_resample(folder) "
+                             "without y.")
+        X, y, _ = read_image_folder(X)
+    data = read_input(X)
+    return data, y, check_target(y, len(data))
 
 
 def read_image_folder(folder: str | Path) -> tuple[np.ndarray, np.ndarray, list[Path]]:

@@ -7,8 +7,21 @@ from typing import Any
 import numpy as np
 
 
-def default_transform(random_state: int | None = None) -> Any:
-    """Shifts, rotations and scales, mild elastic warps, brightness and contrast."""
+def default_transform(random_state: int | None = None, *, translate: float = 0.1, rotate: float = 15.0,
+                      scale: float = 0.1, elastic: float = 0.3, brightness_contrast: float = 0.15) -> Any:
+    """Shifts, rotations and scales, mild elastic warps, brightness and contrast.
+
+    Parameters
+    ----------
+    random_state : int, optional
+        Seeds the transform's random draws.
+    translate, rotate, scale : float
+        Largest shift (a fraction of the side), rotation (degrees) and change of size (a fraction).
+    elastic : float
+        Share of images that get a mild elastic warp.
+    brightness_contrast : float
+        Largest change of brightness and of contrast (applied to half the images).
+    """
     try:
         import albumentations as A
     except ImportError as err:
@@ -16,9 +29,11 @@ def default_transform(random_state: int | None = None) -> Any:
                           "refine='augment') needs albumentations: pip install 'ganaug[images]'") from err
 
     return A.Compose([
-        A.Affine(translate_percent=(-0.1, 0.1), rotate=(-15, 15), scale=(0.9, 1.1), p=1.0),
-        A.ElasticTransform(alpha=1.0, sigma=10.0, p=0.3),
-        A.RandomBrightnessContrast(brightness_limit=0.15, contrast_limit=0.15, p=0.5),
+        A.Affine(translate_percent=(-translate, translate), rotate=(-rotate, rotate),
+                 scale=(1 - scale, 1 + scale), p=1.0),
+        A.ElasticTransform(alpha=1.0, sigma=10.0, p=elastic),
+        A.RandomBrightnessContrast(brightness_limit=brightness_contrast, contrast_limit=brightness_contrast,
+                                   p=0.5),
     ], seed=random_state)
 
 

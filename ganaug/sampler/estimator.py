@@ -18,7 +18,8 @@ import torch
 from imblearn.over_sampling.base import BaseOverSampler
 
 from ganaug.backend import Backend
-from ganaug.data import InputData, check_target, read_input
+from ganaug.data import InputData
+from ganaug.data.folders import read_labelled
 from ganaug.data.target import restore_target
 from ganaug.errors import OptionsError
 from ganaug.fileformat import read_safetensors, write_safetensors
@@ -45,8 +46,10 @@ class GANOverSampler(BaseOverSampler):
 
     Parameters
     ----------
-    backend : str or Backend subclass, default="wgan-gp"
-        Registered backend name (see ``ganaug.list_backends()``) or a class.
+    backend : str or Backend subclass, default="auto"
+        Registered backend name (see ``ganaug.list_backends()``) or a class;
+        ``"auto"``: ``"wgan-gp"`` on tables, ``"albumentations"`` (classical
+        transforms of the real images, not a GAN) on images.
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows each class should have after resampling, in any of
         imbalanced-learn's forms: a float (binary: minority/majority ratio),
@@ -123,7 +126,7 @@ class GANOverSampler(BaseOverSampler):
 
     def __init__(
         self,
-        backend: str | type[Backend] = "wgan-gp",
+        backend: str | type[Backend] = "auto",
         sampling_strategy: Any = "auto",
         conditioning: Literal["auto", "conditional", "per-class"] = "auto",
         epochs: int | None = None,
@@ -203,17 +206,17 @@ class GANOverSampler(BaseOverSampler):
                       DeprecationWarning, stacklevel=2)
         return self.codec_
 
-    def fit_resample(self, X: Any, y: Any, resume: bool = False) -> tuple[Any, Any]:
+    def fit_resample(self, X: Any, y: Any = None, resume: bool = False) -> tuple[Any, Any]:
         """Train the GAN on ``(X, y)`` and return the data with synthetic samples appended.
 
         Parameters
         ----------
-        X : DataFrame, 2-D array, or image array
+        X : DataFrame, 2-D array, image array, or image folder
             A table (numeric and categorical columns: object, string,
-            category, bool), or images ``(n, H, W)`` / ``(n, H, W, C)``, uint8
-            or float, for an image backend such as ``"dcgan"``.
+            category, bool), images ``(n, H, W)`` / ``(n, H, W, C)``, uint8
+            or float, or a folder path with one subfolder of images per class.
         y : array-like of shape (n_samples,)
-            Class labels of any type.
+            Class labels of any type; None for a folder (its subfolders' names).
         resume : bool, default=False
             Continue training from ``checkpoint`` when that file exists.
 
@@ -225,20 +228,18 @@ class GANOverSampler(BaseOverSampler):
         y_resampled : same type as y
         """
         check_parameters(self)
-        data = read_input(X)  # 1. validate (the kind is decided here, once)
-        y_arr = check_target(y, len(data))
+        data, y, y_arr = read_labelled(X, y)  # 1. validate (the kind is decided here, once)
         fit_input(self, data, y, y_arr, resume)  # 2-3. targets, then encode and fit
         synthetic, y_new = self.generate(self.sampling_strategy_)  # 4-5. draw, refine
         return self._merge(data, y, y_arr, synthetic, y_new)  # 6. originals first
 
-    def fit(self, X: Any, y: Any, resume: bool = False) -> GANOverSampler:
+    def fit(self, X: Any, y: Any = None, resume: bool = False) -> GANOverSampler:
         """Train the generator(s) without resampling; then :meth:`generate` or :meth:`save`.
 
         Parameters are those of :meth:`fit_resample`.
         """
         check_parameters(self)
-        data = read_input(X)
-        return fit_input(self, data, y, check_target(y, len(data)), resume)
+        return fit_input(self, *read_labelled(X, y), resume)
 
     def generate(self, class_counts: dict[Any, int], random_state: int | None = None,
                  descriptions: dict[Any, Any] | None = None) -> tuple[Any, np.ndarray]:

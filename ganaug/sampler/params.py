@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ def sampler_params(cls: type) -> tuple[str, ...]:
                  if name != "self" and p.kind is not p.VAR_KEYWORD)
 
 
+# backend="auto": the best measured method of each data kind (docs/benchmarks); never an MLP on pixels
+AUTO_BACKENDS = {"tabular": "wgan-gp", "image": "albumentations"}
+
+
 def backend_name(sampler: Any) -> str:
     return sampler.backend if isinstance(sampler.backend, str) else sampler.backend.name
 
@@ -33,6 +38,12 @@ def backend_name(sampler: Any) -> str:
 def backend_class(sampler: Any, kind: str = "tabular") -> type[Backend]:
     if isinstance(sampler.backend, type) and issubclass(sampler.backend, Backend):
         cls = sampler.backend
+    elif sampler.backend == "auto":
+        if kind == "image" and importlib.util.find_spec("albumentations") is None:
+            raise OptionsError("backend='auto' on images is 'albumentations' (classical transforms, the best "
+                               "measured image method), which needs the albumentations package: pip install "
+                               "'ganaug[images]'. Or name an image GAN, e.g. backend='cyclegan'.")
+        cls = get_backend(AUTO_BACKENDS[kind])
     elif isinstance(sampler.backend, str):
         cls = get_backend(sampler.backend)
     else:

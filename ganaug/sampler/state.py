@@ -103,7 +103,7 @@ def from_checked_state(cls: type, config: dict[str, Any], tensors: dict[str, tor
                        device: str | torch.device, backend: type[Backend] | None) -> Any:
     backend_cls = backend or registered_backend(config["backend"])
     params = config["params"]
-    if backend is None and params.get("backend", config["backend"]) != config["backend"]:
+    if backend is None and params.get("backend", config["backend"]) not in (config["backend"], "auto"):
         raise ModelFileError(f"the model names backend {config['backend']!r} but its parameters "
                              f"{params.get('backend')!r}.")
     options = {f.name for f in dataclasses.fields(backend_cls.Options)}

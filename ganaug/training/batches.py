@@ -57,10 +57,10 @@ class LossLog:
 
 
 def progress_bar(total: int, initial: int, enabled: bool, desc: str) -> Any:
-    """A tqdm bar over epochs (a no-op object when disabled)."""
+    """A tqdm bar over generator steps (a no-op object when disabled)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit="epoch", leave=False, disable=not enabled)
+    return tqdm(total=total, initial=initial, desc=desc, unit="step", leave=False, disable=not enabled)
 
 
 def non_finite(losses: dict[str, float]) -> list[str]:

@@ -60,7 +60,10 @@ def run_epochs(backend: Backend, lengths: list[int], control: TrainingControl) -
     epochs = len(lengths)
     snapshot = _first_snapshot(backend, control)
     epoch, every, log = snapshot.epoch, control.interval(epochs), LossLog()
-    bar = progress_bar(epochs, epoch, backend.progress, backend.name)
+    # the bar counts generator steps (a run of `steps` may be one epoch of one step each), and only
+    # the main process draws one: under torchrun the others would print over it
+    bar = progress_bar(sum(lengths), sum(lengths[:epoch]), backend.progress and is_main_process(),
+                       backend.name)
     # the whole loop, bookkeeping and checkpoint writes included, is interruptible: a stop that lands
     # between steps still saves (and reports) the last snapshot
     try:
@@ -78,10 +81,12 @@ def run_epochs(backend: Backend, lengths: list[int], control: TrainingControl) -
                     bad = bad or ["a loss on another process"]
                     snapshot = _roll_back(backend, control, snapshot, epoch, bad)
                     epoch = snapshot.epoch
+                    bar.n = sum(lengths[:epoch])
+                    bar.refresh()
                     continue
                 backend.history_.append(losses)
                 epoch += 1
-                bar.update(1)
+                bar.update(lengths[epoch - 1])
                 if epoch % every == 0 or epoch == epochs:
                     snapshot = take_snapshot(backend, epoch, snapshot.lr_scale)
                     if control.path is not None and is_main_process():
@@ -124,8 +129,10 @@ def _interrupted(backend: Backend, control: TrainingControl, snapshot: Snapshot,
                  epoch: int) -> TrainingInterrupted:
     where = f"training of {backend.name!r} was interrupted in epoch {epoch + 1}"
     if control.path is None:
-        return TrainingInterrupted(f"{where}; nothing was saved (give checkpoint=PATH, or use "
-                                   "`ganaug train`, to keep progress).")
+        # `ganaug train` takes tables only: images keep progress through the Python API
+        keep = "give checkpoint=PATH, or use `ganaug train`," if len(backend.sample_shape_) == 1 else \
+            "fit in Python with GANOverSampler(checkpoint=PATH)"
+        return TrainingInterrupted(f"{where}; nothing was saved ({keep} to keep progress).")
     if is_main_process():
         write_checkpoint(control.path, snapshot, control.fingerprint)
     return TrainingInterrupted(

@@ -216,6 +216,20 @@ def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
     assert "overlaps the input" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("backend, options", [("albumentations", []), ("mixed", ["--option", "steps=2"])])
+def test_resample_images_reaches_the_classical_and_the_mixed_samplers(tmp_path, backend, options):
+    from ganaug.cli import main
+    from ganaug.data.folders import read_image_folder
+
+    images, y = tiny_images()
+    write_folder(tmp_path / "in", images, y)
+    out = tmp_path / "out"
+    assert main(["resample-images", str(tmp_path / "in"), "-o", str(out), "--backend", backend, "--quiet",
+                 "--random-state", "0", *options]) == 0
+    _, labels, _ = read_image_folder(out)
+    assert {label: (labels == label).sum() for label in set(labels)} == {"major": 40, "minor": 40, "rare": 40}
+
+
 def test_train_removes_only_the_checkpoints_it_wrote(csv, tmp_path, capsys):
     kept = ["run_final.safetensors", "run2.safetensors", "runner_prod_model.safetensors", "run.csv"]
     for name in kept:

@@ -71,6 +71,21 @@ def test_bundled_recipes_run_by_name_and_are_listed(tmp_path, capsys, monkeypatc
     assert (tmp_path / "wine_balanced.csv").is_file()
 
 
+def test_the_recipe_list_gives_whole_sentences_and_no_paths_outside_the_package(capsys):
+    from ganaug.cli.recipes import bundled_recipes, recipe_summary
+
+    assert recipe_summary("# Evaluate coupled GANs (CoGAN: one trunk; two heads) on wine: 5 folds.\n"
+                          "# Run: ganaug run cogan\ntask = 'evaluate'\n") == \
+        "Evaluate coupled GANs (CoGAN: one trunk; two heads) on wine"
+    assert recipe_summary("# Balance the wine table.\n# More words.\n") == "Balance the wine table."
+    for name, summary in bundled_recipes().items():
+        assert "../" not in summary and "shared/" not in summary, name
+        assert summary.count("(") == summary.count(")"), (name, summary)  # never cut inside brackets
+        assert len(summary.split()) >= 4, (name, summary)
+    assert main(["run", "--list"]) == 0
+    assert all(len(line) <= 100 for line in capsys.readouterr().out.splitlines())
+
+
 def test_an_unknown_recipe_name_lists_the_bundled_ones(capsys):
     assert main(["run", "no-such-recipe"]) == 2
     err = capsys.readouterr().err

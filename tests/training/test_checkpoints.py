@@ -65,8 +65,18 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(table, tmp_path, monk
 def test_interrupt_without_checkpoint_says_nothing_was_saved(table, monkeypatch):
     X, y = table
     interrupt_at_step(monkeypatch, 3)
-    with pytest.raises(TrainingInterrupted, match="nothing was saved"):
+    with pytest.raises(TrainingInterrupted, match="nothing was saved.*ganaug train"):
         GANOverSampler(**SETTINGS).fit_resample(X, y)
+
+
+def test_an_interrupted_image_fit_points_at_the_python_checkpoint_not_ganaug_train(monkeypatch):
+    from ganaug.testing import tiny_images
+
+    X, y = tiny_images()
+    interrupt_at_step(monkeypatch, 2)
+    with pytest.raises(TrainingInterrupted, match="nothing was saved") as caught:
+        GANOverSampler(**{**SETTINGS, "backend": "dcgan", "epochs": 2}).fit_resample(X, y)
+    assert "checkpoint=PATH" in str(caught.value) and "ganaug train" not in str(caught.value)
 
 
 def test_interrupt_between_steps_still_saves_and_says_so(table, tmp_path, monkeypatch):
