@@ -17,16 +17,23 @@ from ganaug._deprecated import moved
 
 
 class AdversarialLoss:
-    """Base: subclasses define :meth:`critic` and :meth:`generator`."""
+    """Base: subclasses define :meth:`critic` and :meth:`generator`.
+
+    A relativistic loss, whose generator objective compares its samples' scores
+    with real ones, sets ``uses_real_scores = True``: the generator step then
+    scores a real batch too and passes it as ``generator(fake, real)``.
+    """
 
     name = ""
+    uses_real_scores = False
 
     def critic(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """Loss the critic minimises, from scores of real and fake samples."""
         raise NotImplementedError
 
-    def generator(self, fake: torch.Tensor) -> torch.Tensor:
-        """Loss the generator minimises, from scores of its samples."""
+    def generator(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+        """Loss the generator minimises, from scores of its samples (and of real ones, where it
+        ``uses_real_scores``)."""
         raise NotImplementedError
 
     def penalty(self, critic: Callable[..., torch.Tensor], real: torch.Tensor,
@@ -115,6 +122,22 @@ class Hinge(AdversarialLoss):
         return -fake.mean()
 
 
+class RelativisticAverage(AdversarialLoss):
+    """Jolicoeur-Martineau 2019 (RaGAN): each side judges whether real samples score above the
+    average fake one, and fake above the average real one; the generator's loss needs real scores."""
+
+    name = "relativistic-average"
+    uses_real_scores = True
+
+    def critic(self, real, fake):
+        return F.softplus(-(real - fake.mean())).mean() + F.softplus(fake - real.mean()).mean()
+
+    def generator(self, fake, real=None):
+        if real is None:
+            raise ValueError("the relativistic loss needs the real samples' scores (uses_real_scores).")
+        return F.softplus(-(fake - real.mean())).mean() + F.softplus(real - fake.mean()).mean()
+
+
 def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
                      fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
     """Mean of (||grad_x critic(x_hat)|| - 1)^2 on random interpolates x_hat.
@@ -134,7 +157,7 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
 
 # the built-in losses, registered through the register_losses hook like a plugin's (ganaug.registry)
 LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
-    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge)
+    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge, RelativisticAverage)
 }
 
 __getattr__ = moved(__name__, {"get_loss": "ganaug.registry"})

@@ -1,6 +1,17 @@
+import os
+
 import pytest
 
 from ganaug.testing import tiny_table
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker's torch gets its share of the cores, so workers do not contend."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.fixture

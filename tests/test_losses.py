@@ -53,7 +53,7 @@ def test_gradient_penalty_of_a_unit_slope_critic_is_zero():
 def test_unknown_loss_lists_known():
     with pytest.raises(ValueError, match="hinge"):
         get_loss("nope")
-    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge"}
+    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "relativistic-average"}
 
 
 def test_lazy_gradient_penalty_runs_every_k_steps_with_k_times_the_weight():
@@ -65,3 +65,39 @@ def test_lazy_gradient_penalty_runs_every_k_steps_with_k_times_the_weight():
     values = [loss.penalty(critic, real, fake, cond) for _ in range(6)]
     assert [v is not None for v in values] == [True, False, False, True, False, False]
     assert values[0].item() == pytest.approx(10.0 * 3 * 4.0)
+
+
+def test_a_relativistic_loss_gets_the_real_scores_in_the_generator_step():
+    """RaGAN's generator loss compares its scores with real ones; the step passes them (uses_real_scores)."""
+    import torch.nn.functional as F
+
+    from ganaug import GANOverSampler
+    from ganaug.testing import tiny_table
+    from ganaug.training import AdversarialOptions, MLPGANBackend
+
+    loss = get_loss("relativistic-average")
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0])
+    expected = F.softplus(-(fake - 1.0)).mean() + F.softplus(real - 0.0).mean()
+    assert torch.isclose(loss.generator(fake, real), expected)
+    with pytest.raises(ValueError, match="real samples' scores"):
+        loss.generator(fake)
+
+    seen = []
+
+    class Recording(type(loss)):
+        def generator(self, fake, real=None):
+            seen.append(None if real is None else real.shape)
+            return super().generator(fake, real)
+
+    class RaGAN(MLPGANBackend):
+        name = "ragan-test"
+        Options = AdversarialOptions
+
+        def make_loss(self):
+            return Recording()
+
+    X, y = tiny_table()
+    sampler = GANOverSampler(backend=RaGAN, epochs=2, batch_size=16, random_state=0).fit(X, y)
+    model = next(iter(sampler.backends_.values()))
+    assert seen and all(shape is not None and shape[0] == 16 for shape in seen)
+    assert all(math.isfinite(v) for epoch in model.history_ for v in epoch.values())

@@ -157,7 +157,8 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), outp
           .round(3).to_string())
     if out:
         X, y = next(iter(loaded.values())) if len(loaded) == 1 else (None, None)
-        folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=force)
+        folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=force,
+                        categorical_features=categorical_features)
         print(f"\nwrote the report to {folder}/ (summary.md first)")
     return results
 

@@ -110,10 +110,14 @@ def plot_marginals(X: Any, y: Any, fitted: Mapping[str, tuple], columns: Iterabl
 
 
 def _marginal(ax: Any, real: pd.Series, synthetic: pd.Series, column: Any, categorical: bool = False) -> None:
+    # the share of missing values is part of the distribution: shown in the legend, then left out
+    missing = {"real": real.isna().mean(), "synthetic": synthetic.isna().mean()}
     real, synthetic = real.dropna(), synthetic.dropna()
+    labels = {k: f"{k}, {share:.0%} missing" if missing["real"] or missing["synthetic"] else k
+              for k, share in missing.items()}
     if categorical or is_categorical(real):
-        counts = pd.DataFrame({"real": real.astype(str).value_counts(normalize=True),
-                               "synthetic": synthetic.astype(str).value_counts(normalize=True)})
+        counts = pd.DataFrame({labels["real"]: real.astype(str).value_counts(normalize=True),
+                               labels["synthetic"]: synthetic.astype(str).value_counts(normalize=True)})
         counts.fillna(0).sort_index().plot.bar(ax=ax, rot=0, legend=False)
         ax.set_ylabel("share of rows")
         ax.set_xlabel(str(column))
@@ -133,8 +137,8 @@ def _marginal(ax: Any, real: pd.Series, synthetic: pd.Series, column: Any, categ
             numbers = [s.astype(float) for s in (real, synthetic)]
         values = np.concatenate([np.asarray(n, dtype=float) for n in numbers])
         bins = np.histogram_bin_edges(values, bins=20) if len(values) else 10
-        ax.hist(numbers[0], bins=bins, density=True, alpha=0.55, label="real")
-        ax.hist(numbers[1], bins=bins, density=True, alpha=0.55, label="synthetic")
+        ax.hist(numbers[0], bins=bins, density=True, alpha=0.55, label=labels["real"])
+        ax.hist(numbers[1], bins=bins, density=True, alpha=0.55, label=labels["synthetic"])
         ax.set_ylabel("density")
         ax.set_xlabel(f"{column}{unit}")
     ax.legend(fontsize="x-small")

@@ -27,7 +27,8 @@ from ganaug.sampler import GANOverSampler
 
 def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None,
            X: Any = None, y: Any = None, samplers: Mapping[str, Any] | Iterable[str] | None = None,
-           force: bool = False, marginal_columns: Iterable[Any] | None = None) -> Path:
+           force: bool = False, marginal_columns: Iterable[Any] | None = None,
+           categorical_features: Any = "auto") -> Path:
     """Write an evaluation report to a new folder.
 
     Parameters
@@ -48,6 +49,9 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
         Replace the report files in a used folder.
     marginal_columns : list of column names, optional
         The columns whose marginals are plotted; default every column.
+    categorical_features : "auto", list of names or positions, or boolean mask
+        As given to :func:`ganaug.evaluate`: the diagnostic fits model these
+        numeric columns as categories, and their plots show them as bars.
 
     Returns
     -------
@@ -72,7 +76,10 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
     figures = {"metrics.png": plot_metrics(results), "class_recall.png": plot_class_recall(results)}
     gans = _gan_samplers(samplers)
     if X is not None and y is not None and gans:
-        fitted = fit_for_diagnostics(X, y, gans)
+        fitted = fit_for_diagnostics(X, y, gans, categorical_features)
+        summary += ("\n\nThe loss, marginal and sample plots come from each GAN fitted once more, on all "
+                    f"{len(check_target(y, len(read_input(X).data)))} rows with the settings that were "
+                    "cross-validated; the scores above come from the models of the folds.\n")
         figures["losses.png"] = plot_losses(fitted)
         data = read_input(X)
         if data.kind == "image":  # images: real beside synthetic, per class and GAN
@@ -232,13 +239,22 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def fit_for_diagnostics(X: Any, y: Any, samplers: Mapping[str, GANOverSampler]) -> dict[str, tuple]:
-    """Fit each GAN sampler once on all rows: ``{name: (sampler, X_res, y_res)}``."""
+def fit_for_diagnostics(X: Any, y: Any, samplers: Mapping[str, GANOverSampler],
+                        categorical_features: Any = "auto") -> dict[str, tuple]:
+    """Fit each GAN sampler once on all rows: ``{name: (sampler, X_res, y_res)}``.
+
+    Declared ``categorical_features`` reach the samplers left at ``"auto"``, as in :func:`ganaug.evaluate`.
+    """
     from sklearn.base import clone
 
+    from ganaug.data.validation import resolve_categorical
+
+    declared = resolve_categorical(read_input(X), categorical_features)
     fitted = {}
     for name, sampler in samplers.items():
         model = clone(sampler)
+        if declared is not None and isinstance(model.categorical_features, str):
+            model.set_params(categorical_features=list(declared))
         X_res, y_res = model.fit_resample(X, y)
         fitted[name] = (model, X_res, y_res)
     return fitted

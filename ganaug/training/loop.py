@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -180,7 +181,7 @@ class AdversarialBackend(Backend):
             with torch.no_grad():
                 fake = self.generator(self.noise(len(real)), cond)
             real, fake = self.augment(real), self.augment(fake)
-            critic = run.nets[1] if run.nets else self.critic
+            critic = self.step_nets()[1]
             loss = run.loss.critic(critic(real, cond), self.fake_scores(critic, real, fake, cond))
             # compiled graphs have no double backward, so the gradient penalty runs the critic uncompiled
             penalty = run.loss.penalty(critic if is_distributed() else self.critic, real, fake, cond)
@@ -193,11 +194,15 @@ class AdversarialBackend(Backend):
     def generator_step(self) -> torch.Tensor:
         """One generator update, conditions drawn like the real data's; returns the loss."""
         run = self.fit_state
-        _, cond = self.real_batch()
+        real, cond = self.real_batch()
         with self.autocast():
-            generator, critic = run.nets or (self.generator.with_logits, self.critic)
+            generator, critic = self.step_nets()
             fake, logits = generator(self.noise(len(cond)), cond)
-            loss = run.loss.generator(critic(self.augment(fake), cond))
+            scores = critic(self.augment(fake), cond)
+            if run.loss.uses_real_scores:  # a relativistic loss compares them with real scores
+                loss = run.loss.generator(scores, critic(self.augment(real), cond))
+            else:
+                loss = run.loss.generator(scores)
             extra = self.generator_extra_loss(logits, cond)
             if extra is not None:
                 loss = loss + extra
@@ -206,6 +211,16 @@ class AdversarialBackend(Backend):
         return loss
 
     # ---- helpers for steps ----------------------------------------------------------------
+    def step_nets(self) -> tuple[Callable[..., Any], nn.Module]:
+        """``(generator.with_logits, critic)`` as a training step calls them.
+
+        Under DDP or ``compile=True`` these are the wrappers the engine made
+        (``fit_state.nets``), else the modules themselves. A step of your own
+        that calls the nets through this keeps distributed and compiled training.
+        """
+        run = self.fit_state
+        return run.nets if run is not None and run.nets else (self.generator.with_logits, self.critic)
+
     def real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, conditions)`` of ``fit_state.batch_size`` real samples drawn by ``fit_state.batches``."""
         run = self.fit_state

@@ -160,3 +160,29 @@ def test_evaluate_refuses_an_image_sampler_on_a_table_before_any_fold(table):
         evaluate(X, y, ["none", "albumentations"], {"knn": KNeighborsClassifier(3)}, cv=CV2)
     with pytest.raises(InputError, match="'dcgan' resamples image data"):
         evaluate(X, y, {"dcgan": GANOverSampler(backend="dcgan")}, {"knn": KNeighborsClassifier(3)}, cv=CV2)
+
+
+def test_diagnostics_honour_declared_categories_and_show_missing_shares(fast):
+    """An integer-coded column declared categorical is drawn as bars of its codes; gaps are counted."""
+    from ganaug.evaluation.reports import fit_for_diagnostics
+    from ganaug.testing import messy_table
+
+    X, y = messy_table()
+    fitted = fit_for_diagnostics(X, y, {"gan": GANOverSampler(**fast)}, categorical_features=["zip"])
+    model = fitted["gan"][0]
+    assert model.get_params()["categorical_features"] == ["zip"]
+    figure = plot_marginals(X, y, fitted, columns=["zip", "height"])
+    by_title = {ax.get_title(): ax for ax in figure.get_axes()}
+    zip_axis = by_title["gan, class rare: zip"]
+    assert zip_axis.get_ylabel() == "share of rows"  # bars of the seen codes, not a histogram between them
+    assert {t.get_text() for t in zip_axis.get_xticklabels()} <= {str(v) for v in X["zip"].dropna().unique()}
+    legend = [t.get_text() for t in by_title["gan, class rare: height"].get_legend().get_texts()]
+    assert any("missing" in text for text in legend), legend
+
+
+def test_the_report_says_where_its_plots_come_from(table, fast, tmp_path):
+    X, y = table
+    samplers = {"none": None, "gan": GANOverSampler(**fast)}
+    results = evaluate(X, y, samplers, {"knn": KNeighborsClassifier(3)}, cv=CV2)
+    summary = (report(results, tmp_path / "rep", X=X, y=y, samplers=samplers) / "summary.md").read_text()
+    assert f"on all {len(X)} rows" in summary and "models of the folds" in summary
