@@ -78,6 +78,7 @@ def main() -> None:
                 seconds = timed_run(folder, Path(tmp) / "out-auto", choice, None)
                 rows.append({"choice": choice, "measured": f"{seconds:.0f} s whole", "full run, s": seconds,
                              "how": "measured"})
+                print(rows[-1], flush=True)
                 continue
             short = {steps: timed_run(folder, Path(tmp) / f"out-{choice}-{steps}", choice, steps)
                      for steps in (low, high)}
@@ -91,7 +92,7 @@ def main() -> None:
     table = pd.DataFrame(rows)
     table["full run, min"] = (table["full run, s"] / 60).round(1)
     print(f"28x28 digits folder, {n_images} images, {os.cpu_count()} cores, torch threads default\n")
-    print(table.drop(columns="full run, s").to_markdown(index=False))
+    print(table.drop(columns="full run, s").to_string(index=False))
 
 
 if __name__ == "__main__":

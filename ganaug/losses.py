@@ -157,7 +157,8 @@ def gradient_penalty(critic: Callable[..., torch.Tensor], real: torch.Tensor,
 
 # the built-in losses, registered through the register_losses hook like a plugin's (ganaug.registry)
 LOSSES: dict[str, Callable[..., AdversarialLoss]] = {
-    cls.name: cls for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge, RelativisticAverage)
+    cls.name: cls
+    for cls in (Minimax, NonSaturating, WassersteinClip, WassersteinGP, Hinge, RelativisticAverage)
 }
 
 __getattr__ = moved(__name__, {"get_loss": "ganaug.registry"})

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganaug import GANOverSampler
-from ganaug.backend import Backend, DataShape, TrainingControl, TrainingData, check_backend_class
+from ganaug.backend import Backend, DataShape, TrainingControl, TrainingData, base, check_backend_class
 from ganaug.errors import NotFittedError
 from ganaug.options import OptionsBase
 from ganaug.testing import parametrize_backend_checks, tiny_table
@@ -116,9 +116,15 @@ def test_hooks_run_in_order_and_build_sees_the_same_shape_at_fit_and_at_load(tmp
     # the host may first build the nets on the meta device (its memory estimate): the same shape, no rows
     estimate = Recording.calls[:-len(at_fit)]
     assert Recording.calls[-len(at_fit):] == at_fit and set(estimate) <= {at_fit[1]}
+    path = sampler.save(tmp_path / "m.safetensors")
     Recording.calls = []
-    GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"), "cpu", Recording)
-    # built on the meta device (the file's tensors checked against it), then for real: no setup, no rows
+    GANOverSampler.load(path, "cpu", Recording)
+    # the meta skeleton of the fit's memory estimate is reused: built once, for real; no setup, no rows
+    assert Recording.calls == [("build", "DataShape", (width,), k)]
+    base._META_STATES.clear()  # as in a new process
+    Recording.calls = []
+    GANOverSampler.load(path, "cpu", Recording)
+    # built on the meta device (the file's tensors checked against it), then for real
     assert Recording.calls == [("build", "DataShape", (width,), k)] * 2
 
 
@@ -156,6 +162,7 @@ def test_a_build_that_reads_rows_still_works_with_a_warning(tmp_path):
     X, y = tiny_table()
     with pytest.warns(DeprecationWarning, match="receives a DataShape"):
         sampler = GANOverSampler(backend=OldBuild, epochs=1, random_state=0).fit(X, y)
+    base._META_STATES.clear()  # loading as a new process would, on the meta device first
     with pytest.warns(DeprecationWarning, match="receives a DataShape"):
         GANOverSampler.load(sampler.save(tmp_path / "m.safetensors"), "cpu", OldBuild)
     # the rows at fit; none for the memory estimate before it, nor at load (on the meta device, then for real)

@@ -120,8 +120,9 @@ TABLES = {
     "tuple column names": lambda: (tiny_table()[0].set_axis([(i, "c") for i in range(5)], axis=1),
                                    tiny_table()[1]),
     "a list of lists": lambda: (tiny_table()[0][["height", "count"]].to_numpy().tolist(), tiny_table()[1]),
-    "a large sparse matrix": lambda: (scipy.sparse.random(N, 2**22, density=1e-6, format="csr",
-                                                          random_state=0), tiny_table()[1]),
+    # built from its entries: scipy.sparse.random draws positions among all 2**22 * N cells, for a minute
+    "a large sparse matrix": lambda: (scipy.sparse.csr_matrix(
+        (np.ones(N), (np.arange(N), np.arange(N) * 997)), shape=(N, 2**22)), tiny_table()[1]),
     "a small sparse matrix": lambda: (scipy.sparse.csr_matrix(tiny_table()[0][["height", "count"]]
                                                               .to_numpy()), tiny_table()[1]),
     "a Series": lambda: (tiny_table()[0]["height"], tiny_table()[1]),

@@ -53,7 +53,8 @@ def test_gradient_penalty_of_a_unit_slope_critic_is_zero():
 def test_unknown_loss_lists_known():
     with pytest.raises(ValueError, match="hinge"):
         get_loss("nope")
-    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "relativistic-average"}
+    assert set(LOSSES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge",
+                           "relativistic-average"}
 
 
 def test_lazy_gradient_penalty_runs_every_k_steps_with_k_times_the_weight():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
 import textwrap
@@ -55,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_inputs(args: argparse.Namespace) -> None:
     """The input paths a command names exist and are of the right kind (files, or a folder of images)."""
-    if getattr(args, "data", None) is not None:
+    if getattr(args, "data", None) is not None and args.command == "evaluate" and os.path.isdir(args.data):
+        check_input_folder(args.data, "image folder")  # evaluate takes an image folder too
+    elif getattr(args, "data", None) is not None:
         check_input_file(args.data, "input file", TABLE_SUFFIXES)
     if getattr(args, "model", None) is not None:
         check_input_file(args.model, "model file")
@@ -160,7 +163,8 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
         a.descriptions, progress=_shows(a), label_column=a.label_column))
 
     p = sub.add_parser("evaluate", help="cross-validate classifiers on real vs resampled data, with a report")
-    p.add_argument("data", nargs="?", help="input .csv/.parquet (default: embedded breast_cancer)")
+    p.add_argument("data", nargs="?", help="input .csv/.parquet, or an image folder with one subfolder per "
+                                           "class (default: embedded breast_cancer)")
     p.add_argument("--target", help="label column of the data file")
     p.add_argument("--dataset", help="embedded dataset (breast_cancer, wine, digits) or keel:NAME")
     p.add_argument("--datasets", metavar="NAMES", help="several datasets, comma-separated: adds ranks and a "

@@ -28,7 +28,12 @@ DEMO_METRICS = ("balanced_accuracy", "g_mean", "minority_f1")
 
 def load_data(dataset: str | None = None, data: str | None = None, target: str | None = None,
               ratio: float = 10.0, random_state: int = 0) -> tuple[pd.DataFrame, pd.Series]:
-    """Embedded dataset by name, or a CSV/Parquet file with a target column."""
+    """Embedded dataset by name, a CSV/Parquet file with a target column, or an image folder."""
+    if data is not None and Path(data).is_dir():  # one subfolder of images per class
+        from ganaug.data.folders import read_image_folder
+
+        images, labels, _ = read_image_folder(data)
+        return images, pd.Series(labels, name="label")
     if data is not None:
         if target is None:
             raise UsageError("a data file needs its label column: add target = \"...\" / --target.")
@@ -158,7 +163,7 @@ def evaluate_task(samplers: list[str] | str = ("none", "smote", "wgan-gp"), outp
     if out:
         X, y = next(iter(loaded.values())) if len(loaded) == 1 else (None, None)
         folder = report(results, out, metric=metric, X=X, y=y, samplers=chosen, force=force,
-                        categorical_features=categorical_features)
+                        categorical_features=categorical_features, progress=progress)
         print(f"\nwrote the report to {folder}/ (summary.md first)")
     return results
 

@@ -28,7 +28,7 @@ from ganaug.sampler import GANOverSampler
 def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None,
            X: Any = None, y: Any = None, samplers: Mapping[str, Any] | Iterable[str] | None = None,
            force: bool = False, marginal_columns: Iterable[Any] | None = None,
-           categorical_features: Any = "auto") -> Path:
+           categorical_features: Any = "auto", progress: bool = False) -> Path:
     """Write an evaluation report to a new folder.
 
     Parameters
@@ -52,6 +52,8 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
     categorical_features : "auto", list of names or positions, or boolean mask
         As given to :func:`ganaug.evaluate`: the diagnostic fits model these
         numeric columns as categories, and their plots show them as bars.
+    progress : bool, default=False
+        A progress bar over the diagnostic fits (they can take as long as a fold each).
 
     Returns
     -------
@@ -76,7 +78,7 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
     figures = {"metrics.png": plot_metrics(results), "class_recall.png": plot_class_recall(results)}
     gans = _gan_samplers(samplers)
     if X is not None and y is not None and gans:
-        fitted = fit_for_diagnostics(X, y, gans, categorical_features)
+        fitted = fit_for_diagnostics(X, y, gans, categorical_features, progress)
         summary += ("\n\nThe loss, marginal and sample plots come from each GAN fitted once more, on all "
                     f"{len(check_target(y, len(read_input(X).data)))} rows with the settings that were "
                     "cross-validated; the scores above come from the models of the folds.\n")
@@ -240,7 +242,7 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def fit_for_diagnostics(X: Any, y: Any, samplers: Mapping[str, GANOverSampler],
-                        categorical_features: Any = "auto") -> dict[str, tuple]:
+                        categorical_features: Any = "auto", progress: bool = False) -> dict[str, tuple]:
     """Fit each GAN sampler once on all rows: ``{name: (sampler, X_res, y_res)}``.
 
     Declared ``categorical_features`` reach the samplers left at ``"auto"``, as in :func:`ganaug.evaluate`.
@@ -251,7 +253,9 @@ def fit_for_diagnostics(X: Any, y: Any, samplers: Mapping[str, GANOverSampler],
 
     declared = resolve_categorical(read_input(X), categorical_features)
     fitted = {}
-    for name, sampler in samplers.items():
+    from tqdm.auto import tqdm
+
+    for name, sampler in tqdm(samplers.items(), desc="report plots", unit="fit", disable=not progress):
         model = clone(sampler)
         if declared is not None and isinstance(model.categorical_features, str):
             model.set_params(categorical_features=list(declared))

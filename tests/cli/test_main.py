@@ -111,6 +111,13 @@ def test_evaluate_writes_report(csv, tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
 
 
+def test_evaluate_shows_progress_while_the_report_refits_its_gans(csv, tmp_path, capsys):
+    args = ["evaluate", str(csv), "--target", "label", "--samplers", "none,gan", "-o", str(tmp_path / "r"),
+            *EVAL_FAST]
+    assert main([a for a in args if a not in ("-q", "--quiet")]) == 0
+    assert "report plots" in capsys.readouterr().err  # no silence after the folds' bar reaches 100 %
+
+
 def test_evaluate_several_datasets(tmp_path):
     out = tmp_path / "report"
     args = ["evaluate", "--datasets", "breast_cancer,wine", "--samplers", "none,ros,smote",
@@ -228,6 +235,15 @@ def test_resample_images_reaches_the_classical_and_the_mixed_samplers(tmp_path, 
                  "--random-state", "0", *options]) == 0
     _, labels, _ = read_image_folder(out)
     assert {label: (labels == label).sum() for label in set(labels)} == {"major": 40, "minor": 40, "rare": 40}
+
+
+def test_evaluate_takes_an_image_folder_and_the_image_samplers(tmp_path):
+    from ganaug.cli import main
+
+    images, y = tiny_images()
+    write_folder(tmp_path / "in", images, y)
+    assert main(["evaluate", str(tmp_path / "in"), "--samplers", "none,albumentations,mixed", "--option",
+                 "steps=2", "--folds", "2", "--repeats", "1", "--classifiers", "knn", "-q"]) == 0
 
 
 def test_train_removes_only_the_checkpoints_it_wrote(csv, tmp_path, capsys):

@@ -154,7 +154,7 @@ def test_killed_training_process_resumes_to_a_valid_model(table, tmp_path):
     X.assign(label=y).to_csv(data, index=False)
     model, ckpt = tmp_path / "model.safetensors", tmp_path / "model.ckpt.safetensors"
     args = [sys.executable, "-m", "ganaug.cli", "train", str(data), "--target", "label", "-o", str(model),
-            "--epochs", "60", "--batch-size", "16", "--checkpoint-every", "2"]
+            "--epochs", "40", "--batch-size", "16", "--checkpoint-every", "10"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while not ckpt.exists() and time.time() < deadline and process.poll() is None:
