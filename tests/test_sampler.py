@@ -405,3 +405,14 @@ def test_an_image_folder_resamples_with_its_subfolders_as_labels(tmp_path):
         GANOverSampler().fit_resample(tmp_path / "digits", labels)
     with pytest.raises(InputError, match="not a folder.*read_csv"):
         GANOverSampler().fit_resample(str(tmp_path / "table.csv"), labels)
+
+
+def test_only_the_main_process_draws_a_progress_bar(table, capsys, monkeypatch):
+    """Under torchrun every process trains; one bar, not one per process printed over each other."""
+    import ganaug.training.engine as engine
+
+    X, y = table
+    monkeypatch.setattr(engine, "is_main_process", lambda: False)
+    GANOverSampler(backend="cgan", steps=5, batch_size=16, random_state=0, verbose=True, refine=None,
+                   device="cpu").fit_resample(X, y)
+    assert "step" not in capsys.readouterr().err

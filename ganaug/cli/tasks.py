@@ -354,6 +354,8 @@ def _mixed(options: dict | None, sampling_strategy: Any = None, random_state: in
     """The mixed image sampler: its GAN part takes the training settings and backend options."""
     from ganaug.baselines import MixedOverSampler, default_gan
 
-    gan = default_gan(**_given(settings, SAMPLER_PARAMS), random_state=random_state, **(options or {}))
+    given = _given(settings, SAMPLER_PARAMS)
+    refine = given.pop("refine", "augment")  # --refine replaces the mix's own choice
+    gan = default_gan(**given, random_state=random_state, **(options or {})).set_params(refine=refine)
     strategy = "auto" if sampling_strategy is None else sampling_strategy
     return MixedOverSampler(gan=gan, sampling_strategy=strategy, random_state=random_state)

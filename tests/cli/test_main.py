@@ -223,7 +223,8 @@ def test_resample_images_cli_writes_a_new_balanced_folder(tmp_path, capsys):
     assert "overlaps the input" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("backend, options", [("albumentations", []), ("mixed", ["--option", "steps=2"])])
+@pytest.mark.parametrize("backend, options", [("albumentations", []), ("mixed", ["--option", "steps=2"]),
+                                              ("mixed", ["--option", "steps=2", "--refine", "none"])])
 def test_resample_images_reaches_the_classical_and_the_mixed_samplers(tmp_path, backend, options):
     from ganaug.cli import main
     from ganaug.data.folders import read_image_folder
