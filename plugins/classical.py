@@ -87,6 +87,8 @@ class ClassicalBackend(Backend):
         start = int(self.class_ends[class_index - 1]) if class_index else 0
         if end == start:
             raise ValueError(f"class index {class_index} had no images to transform.")
+        if n == 0:
+            return torch.zeros(0, *self.images.shape[1:], device=self.device)
         picks = start + torch.randint(end - start, (n,), generator=generator)
         seed = int(torch.randint(2**31 - 1, (), generator=generator))
         opts = self.options
@@ -95,8 +97,8 @@ class ClassicalBackend(Backend):
         # (n, C, S, S) in [-1, 1] -> (n, S, S, C) in [0, 1], the float range albumentations expects
         pixels = ((self.images[picks] + 1) / 2).permute(0, 2, 3, 1).numpy()
         grey = pixels.shape[-1] == 1  # transformed as (S, S): some transforms drop a single channel axis
-        moved = [augment_one(transform, image[..., 0] if grey else image) for image in pixels]
-        moved = np.stack(moved)[..., None] if grey and n else (np.stack(moved) if n else pixels)
+        moved = np.stack([augment_one(transform, image[..., 0] if grey else image) for image in pixels])
+        moved = moved[..., None] if grey else moved
         out = torch.from_numpy(np.ascontiguousarray(moved, dtype=np.float32)).permute(0, 3, 1, 2)
         return (out * 2 - 1).clamp(-1, 1).to(self.device)
 

@@ -78,12 +78,12 @@ def report(results: pd.DataFrame, out_dir: str | Path, metric: str | None = None
     figures = {"metrics.png": plot_metrics(results), "class_recall.png": plot_class_recall(results)}
     gans = _gan_samplers(samplers)
     if X is not None and y is not None and gans:
+        data = read_input(X)
         fitted = fit_for_diagnostics(X, y, gans, categorical_features, progress)
         summary += ("\n\nThe loss, marginal and sample plots come from each GAN fitted once more, on all "
-                    f"{len(check_target(y, len(read_input(X).data)))} rows with the settings that were "
-                    "cross-validated; the scores above come from the models of the folds.\n")
+                    f"{len(data.data)} rows with the settings that were cross-validated; the scores "
+                    "above come from the models of the folds.\n")
         figures["losses.png"] = plot_losses(fitted)
-        data = read_input(X)
         if data.kind == "image":  # images: real beside synthetic, per class and GAN
             real, labels = data.data, check_target(y, len(data.data))
             for name, (model, X_res, y_res) in fitted.items():
@@ -251,7 +251,8 @@ def fit_for_diagnostics(X: Any, y: Any, samplers: Mapping[str, GANOverSampler],
 
     from ganaug.data.validation import resolve_categorical
 
-    declared = resolve_categorical(read_input(X), categorical_features)
+    auto = isinstance(categorical_features, str) and categorical_features == "auto"
+    declared = None if auto else resolve_categorical(read_input(X), categorical_features)
     fitted = {}
     from tqdm.auto import tqdm
 
