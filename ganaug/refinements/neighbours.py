@@ -25,8 +25,7 @@ def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """
     if len(reference) > BRUTE_FORCE_ROWS:
         return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries, return_distance=False)[:, 0]
-    # min(dim).indices: the same first-minimum index as argmin, about 2.8x faster on the CPU (torch 2.13)
-    nearest = [distances.min(dim=1).indices for distances in distance_chunks(queries, reference)]
+    nearest = [distances.argmin(dim=1) for distances in distance_chunks(queries, reference)]
     return torch.cat(nearest).numpy() if nearest else np.zeros(0, dtype=np.int64)
 
 

@@ -200,8 +200,7 @@ def others_nearer_than_own(rows: pd.DataFrame, label: Any, reference: Reference)
     points = space.points(real)
     queries = space.points(rows)
     chunk = max(1, 2**20 // len(points))  # the same queries in both blocks
-    # summed as bytes (into int64): the same counts as summing the bools, without a cast of the block
-    counts = [(others < mine.min(dim=1, keepdim=True).values).view(torch.uint8).sum(dim=1)  # (c,)
+    counts = [(others < mine.min(dim=1, keepdim=True).values).sum(dim=1)  # (c,)
               for mine, others in zip(distance_chunks(queries, points[own], chunk),
                                       distance_chunks(queries, points[~own], chunk))]
     return torch.cat(counts).numpy() if counts else np.zeros(0, dtype=np.int64)
