@@ -7,7 +7,7 @@ matter here); then ``generate`` draws 50,000 rows of the rarest class, three
 times, and the best time counts. Each tree runs in its own process, one after
 the other, with one torch thread; the draws of both are compared for equality.
 
-    .venv/bin/python benchmarks/refinement_speed.py --base HEAD~1
+    .venv-bench/bin/python benchmarks/refinement_speed.py --base HEAD~1
 """
 
 from __future__ import annotations
