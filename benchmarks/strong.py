@@ -13,6 +13,8 @@ ProWSyn, per classifier and overall).
 
     make bench-deps
     OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/strong.py --suite dev --n-jobs 2
+    OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/strong.py --suite wide \
+        --variant "wgan-gp-half+threshold=wgan-gp:sampling_strategy=0.5"
 
 Running two benchmarks at once on a small machine? Give each OMP_NUM_THREADS=1.
 """
@@ -25,9 +27,11 @@ from pathlib import Path
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from tabular import SUITES, run_tables
+from tabular import SUITES, parse_variant, run_tables
 
+from ganaug import GANOverSampler
 from ganaug.evaluation import make_sampler, stats
+from ganaug.evaluation.remedies import Remedy
 from ganaug.evaluation.reports import markdown_table
 from ganaug.metrics import LOWER_IS_BETTER
 
@@ -46,9 +50,18 @@ def classifiers(seed: int) -> dict:
 
 
 def run(datasets: list[str], samplers: list[str], seed: int, n_jobs: int | None,
-        checkpoint: Path | None) -> pd.DataFrame:
+        checkpoint: Path | None, variants: list[str] = ()) -> pd.DataFrame:
     chosen = {s: make_peer(s, seed) or make_sampler(s, seed) for s in samplers}
+    chosen.update(variant_entry(text, seed) for text in variants)
     return run_tables(datasets, chosen, classifiers(seed), METRICS, seed, n_jobs, checkpoint)
+
+
+def variant_entry(text: str, seed: int) -> tuple[str, object]:
+    """``"label=backend:key=value"``; a label ending in ``+threshold`` or ``+prior`` adds that remedy."""
+    label, backend, options = parse_variant(text)
+    sampler = GANOverSampler(backend=backend, random_state=seed, **options)
+    suffix = label.rpartition("+")[2] if "+" in label else ""
+    return label, Remedy(sampler, threshold=suffix == "threshold", prior=suffix == "prior")
 
 
 def means_and_ranks(results: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -102,6 +115,9 @@ def main() -> None:
     parser.add_argument("--suite", choices=sorted(SUITES), default="dev")
     parser.add_argument("--datasets", help="comma-separated KEEL tables instead of a suite")
     parser.add_argument("--samplers", default=",".join(SAMPLERS))
+    parser.add_argument("--variant", action="append", default=[],
+                        help='a ganaug entry "label=backend:key=value"; a label ending in +threshold '
+                             'or +prior adds that remedy (see the module docstring for an example)')
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("bench-out"),
@@ -117,7 +133,7 @@ def main() -> None:
     else:
         datasets = args.datasets.split(",") if args.datasets else list(SUITES[args.suite])
         results = run(datasets, args.samplers.split(","), args.seed, args.n_jobs,
-                      args.out / f"{tag}.partial.csv")
+                      args.out / f"{tag}.partial.csv", args.variant)
         results.to_csv(args.out / f"{tag}.csv", index=False)
         (args.out / f"{tag}.partial.csv").unlink(missing_ok=True)
     text = f"# Strong-classifier regime, {tag}\n\n{summary(results)}"

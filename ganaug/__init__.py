@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ganaug.limits import get_limits, limits_context, set_limits
     from ganaug.registry import get_backend, get_host, list_backends, load_backend
     from ganaug.registry.hookspecs import hookimpl
-    from ganaug.sampler import GANOverSampler
+    from ganaug.sampler import GANOverSampler, fit_many
 
 _deprecated.install()  # the module paths of ganaug 0.1 (ganaug.adversarial, ...) keep working until 0.3
 
@@ -30,6 +30,7 @@ _LAZY = {
     "Backend": "ganaug.backend", "TrainingData": "ganaug.backend", "hookimpl": "ganaug.registry.hookspecs",
     "get_backend": "ganaug.registry", "get_host": "ganaug.registry", "list_backends": "ganaug.registry",
     "load_backend": "ganaug.registry", "GANOverSampler": "ganaug.sampler",
+    "fit_many": "ganaug.sampler",
     "evaluate": "ganaug.evaluation", "evaluate_datasets": "ganaug.evaluation",
     "report": "ganaug.evaluation.reports",
     "get_limits": "ganaug.limits", "set_limits": "ganaug.limits", "limits_context": "ganaug.limits",
@@ -42,6 +43,7 @@ __all__ = [
     "__version__",
     "evaluate",
     "evaluate_datasets",
+    "fit_many",
     "get_backend",
     "get_host",
     "get_limits",

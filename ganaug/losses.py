@@ -22,10 +22,15 @@ class AdversarialLoss:
     A relativistic loss, whose generator objective compares its samples' scores
     with real ones, sets ``uses_real_scores = True``: the generator step then
     scores a real batch too and passes it as ``generator(fake, real)``.
+
+    A loss whose value is a mean of per-row (per-pack) terms sets
+    ``batchable = True``: models stacked into one batch
+    (:mod:`ganaug.training.stacked`) then train as if alone.
     """
 
     name = ""
     uses_real_scores = False
+    batchable = False
 
     def critic(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """Loss the critic minimises, from scores of real and fake samples."""
@@ -49,6 +54,7 @@ class Minimax(AdversarialLoss):
     """Goodfellow et al. 2014: D max log D(x) + log(1 - D(G(z))); G min log(1 - D(G(z)))."""
 
     name = "minimax"
+    batchable = True  # means of per-row terms
 
     def critic(self, real, fake):
         return F.softplus(-real).mean() + F.softplus(fake).mean()
@@ -71,6 +77,7 @@ class WassersteinClip(AdversarialLoss):
     """Arjovsky et al. 2017: critic maximises E[f(x)] - E[f(G(z))], weights clipped to [-c, c]."""
 
     name = "wgan-clip"
+    batchable = True
 
     def __init__(self, clip: float = 0.01) -> None:
         self.clip = clip
@@ -114,6 +121,7 @@ class Hinge(AdversarialLoss):
     """Lim & Ye 2017 / Miyato et al. 2018: hinge critic loss, G maximises the critic score."""
 
     name = "hinge"
+    batchable = True
 
     def critic(self, real, fake):
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()

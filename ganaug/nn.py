@@ -74,6 +74,8 @@ class TabularHead(nn.Module):
     with temperature ``tau`` when ``gumbel`` (and training), else a softmax.
     """
 
+    row_wise = True  # each output row depends on its input row alone (ganaug.training.stacked)
+
     def __init__(self, layout: Sequence[Span], gumbel: bool = False, tau: float = 0.2) -> None:
         super().__init__()
         self.gumbel, self.tau = gumbel, tau
@@ -120,6 +122,8 @@ class Generator(nn.Module):
 class ConditionalGenerator(Generator):
     """``G(z, c)``: concatenates noise and a condition vector, then a body and a head."""
 
+    row_wise = True  # each output row depends on its input row alone (ganaug.training.stacked)
+
     def __init__(self, body: nn.Module, head: nn.Module) -> None:
         super().__init__()
         self.body, self.head = body, head
@@ -140,6 +144,8 @@ class ConditionalCritic(nn.Module):
     Judging several samples jointly lets the critic see a lack of diversity,
     which counters mode collapse; ``pac=1`` is an ordinary discriminator.
     """
+
+    row_wise = True  # each output row depends on its input row alone (ganaug.training.stacked)
 
     def __init__(self, body: nn.Module, pac: int = 1) -> None:
         super().__init__()

@@ -208,6 +208,26 @@ def check_conditioning(backend: type[Backend]) -> None:
             raise AssertionError("an unconditional backend accepted conditioning='conditional'")
 
 
+def check_stacking(backend: type[Backend]) -> None:
+    """``fit_many`` fits each sampler; a ``batchable`` backend's models really train as one stack.
+
+    The members of a stack share its losses, so their ``history_`` is the
+    same: a backend that declares ``batchable`` but whose nets or loss
+    cannot be stacked (it then trains one model at a time) fails here.
+    """
+    from ganaug.sampler import fit_many
+
+    X, y = tiny_data(backend)
+    members = fit_many([_sampler(backend), _sampler(backend, random_state=1)], [(X, y)] * 2)
+    draws = [member.generate({y.iloc[-1]: 5})[0] for member in members]  # each by its own seed
+    assert all(len(draw) == 5 for draw in draws)
+    assert _differ(*draws), "two seeds fitted together drew the same samples"
+    histories = [next(iter(member.backends_.values())).history_ for member in members]
+    if backend.batchable and backend.learns:
+        assert histories[0] == histories[1], f"{backend.name} declares batchable, but its models trained " \
+            "one at a time (the INFO log of ganaug.sampler.jobs says why)"
+
+
 def check_options_validation(backend: type[Backend]) -> None:
     """Unknown option names and wrong types give OptionsError naming the option."""
     X, y = tiny_data(backend)
@@ -291,7 +311,7 @@ def _without_collapse_warnings(check: Callable[[type[Backend]], None]) -> Callab
 CHECKS: dict[str, Callable[[type[Backend]], None]] = {
     f.__name__.removeprefix("check_"): _without_collapse_warnings(f)
     for f in (check_contract, check_fit_tabular, check_messy_table, check_class_counts, check_array_input,
-              check_fit_images, check_seeding, check_conditioning, check_options_validation,
+              check_fit_images, check_seeding, check_conditioning, check_stacking, check_options_validation,
               check_history, check_save_load, check_device_move)
 }
 

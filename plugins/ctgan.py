@@ -74,6 +74,8 @@ class ResidualLayer(nn.Module):
     to every later layer, which helps generators on narrow tabular data.
     """
 
+    row_wise = True  # its own work is row by row; its Linear and BatchNorm stack (ganaug.training.stacked)
+
     def __init__(self, in_dim: int, out_dim: int) -> None:
         super().__init__()
         self.fc = nn.Linear(in_dim, out_dim)
@@ -102,6 +104,7 @@ class CTGANBackend(AdversarialBackend):
     Options = CTGANOptions
     reference = "Xu et al., Modeling Tabular Data using Conditional GAN, NeurIPS 2019"
     state_tensors = ("class_frequencies",)  # drawn from when sampling conditions
+    batchable = True  # batch norm and packs of rows stay within each model of a stack
 
     @classmethod
     def make_codec(cls, options: Any, random_state: int) -> TabularCodec:

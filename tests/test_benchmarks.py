@@ -106,3 +106,15 @@ def test_no_benchmark_writes_over_the_stored_results_unless_asked():
                     and node.args and getattr(node.args[0], "value", None) == "--out":
                 default = next((ast.unparse(k.value) for k in node.keywords if k.arg == "default"), "None")
                 assert "results" not in default, f"{script.name}: --out defaults to {default}"
+
+
+def test_stacked_summary_compares_the_arms_on_time_and_quality(scripts):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import stacked
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    results = fold_results(["stacked", "sequential"], ["g_mean", "minority_f1", "fit_seconds"])
+    text = stacked.fold_summary(results)
+    assert "| stacked / sequential | 3 |" in text
+    assert "### paired over tables" in text and "g_mean" in text and "minority_f1" in text

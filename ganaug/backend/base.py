@@ -94,6 +94,13 @@ class Backend:
         False for a backend that trains nothing by epochs (classical
         augmentation draws from the real images): its ``history_`` stays empty
         and the sampler's ``epochs`` and ``batch_size`` change nothing.
+    batchable : bool
+        True if several models of this backend with the same options and
+        shapes can train as one stack (:mod:`ganaug.training.stacked`): the
+        per-class models of one fit, the folds of ``evaluate``, the members
+        of :func:`ganaug.fit_many`. Its nets must be linear layers and
+        row-wise parts, its loss a mean of per-row terms. Default False:
+        such models train one after another.
     fit_state : object or None
         What a training loop keeps while it trains (``AdversarialBackend``:
         a :class:`~ganaug.training.fit_state.FitState`); None outside ``fit``.
@@ -108,6 +115,7 @@ class Backend:
     pairs_with_source: ClassVar[bool] = False
     text_conditioned: ClassVar[bool] = False
     learns: ClassVar[bool] = True
+    batchable: ClassVar[bool] = False
     fit_state: Any = None
 
     def __init__(self, options: Any, device: torch.device, progress: bool = False) -> None:
@@ -160,16 +168,26 @@ class Backend:
         """
         if control is None:  # a fit of ganaug 0.1 calling super().fit(data) was given its control this way
             control = self.__dict__.get("control") or TrainingControl()
-        self.on_fit_start(data)
-        prepared = self.prepare(data)
-        self._record_shapes(data, prepared)
-        self.setup(prepared)
+        prepared = self.begin_fit(data)
         try:
             self.train(prepared, control)
             self.on_fit_end()
         finally:
             self.fit_state = None  # the loop's state of this run: optimisers, batches, rows
         return self
+
+    def begin_fit(self, data: TrainingData) -> TrainingData:
+        """The fit up to training: :meth:`on_fit_start`, :meth:`prepare`, the shapes, :meth:`setup`.
+
+        Returns the prepared data. :meth:`fit` calls it, and so does a stacked
+        fit of several models (:mod:`ganaug.training.stacked`), which then
+        trains them together; not a hook to override.
+        """
+        self.on_fit_start(data)
+        prepared = self.prepare(data)
+        self._record_shapes(data, prepared)
+        self.setup(prepared)
+        return prepared
 
     def on_fit_start(self, data: TrainingData) -> None:
         """Called first, with the data as given: checks that refuse a run before anything is built."""

@@ -28,6 +28,7 @@ from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
+from ganaug.evaluation.prefit import OUTER, FoldSamplers, prefit_folds
 from ganaug.evaluation.remedies import (
     Remedy,
     best_threshold,
@@ -215,7 +216,9 @@ def evaluate(
         planned = 0
     check_limit("max_cv_fits", planned, "evaluate's cross-validation (folds x repeats x samplers)")
     splits = list(cv.split(frame, y_arr))
-    tasks = [(fold, name, sampler, train, test)
+    # each GAN's models of all folds train as one stack; the fold tasks then draw from them
+    samplers = prefit_folds(frame, y_arr, splits, samplers, data.kind, _rows, progress)
+    tasks = [(fold, name, sampler[fold] if isinstance(sampler, list) else sampler, train, test)
              for fold, (train, test) in enumerate(splits) for name, sampler in samplers.items()]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run_fold)(frame, y_arr, fold, name, sampler, train, test, classifiers,
@@ -295,7 +298,9 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     cuts = _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
         if remedy.threshold else {}
     X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical)
-    rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start)]
+    # a fold of a stacked fit (ganaug.evaluation.prefit) adds its share of that fit
+    stacked = getattr(remedy.sampler, "fit_seconds", 0.0)
+    rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start + stacked)]
     X_test = prep.transform(X_te)
     for clf_name, clf in classifiers.items():
         try:
@@ -329,9 +334,9 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
     real, so the threshold is tuned on real rows only.
     """
     oof = {name: np.full(len(y_tr), np.nan) for name in classifiers}
-    for inner_train, inner_val in inner_splits(y_tr, seed):
+    for inner, (inner_train, inner_val) in enumerate(inner_splits(y_tr, seed)):
         X_fit, y_fit, prep = _resample_fold(frame, _rows(X_tr, inner_train), y_tr[inner_train],
-                                            remedy.sampler, categorical)
+                                            remedy.sampler, categorical, inner)
         X_val = prep.transform(_rows(X_tr, inner_val))
         for name, clf in classifiers.items():
             try:
@@ -343,14 +348,18 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
             if not np.isnan(values).any()}
 
 
-def _resample_fold(frame, X_tr, y_tr, sampler, categorical=()):
+def _resample_fold(frame, X_tr, y_tr, sampler, categorical=(), inner=OUTER):
     """Resample one training fold; returns model-ready X, y and the fitted preprocessor.
 
     Why not an imblearn Pipeline per classifier: it would refit the sampler
     (a GAN) once per classifier; here it is fitted once per fold, still on
-    the training fold only.
+    the training fold only. ``inner``: the threshold's inner fold, for
+    samplers fitted in advance (:class:`~ganaug.evaluation.prefit.FoldSamplers`).
     """
-    sampler = None if sampler is None else clone(sampler)
+    if isinstance(sampler, FoldSamplers):
+        sampler = sampler.fitted_for(inner)
+    elif sampler is not None:
+        sampler = clone(sampler)
     if isinstance(frame, np.ndarray):
         return _resample_image_fold(frame, X_tr, y_tr, sampler)
     if type(sampler) is SMOTE and categorical:

@@ -30,6 +30,7 @@ from ganaug.refinements import Reference, get_refinement
 from ganaug.sampler.drawing import check_draw_size
 from ganaug.sampler.params import backend_class, backend_options, resolve_conditioning, run_seed
 from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
+from ganaug.training.stacked import fit_stacked, stack_key, why_not_stacked
 
 logger = logging.getLogger("ganaug")
 
@@ -37,38 +38,47 @@ COLLAPSE_DRAWS = 256  # samples drawn per class to measure diversity after train
 COLLAPSE_SPREAD = 0.1  # below this fraction of the real rows' spread: mode collapse
 
 
+@dataclass
+class PlannedFit:
+    """A sampler's fit up to training: its data, encoded rows and the models to train (jobs)."""
+
+    sampler: Any
+    data: InputData
+    y_arr: np.ndarray
+    grow: list[Any]
+    encoded: torch.Tensor
+    labels: torch.Tensor
+    jobs: list[TrainingJob]
+    device: torch.device
+
+
 def fit_input(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> Any:
+    """The fit template's middle: plan the models, train them, and adopt them (:func:`finish_fit`)."""
+    plan = plan_fit(sampler, data, y, y_arr, resume)
+    return finish_fit(plan, train_jobs(plan.jobs, plan.device, sampler.verbose, sampler.n_jobs))
+
+
+def plan_fit(sampler: Any, data: InputData, y: Any, y_arr: np.ndarray, resume: bool) -> PlannedFit:
+    """Targets, encoding and the training jobs (one conditional model, or one per class to grow)."""
     # resolved once: drawing and saving use what the sampler was fitted with
-    sampler.refinement_ = refinement = get_refinement(sampler.refine, data.kind)
+    sampler.refinement_ = get_refinement(sampler.refine, data.kind)
     sampler.classes_, y_idx = np.unique(y_arr, return_inverse=True)
     sampler.sampling_strategy_ = target_counts(sampler.sampling_strategy, y_arr)
     grow = [c for c, n in sampler.sampling_strategy_.items() if n > 0]
     check_classes_to_grow(y_arr, grow)
     # before minutes of training: the draw the strategy asks for must fit the limits (ganaug.limits)
     check_draw_size(sum(sampler.sampling_strategy_.values()), int(np.prod(data.data.shape[1:])),
-                    refinement, "sampling_strategy")
+                    sampler.refinement_, "sampling_strategy")
     sampler.data_kind_ = data.kind
     sampler.target_name_ = getattr(y, "name", None)
     if data.kind == "tabular":
         sampler.n_features_in_ = data.data.shape[1]
     if data.feature_names is not None:
         sampler.feature_names_in_ = data.feature_names
-    train(sampler, data, y_idx, grow, resume)
-    # the real rows a refinement anchors synthetic rows to (saved with the model); a conditional model
-    # draws every class, so a sample of the other classes' rows comes along too
-    sampler._reference_ = Reference.fit(data.data, y_arr, grow, refinement, sampler._seed_,
-                                        sampler.codec_.categorical_, others=sampler._conditional_) \
-        if refinement is not None and refinement.needs_reference else None
-    return sampler
-
-
-def train(sampler: Any, data: InputData, y_idx: np.ndarray, grow: list[Any], resume: bool) -> None:
-    """Encode the data and train one model per job (one conditional job, or one per class)."""
     backend_cls = backend_class(sampler, data.kind)
     sampler._conditional_ = resolve_conditioning(sampler, backend_cls)
     options = backend_options(sampler, backend_cls)
     sampler._seed_ = run_seed(sampler)
-    device = resolve_device(sampler.device)
     categorical = resolve_categorical(data, sampler.categorical_features)
     sampler.codec_ = data.fit_codec(lambda: backend_cls.make_codec(options, sampler._seed_), categorical)
     encoded = torch.from_numpy(sampler.codec_.transform(data.data))
@@ -78,18 +88,79 @@ def train(sampler: Any, data: InputData, y_idx: np.ndarray, grow: list[Any], res
         weights = backend_cls.parameter_bytes(options, jobs[0].data)
         check_memory((weights or 0) * 4 * len(jobs), f"{len(jobs)} {backend_cls.name!r} model(s) "
                      "with their gradients and optimiser state")
-    workers = 1 if device.type == "cuda" else effective_n_jobs(sampler.n_jobs or 1)
-    if workers == 1 or len(jobs) <= 1:
-        models = [train_job(job, device, sampler.verbose) for job in jobs]
-    else:  # processes, not threads: small nets leave torch's intra-op threads idle
-        threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
-        models = Parallel(n_jobs=min(workers, len(jobs)))(
-            delayed(train_job)(job, device, sampler.verbose, threads) for job in jobs)
+    return PlannedFit(sampler, data, y_arr, grow, encoded, labels, jobs, resolve_device(sampler.device))
+
+
+def finish_fit(plan: PlannedFit, models: list[Backend]) -> Any:
+    """Adopt the trained models, check their diversity, and keep the refinement's real rows."""
+    sampler, grow = plan.sampler, plan.grow
     if sampler._conditional_:  # one model of every class: it draws any of them
         sampler.backends_ = dict.fromkeys(sampler.classes_, models[0]) if models else {}
     else:
         sampler.backends_ = dict(zip(grow, models))
-    check_diversity(sampler, encoded, labels, grow)
+    check_diversity(sampler, plan.encoded, plan.labels, grow)
+    # the real rows a refinement anchors synthetic rows to (saved with the model); a conditional model
+    # draws every class, so a sample of the other classes' rows comes along too
+    refinement = sampler.refinement_
+    sampler._reference_ = Reference.fit(plan.data.data, plan.y_arr, grow, refinement, sampler._seed_,
+                                        sampler.codec_.categorical_, others=sampler._conditional_) \
+        if refinement is not None and refinement.needs_reference else None
+    return sampler
+
+
+def train_jobs(jobs: list[TrainingJob], device: torch.device, verbose: bool = False,
+               n_jobs: int | None = None) -> list[Backend]:
+    """Train the jobs' models: as one stack where they allow it, else in worker processes or in turn."""
+    if len(jobs) > 1 and all(getattr(job.options, "stack_models", False) for job in jobs):
+        models = train_stacked(jobs, device, verbose)
+        if models is not None:
+            return models
+    workers = 1 if device.type == "cuda" else effective_n_jobs(n_jobs or 1)
+    if workers == 1 or len(jobs) <= 1:
+        return [train_job(job, device, verbose) for job in jobs]
+    # processes, not threads: small nets leave torch's intra-op threads idle
+    threads = max(1, torch.get_num_threads() // min(workers, len(jobs)))
+    return Parallel(n_jobs=min(workers, len(jobs)))(
+        delayed(train_job)(job, device, verbose, threads) for job in jobs)
+
+
+def train_stacked(jobs: list[TrainingJob], device: torch.device, verbose: bool) -> list[Backend] | None:
+    """The jobs' models, those of one shape trained as one stack (:mod:`ganaug.training.stacked`).
+
+    Each model is built under its own job's seed (so it starts as a fit of
+    its own would); a stack's training draws from its first job's seed.
+    Jobs whose columns differ from the others' (a fold without some
+    category) train alone. None when no two jobs can share a stack.
+    """
+    if not getattr(jobs[0].backend, "batchable", False):
+        return None
+    backends, prepared = [], []
+    for index, job in enumerate(jobs):
+        with seeded(job.seed, device):
+            backend = job.backend(job.options, device, progress=verbose and index == 0)
+            data = dataclasses.replace(job.data, X=job.data.X.to(device), y=job.data.y.to(device))
+            prepared.append(backend.begin_fit(data))
+            backends.append(backend)
+    groups: dict[tuple, list[int]] = {}
+    for index, (backend, data) in enumerate(zip(backends, prepared)):
+        groups.setdefault(stack_key(backend, data), []).append(index)
+    stacks = [members for members in groups.values() if len(members) > 1]
+    reason = why_not_stacked([backends[i] for i in stacks[0]], [prepared[i] for i in stacks[0]],
+                             [jobs[i].control for i in stacks[0]]) if stacks else "no two share a shape"
+    if reason is not None:
+        logger.info("training %d %s models one after another: %s", len(jobs), jobs[0].backend.name, reason)
+        return None
+    models: list[Backend] = []
+    for members in groups.values():
+        if len(members) == 1:  # trained as by a fit of its own (built again under its seed)
+            models += [train_job(jobs[members[0]], device, verbose)]
+            continue
+        if verbose:
+            logger.info("training %d %s models as one stack", len(members), jobs[0].backend.name)
+        fit_stacked([backends[i] for i in members], [prepared[i] for i in members], jobs[members[0]].seed)
+        models += [backends[i] for i in members]
+    order = [i for members in groups.values() for i in members]
+    return [model for _, model in sorted(zip(order, models), key=lambda pair: pair[0])]
 
 
 def make_jobs(sampler: Any, backend_cls: type[Backend], options: Any, encoded: torch.Tensor,
@@ -219,7 +290,9 @@ def train_job(job: TrainingJob, device: torch.device, verbose: bool = False,
         if verbose:
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         job.backend.name, len(data.X), data.X.shape[1], device)
-        job.control.fingerprint = fingerprint(job.backend.name, dataclasses.asdict(job.options), job.run_seed,
+        options = dataclasses.asdict(job.options)
+        options.pop("stack_models", None)  # how models of one call train together: not this model's run
+        job.control.fingerprint = fingerprint(job.backend.name, options, job.run_seed,
                                               data.X, data.y, data.n_classes)
         on_device = dataclasses.replace(data, X=data.X.to(device), y=data.y.to(device))
         backend = job.backend(job.options, device, progress=verbose)

@@ -13,7 +13,11 @@ class MLPGANBackend(AdversarialBackend):
     The base of the ``gan``, ``cgan``, ``wgan`` and ``wgan-gp`` backends, which
     differ in loss, optimiser and conditioning only. Its ``Options`` need the
     loop's fields and the MLP widths (``ganaug.training.AdversarialOptions``).
+    Its nets are linear layers and row-wise parts, so several of its models
+    train as one stack (``batchable``; :mod:`ganaug.training.stacked`).
     """
+
+    batchable = True
 
     def build(self, shape: DataShape) -> None:
         opts, c = self.options, self.condition_dim(shape)

@@ -196,3 +196,30 @@ def test_a_gan_sampler_gets_images_not_rows_of_pixels():
 def test_cv_as_a_number_is_stratified_k_fold_as_in_scikit_learn(table):
     results = evaluate(*table, ["none"], ["tree"], cv=3)
     assert results["fold"].nunique() == 3
+
+
+def test_a_gans_fold_models_train_as_one_stack(monkeypatch):
+    import ganaug.sampler.jobs as jobs
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (60, 3)), rng.normal(2, 1, (15, 3))]
+    y = np.r_[np.zeros(60, int), np.ones(15, int)]
+    sizes, real_fit = [], jobs.fit_stacked
+    monkeypatch.setattr(jobs, "fit_stacked", lambda backends, *a: (sizes.append(len(backends)),
+                                                                    real_fit(backends, *a)))
+    gan = GANOverSampler(steps=5, random_state=0)
+    from ganaug.evaluation.remedies import Remedy
+
+    results = evaluate(X, y, {"gan": gan, "gan+t": Remedy(gan, threshold=True), "alone": clone_alone(gan)},
+                       ["logreg"], cv=CV2, metrics=["g_mean"], progress=False)
+    # two folds; with the threshold, each fold's five inner folds too; stack_models=False: none
+    assert sizes == [2, 2 * (1 + 5)]
+    seconds = results[results["metric"] == "fit_seconds"]
+    assert len(seconds) == 6 and (seconds["value"] > 0).all()
+    assert results.loc[results["metric"] == "g_mean", "value"].notna().all()
+
+
+def clone_alone(sampler):
+    from sklearn.base import clone
+
+    return clone(sampler).set_params(stack_models=False)

@@ -83,18 +83,27 @@ def test_evaluate_runs_every_sampler_on_a_messy_table(messy):
     assert set(scored["sampler"]) == {"none", "smote", "gan"}
 
 
-def test_evaluate_passes_its_declaration_to_gans_left_on_auto(messy, monkeypatch):
+@pytest.mark.parametrize("stacked", [False, True])
+def test_evaluate_passes_its_declaration_to_gans_left_on_auto(messy, monkeypatch, stacked):
+    import ganaug.evaluation.prefit as prefit
+
     X, y = messy
     seen = []
-    real_fit = GANOverSampler.fit_resample
+    real_fit, real_many = GANOverSampler.fit_resample, prefit.fit_many
 
     def spy(self, X, y, **kwargs):
         seen.append(self.categorical_features)
         return real_fit(self, X, y, **kwargs)
 
+    def spy_many(samplers, datasets):  # the folds of a stacked GAN are fitted together
+        seen.extend(s.categorical_features for s in samplers)
+        return real_many(samplers, datasets)
+
     monkeypatch.setattr(GANOverSampler, "fit_resample", spy)
-    auto = GANOverSampler(backend="cgan", epochs=1, batch_size=32, random_state=0)
-    own = GANOverSampler(backend="cgan", epochs=1, batch_size=32, random_state=0, categorical_features=[])
+    monkeypatch.setattr(prefit, "fit_many", spy_many)
+    options = {"backend": "cgan", "epochs": 1, "batch_size": 32, "random_state": 0, "stack_models": stacked}
+    auto = GANOverSampler(**options)
+    own = GANOverSampler(**options, categorical_features=[])
     evaluate(X, y, {"auto": auto, "own": own}, {"knn": KNeighborsClassifier(3)}, cv=CV2,
              categorical_features=["zip"])
     assert ["zip"] in seen and [] in seen  # a GAN's own declaration is kept
