@@ -64,6 +64,24 @@ def variant_entry(text: str, seed: int) -> tuple[str, object]:
     return label, Remedy(sampler, threshold=suffix == "threshold", prior=suffix == "prior")
 
 
+def fill_from(results: pd.DataFrame, entry: str, source: str) -> pd.DataFrame:
+    """``entry``'s scores on tables where it failed on every fold, taken from ``source`` on the same folds.
+
+    For an entry that is ``source`` whenever it adds nothing: a GAN asked for half the
+    balance gap followed by a threshold, on a table already past the ratio it asks for, is no
+    resampling followed by a threshold (the ``threshold`` entry). Its fit time stays unknown.
+    """
+    scores = results[results["metric"] != "fit_seconds"]
+    failed = scores[scores["sampler"] == entry].groupby("dataset")["value"].apply(lambda v: v.isna().all())
+    tables = set(failed[failed].index)
+    if not tables:
+        return results
+    keep = ~((results["sampler"] == entry) & results["dataset"].isin(tables))
+    borrowed = scores[(scores["sampler"] == source) & scores["dataset"].isin(tables)].assign(sampler=entry)
+    print(f"{entry}: {len(tables)} tables scored as {source}: {', '.join(sorted(tables))}")
+    return pd.concat([results[keep], borrowed], ignore_index=True)
+
+
 def means_and_ranks(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Per sampler: the mean over tables of the per-table means, and the mean rank (1 = best)."""
     table = stats.per_dataset(results, metric)[list(dict.fromkeys(results["sampler"]))]
@@ -123,12 +141,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out"),
                         help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", help="file names (default strong-<suite>-seed<seed>)")
-    parser.add_argument("--from-csv", type=Path, help="summarise stored fold results again, without running")
+    parser.add_argument("--from-csv", type=Path, action="append",
+                        help="summarise stored fold results again (several: merged), without running")
+    parser.add_argument("--fill", action="append", default=[], metavar="ENTRY=SOURCE",
+                        help="score ENTRY as SOURCE on the tables where it failed on every fold")
     args = parser.parse_args()
     tag = args.tag or f"strong-{args.suite}-seed{args.seed}"
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_csv:
-        results = pd.read_csv(args.from_csv)
+        results = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        for pair in args.fill:
+            results = fill_from(results, *pair.split("="))
+        merged = args.out / f"{tag}.csv"
+        if merged.resolve() in {path.resolve() for path in args.from_csv}:
+            parser.error(f"--tag {tag} would overwrite an input; give another --tag")
+        results.to_csv(merged, index=False)
         results.attrs["test_train_ratio"] = 0.25
     else:
         datasets = args.datasets.split(",") if args.datasets else list(SUITES[args.suite])

@@ -215,17 +215,30 @@ def check_stacking(backend: type[Backend]) -> None:
     same: a backend that declares ``batchable`` but whose nets or loss
     cannot be stacked (it then trains one model at a time) fails here.
     """
+    import logging
+
     from ganaug.sampler import fit_many
 
     X, y = tiny_data(backend)
-    members = fit_many([_sampler(backend), _sampler(backend, random_state=1)], [(X, y)] * 2)
+    said: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("ganaug")
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(handler)
+    try:
+        members = fit_many([_sampler(backend), _sampler(backend, random_state=1)], [(X, y)] * 2)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
     draws = [member.generate({y.iloc[-1]: 5})[0] for member in members]  # each by its own seed
     assert all(len(draw) == 5 for draw in draws)
     assert _differ(*draws), "two seeds fitted together drew the same samples"
     histories = [next(iter(member.backends_.values())).history_ for member in members]
     if backend.batchable and backend.learns:
         assert histories[0] == histories[1], f"{backend.name} declares batchable, but its models trained " \
-            "one at a time (the INFO log of ganaug.sampler.jobs says why)"
+            f"one at a time: {'; '.join(said) or 'no reason logged'}. Fix what it names, or set " \
+            "batchable = False on the backend class."
 
 
 def check_options_validation(backend: type[Backend]) -> None:

@@ -95,6 +95,23 @@ def test_strong_regime_summary_ranks_brier_lower_first_and_tests_each_ganaug_ent
     assert "### all classifiers: mean over 3 tables, and mean rank" in text
 
 
+def test_strong_fill_scores_an_entry_that_failed_everywhere_on_a_table_as_its_source(scripts):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import strong
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    results = fold_results(["threshold", "half+threshold"], ["g_mean", "fit_seconds"])
+    failed = (results["sampler"] == "half+threshold") & (results["dataset"] == "b")
+    results.loc[failed, "value"] = np.nan
+    filled = strong.fill_from(results, "half+threshold", "threshold")
+    got = filled[(filled["sampler"] == "half+threshold") & (filled["metric"] == "g_mean")]
+    want = results[(results["sampler"] == "threshold") & (results["metric"] == "g_mean")]
+    assert got.groupby("dataset")["value"].mean()["b"] == want.groupby("dataset")["value"].mean()["b"]
+    assert got["value"].notna().all() and len(got) == len(want)
+    assert strong.fill_from(filled, "half+threshold", "threshold") is filled  # nothing left to fill
+
+
 def test_no_benchmark_writes_over_the_stored_results_unless_asked():
     """A quick look (`benchmarks/X.py --datasets ...`) must not replace the results the docs quote."""
     import ast

@@ -6,6 +6,8 @@ from ganaug.plugin import AdversarialLoss, AdversarialOptions, MLPGANBackend, ge
 class LeastSquares(AdversarialLoss):
     """D pushes real scores to 1 and fake ones to 0; G pushes its scores to 1."""
 
+    batchable = True  # means of per-row terms: models stacked in one batch train as if alone
+
     def critic(self, real, fake):
         return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
 
