@@ -107,7 +107,7 @@ def test_strong_fill_scores_an_entry_that_failed_everywhere_on_a_table_as_its_so
     filled = strong.fill_from(results, "half+threshold", "threshold")
     got = filled[(filled["sampler"] == "half+threshold") & (filled["metric"] == "g_mean")]
     want = results[(results["sampler"] == "threshold") & (results["metric"] == "g_mean")]
-    assert got.groupby("dataset")["value"].mean()["b"] == want.groupby("dataset")["value"].mean()["b"]
+    assert sorted(got[got["dataset"] == "b"]["value"]) == sorted(want[want["dataset"] == "b"]["value"])
     assert got["value"].notna().all() and len(got) == len(want)
     assert strong.fill_from(filled, "half+threshold", "threshold") is filled  # nothing left to fill
 
