@@ -44,25 +44,29 @@ from ganaug.sampler.jobs import plan_fit, train_jobs
 ARMS = ("stacked", "sequential")
 
 
-def samplers(seed: int, threshold: bool) -> dict:
-    arms = {"stacked": GANOverSampler(random_state=seed),
-            "sequential": GANOverSampler(random_state=seed, stack_models=False)}
+def samplers(seed: int, threshold: bool, backend: str = "auto") -> dict:
+    arms = {"stacked": GANOverSampler(backend=backend, random_state=seed),
+            "sequential": GANOverSampler(backend=backend, random_state=seed, stack_models=False)}
     if threshold:
         arms.update({f"{name}+threshold": Remedy(sampler, threshold=True)
                      for name, sampler in list(arms.items())})
     return arms
 
 
-def run_folds(datasets: list[str], seed: int, threshold: bool, classifiers: list[str]) -> pd.DataFrame:
+def run_folds(datasets: list[str], seed: int, threshold: bool, classifiers: list[str],
+              backend: str = "auto", partial: Path | None = None) -> pd.DataFrame:
+    """Both arms on each table in turn; after each table, what is done so far goes to ``partial``."""
     frames = []
     for name in datasets:
         start = time.perf_counter()
         frames.append(evaluate_datasets(
-            {name: load_keel(name)}, samplers=samplers(seed, threshold),
+            {name: load_keel(name)}, samplers=samplers(seed, threshold, backend),
             classifiers=make_classifiers(classifiers, seed),
             cv=StratifiedKFold(5, shuffle=True, random_state=seed),
             metrics=["g_mean", "minority_f1"], random_state=seed, progress=False))
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+        if partial is not None:
+            pd.concat(frames, ignore_index=True).to_csv(partial, index=False)
     results = pd.concat(frames, ignore_index=True)
     results.attrs["test_train_ratio"] = 0.25
     return results
@@ -130,6 +134,7 @@ def main() -> None:
     parser.add_argument("--suite", choices=sorted(SUITES), default="dev")
     parser.add_argument("--datasets", help="comma-separated KEEL tables instead of a suite")
     parser.add_argument("--classifiers", default="logreg,hgb")
+    parser.add_argument("--backend", default="auto", help="the GAN of both arms (default: the default)")
     parser.add_argument("--threshold", action="store_true", help="also both arms followed by a threshold")
     parser.add_argument("--ensemble", action="store_true", help="time K generators of one table instead")
     parser.add_argument("--sizes", default="1,5,10,30", help="K values of --ensemble")
@@ -150,7 +155,8 @@ def main() -> None:
     else:
         tag = args.tag or f"stacked-{args.suite if not args.datasets else 'tables'}-seed{args.seed}"
         results = pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True) if args.from_csv \
-            else run_folds(datasets, args.seed, args.threshold, args.classifiers.split(","))
+            else run_folds(datasets, args.seed, args.threshold, args.classifiers.split(","), args.backend,
+                           args.out / f"{tag}.partial.csv")
         results.attrs["test_train_ratio"] = 0.25
         results.to_csv(args.out / f"{tag}.csv", index=False)
         text = fold_summary(results)

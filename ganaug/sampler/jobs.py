@@ -147,7 +147,7 @@ def train_stacked(jobs: list[TrainingJob], device: torch.device, verbose: bool) 
     stacks = [members for members in groups.values() if len(members) > 1]
     reason = why_not_stacked([backends[i] for i in stacks[0]], [prepared[i] for i in stacks[0]],
                              [jobs[i].control for i in stacks[0]]) if stacks else "no two share a shape"
-    if reason is not None:
+    if reason is not None:  # the caller trains them as fits of their own, rebuilt under their seeds
         logger.info("training %d %s models one after another: %s", len(jobs), jobs[0].backend.name, reason)
         return None
     models: list[Backend] = []
