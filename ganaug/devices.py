@@ -17,6 +17,19 @@ import torch.distributed as dist
 from ganaug.errors import OptionsError
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes in bf16 natively: a CUDA card that supports it, or a CPU with
+    AVX512-BF16 or AMX (oneDNN's check). Elsewhere bf16 is emulated and slower than float32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN
+        return False
+
+
 def launched_by_torchrun() -> bool:
     """Whether torchrun (or another launcher) started this process as one of several."""
     return int(os.environ.get("WORLD_SIZE", "1")) > 1

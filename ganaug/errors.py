@@ -65,6 +65,10 @@ class ModeCollapseWarning(GanaugWarning):
     """A class's synthetic samples are nearly identical."""
 
 
+class PerformanceWarning(GanaugWarning):
+    """A setting that works but runs much slower here than the default would."""
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM (what ``timeout``, Docker and Kubernetes send) acts like Ctrl-C.
@@ -135,6 +139,6 @@ def shown(value: Any) -> str:
 
 __all__ = [  # noqa: F822 - NotFittedError is made on first use, by __getattr__
     "CheckpointError", "DivergenceError", "GanaugError", "GanaugWarning", "InputError", "ModeCollapseWarning",
-    "ModelFileError", "NotFittedError", "OptionsError", "RegistryError", "TrainingInterrupted", "UsageError",
-    "shown", "sigterm_as_interrupt", "warn",
+    "ModelFileError", "NotFittedError", "OptionsError", "PerformanceWarning", "RegistryError",
+    "TrainingInterrupted", "UsageError", "shown", "sigterm_as_interrupt", "warn",
 ]

@@ -291,7 +291,9 @@ def train_job(job: TrainingJob, device: torch.device, verbose: bool = False,
             logger.info("training %s on %d rows x %d encoded columns (%s)",
                         job.backend.name, len(data.X), data.X.shape[1], device)
         options = dataclasses.asdict(job.options)
-        options.pop("stack_models", None)  # how models of one call train together: not this model's run
+        # how models of one call train together, and the layout of activations: not what the model learns
+        options.pop("stack_models", None)
+        options.pop("memory_format", None)
         job.control.fingerprint = fingerprint(job.backend.name, options, job.run_seed,
                                               data.X, data.y, data.n_classes)
         on_device = dataclasses.replace(data, X=data.X.to(device), y=data.y.to(device))

@@ -21,7 +21,8 @@ from torch import nn
 from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.backend.data import DataShape
 from ganaug.data.span import Span
-from ganaug.devices import is_distributed
+from ganaug.devices import is_distributed, native_bf16
+from ganaug.errors import PerformanceWarning, warn
 from ganaug.limits import check_limit, check_memory
 from ganaug.losses import AdversarialLoss
 from ganaug.nn import one_hot
@@ -116,6 +117,13 @@ class AdversarialBackend(Backend):
     def install(self, generator: nn.Module, critic: nn.Module) -> None:
         """Adopt the nets :meth:`build` made as ``self.generator`` and ``self.critic``, on the device."""
         self.generator, self.critic = generator.to(self.device), critic.to(self.device)
+        # (a net built on the meta device, to size it, computes nothing)
+        if self.uses_bf16() and self.device.type != "meta" and not native_bf16(self.device):
+            warn(
+                f"precision='bf16' on a {self.device.type} without native bf16 (on a CPU: AVX512-BF16 or "
+                "AMX): autocast emulates it, and training is many times slower than float32 (11-27x measured "
+                "on an AVX2 CPU; benchmarks/images_speed.py --layouts). Use precision='auto' or 'float32'.",
+                PerformanceWarning)
         if self.channels_last():
             self.generator.to(memory_format=torch.channels_last)
             self.critic.to(memory_format=torch.channels_last)
@@ -235,8 +243,7 @@ class AdversarialBackend(Backend):
         """Whether training steps run under bf16 autocast (``precision``; auto: conv nets on CUDA)."""
         if self.options.precision == "auto":
             # MLPs on narrow tables gain little from bf16 and lose precision in numeric columns
-            return (self.device.type == "cuda" and not self.flatten_images
-                    and torch.cuda.is_bf16_supported())
+            return self.device.type == "cuda" and not self.flatten_images and native_bf16(self.device)
         return self.options.precision == "bf16"
 
     def autocast(self) -> torch.autocast:
@@ -245,9 +252,14 @@ class AdversarialBackend(Backend):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.uses_bf16())
 
     def channels_last(self) -> bool:
-        """Whether conv nets and images use the NHWC memory layout (conv nets on CUDA)."""
-        # NHWC lets cuDNN use tensor-core kernels for bf16 convolutions; on CPU it gains nothing here
-        return self.device.type == "cuda" and not self.flatten_images and len(self.sample_shape_) == 3
+        """Whether conv nets and images are NHWC (``memory_format``; auto: conv nets on CUDA)."""
+        if self.flatten_images or len(self.sample_shape_) != 3:
+            return False
+        memory_format = getattr(self.options, "memory_format", "auto")
+        if memory_format == "auto":
+            # NHWC lets cuDNN use tensor-core kernels; on an AVX2 CPU it measured 0.3-1.4x a step
+            return self.device.type == "cuda"
+        return memory_format == "channels-last"
 
     @staticmethod
     def optimize(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:

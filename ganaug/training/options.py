@@ -23,6 +23,8 @@ class LoopOptions(OptionsBase):
     n_critic: int = 1  # critic steps per generator step
     class_balance: float = 0.5  # class c drawn with prob ~ n_c**class_balance (0 = uniform)
     precision: Literal["auto", "float32", "bf16"] = "auto"  # auto: bf16 autocast for conv nets on CUDA
+    # layout of conv nets' activations; auto: channels-last for conv nets on CUDA
+    memory_format: Literal["auto", "channels-last", "contiguous"] = "auto"
     compile: bool = False  # torch.compile G and D for the training steps (slow first steps; for long runs)
     # several models of one call (per-class generators, evaluate's folds, fit_many) train as one stack
     stack_models: bool = True

@@ -1,5 +1,7 @@
 """The image backend family, DiffAugment and MLP backends on pixels (ganaug.training.image)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -86,3 +88,41 @@ def test_precision_auto_is_float32_on_cpu_and_bf16_is_really_used_when_asked():
     assert not np.array_equal(default, half)  # bf16 rounding changed the training run
     model = next(iter(sampler.backends_.values()))
     assert model.uses_bf16() and all(np.isfinite(v) for e in model.history_ for v in e.values())
+
+
+def test_bf16_forced_on_a_cpu_without_native_bf16_warns_that_it_is_slow(monkeypatch):
+    import ganaug.training.loop as loop
+    from ganaug.errors import PerformanceWarning
+    X, y = tiny_images()
+    fit = {"steps": 1, "batch_size": 8, "random_state": 0}
+    monkeypatch.setattr(loop, "native_bf16", lambda device: False)
+    with pytest.warns(PerformanceWarning, match="without native bf16.*precision='auto' or 'float32'"):
+        GANOverSampler(backend="dcgan", precision="bf16", **fit).fit(X, y)
+    monkeypatch.setattr(loop, "native_bf16", lambda device: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        GANOverSampler(backend="dcgan", precision="bf16", **fit).fit(X, y)
+        GANOverSampler(backend="dcgan", **fit).fit(X, y)  # auto: float32 on the CPU, no warning
+
+
+@pytest.mark.parametrize("memory_format, nhwc", [("auto", False), ("contiguous", False),
+                                                  ("channels-last", True)])
+def test_memory_format_sets_the_conv_nets_layout_on_cpu(memory_format, nhwc):
+    X, y = tiny_images()
+    sampler = GANOverSampler(backend="dcgan", steps=2, batch_size=8, memory_format=memory_format,
+                             random_state=0).fit(X, y)
+    model = next(iter(sampler.backends_.values()))
+    # (a kernel with one input channel or one tap is contiguous in both layouts)
+    weights = [p for p in model.critic.parameters() if p.dim() == 4 and p.shape[1] > 1 and p.shape[2] > 1]
+    assert weights and all(p.is_contiguous(memory_format=torch.channels_last) == nhwc for p in weights)
+    assert sampler.generate({"rare": 4})[0].shape == (4, *X.shape[1:])
+
+
+def test_memory_format_is_checked_and_a_checkpoint_resumes_under_another(tmp_path):
+    X, y = tiny_images()
+    with pytest.raises(OptionsError, match="memory_format.*'channels-last'"):
+        GANOverSampler(backend="dcgan", memory_format="nhwc").fit(X, y)
+    fit = {"backend": "dcgan", "epochs": 2, "batch_size": 8, "random_state": 0,
+           "checkpoint": tmp_path / "run.safetensors"}
+    GANOverSampler(memory_format="contiguous", **fit).fit(X, y)
+    GANOverSampler(memory_format="channels-last", **fit).fit(X, y, resume=True)  # same run, other layout
