@@ -30,10 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from sklearn.model_selection import StratifiedKFold
-from tabular import SUITES
+from tabular import SUITES, run_tables
 
-from ganaug import GANOverSampler, evaluate_datasets, fit_many
+from ganaug import GANOverSampler, fit_many
 from ganaug.data import read_input
 from ganaug.data.datasets import load_keel
 from ganaug.evaluation import make_classifiers, stats
@@ -56,20 +55,8 @@ def samplers(seed: int, threshold: bool, backend: str = "auto") -> dict:
 def run_folds(datasets: list[str], seed: int, threshold: bool, classifiers: list[str],
               backend: str = "auto", partial: Path | None = None) -> pd.DataFrame:
     """Both arms on each table in turn; after each table, what is done so far goes to ``partial``."""
-    frames = []
-    for name in datasets:
-        start = time.perf_counter()
-        frames.append(evaluate_datasets(
-            {name: load_keel(name)}, samplers=samplers(seed, threshold, backend),
-            classifiers=make_classifiers(classifiers, seed),
-            cv=StratifiedKFold(5, shuffle=True, random_state=seed),
-            metrics=["g_mean", "minority_f1"], random_state=seed, progress=False))
-        print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
-        if partial is not None:
-            pd.concat(frames, ignore_index=True).to_csv(partial, index=False)
-    results = pd.concat(frames, ignore_index=True)
-    results.attrs["test_train_ratio"] = 0.25
-    return results
+    return run_tables(datasets, samplers(seed, threshold, backend), make_classifiers(classifiers, seed),
+                      ("g_mean", "minority_f1"), seed, checkpoint=partial)
 
 
 def fold_summary(results: pd.DataFrame) -> str:
