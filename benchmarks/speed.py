@@ -9,13 +9,16 @@ throughput in decoded rows per second.
     .venv-bench/bin/python benchmarks/speed.py [--repeats 3]
     .venv-bench/bin/python benchmarks/speed.py --keel   # per KEEL dev-suite dataset (first CV fold)
     .venv-bench/bin/python benchmarks/speed.py --million  # 1M rows x 20 columns, against SMOTE-NC
+    .venv-bench/bin/python benchmarks/speed.py --all --out benchmarks/results  # every figure, one run
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -269,6 +272,47 @@ def sampling_rate(X, y, n: int = 200_000) -> float:
     return n / (time.perf_counter() - start)
 
 
+# Every speed figure of the docs, in the order of the speed page; each part in a process of its own
+# so one part's threads, caches and peak memory do not carry into the next.
+ALL_PARTS = [
+    ("ganaug against the ctgan package; sampling", ["speed.py", "--backends", "wgan-gp,ctgan"]),
+    ("the default's training against a bare PyTorch loop", ["speed.py", "--floor"]),
+    ("evaluate's 5 folds stacked against one by one (dev suite)",
+     ["stacked.py", "--suite", "dev", "--out", "{out}", "--tag", "speed-all-folds"]),
+    ("10 generators stacked against one",
+     ["stacked.py", "--ensemble", "--datasets", "pima", "--sizes", "1,10", "--out", "{out}",
+      "--tag", "speed-all-ensemble"]),
+    ("image training per conv backend, float32 against bf16 autocast (8x8)",
+     ["images_speed.py", "--layouts", "--backends", "dcgan,sagan,biggan,stylegan,progan,cyclegan,cogan",
+      "--sides", "8", "--steps", "20", "--arms", "float32 nchw,bf16 nchw"]),
+    ("a 1,000,000-row, 20-column table against SMOTE-NC", ["speed.py", "--million"]),
+]
+
+
+def run_all(out: Path) -> None:
+    """Run every part of :data:`ALL_PARTS` in turn; print and write ``<out>/speed-all.md``."""
+    import platform
+    import subprocess
+    import sys
+
+    out.mkdir(parents=True, exist_ok=True)
+    here = Path(__file__).parent
+    lines = [f"# Speed, one run ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+             f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+             f"torch {torch.__version__}, {torch.get_num_threads()} torch threads", ""]
+    for title, command in ALL_PARTS:
+        args = [sys.executable, str(here / command[0]), *(a.format(out=out) for a in command[1:])]
+        start = time.perf_counter()
+        done = subprocess.run(args, capture_output=True, text=True, cwd=here)
+        took = time.perf_counter() - start
+        text = done.stdout if done.returncode == 0 else done.stdout + done.stderr[-2000:]
+        shown = " ".join(command).replace("{out}", "<out>")
+        lines += [f"## {title}", "", f"`{shown}` ({took:.0f} s wall, exit {done.returncode})", "",
+                  "```", text.strip(), "```", ""]
+        print("\n".join(lines[-7:]), flush=True)
+    (out / "speed-all.md").write_text("\n".join(lines), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -285,7 +329,12 @@ def main() -> None:
                         help="only balance a 1M-row, 20-column table: ganaug's default against SMOTE-NC")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of --million")
     parser.add_argument("--million-part", choices=["ganaug", "smote"], help=argparse.SUPPRESS)
+    parser.add_argument("--all", action="store_true", help="every part above and the others, in one run")
+    parser.add_argument("--out", type=Path, default=Path("bench-out"), help="where --all writes speed-all.md")
     args = parser.parse_args()
+    if args.all:
+        run_all(args.out.resolve())
+        return
     if args.million_part:
         import json
 

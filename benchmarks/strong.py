@@ -57,11 +57,13 @@ def run(datasets: list[str], samplers: list[str], seed: int, n_jobs: int | None,
 
 
 def variant_entry(text: str, seed: int) -> tuple[str, object]:
-    """``"label=backend:key=value"``; a label ending in ``+threshold`` or ``+prior`` adds that remedy."""
+    """``"label=backend:key=value"``; a label ending in ``+threshold`` or ``+prior`` adds that remedy,
+    and ``draws=K`` among the options trains K classifiers per fold on K draws (:class:`Remedy`)."""
     label, backend, options = parse_variant(text)
+    draws = int(options.pop("draws", 1))
     sampler = GANOverSampler(backend=backend, random_state=seed, **options)
     suffix = label.rpartition("+")[2] if "+" in label else ""
-    return label, Remedy(sampler, threshold=suffix == "threshold", prior=suffix == "prior")
+    return label, Remedy(sampler, threshold=suffix == "threshold", prior=suffix == "prior", draws=draws)
 
 
 def fill_from(results: pd.DataFrame, entry: str, source: str) -> pd.DataFrame:

@@ -170,3 +170,27 @@ def test_safe_refinements_keep_fewer_rows_among_the_other_class():
         return (y[neighbours] == 0).all(axis=1).mean()
 
     assert share_among_majority("interpolate-safe") < 0.5 * share_among_majority("interpolate")
+
+
+def test_reference_keeps_a_seeded_sample_of_a_large_class_and_every_row_of_a_small_one(monkeypatch):
+    from ganaug.refinements import REFINEMENTS, Reference, fit_proximity
+    from ganaug.refinements import refine as module
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(300, int), np.ones(120, int), np.full(40, 2)]
+    frame = pd.DataFrame({"a": rng.normal(y, 1.0), "b": rng.normal(size=len(y))})
+    safe = REFINEMENTS["proximity-safe"]
+    whole = Reference.fit(frame, y, [1, 2], safe, seed=0)
+    assert len(whole.rows) == 160  # under the caps: every row, levels as over the whole table
+    np.testing.assert_array_equal(whole.levels, fit_proximity(frame, y, [1, 2], ())[y > 0])
+
+    monkeypatch.setattr(module, "REFERENCE_ROWS", 50)
+    monkeypatch.setattr(module, "LEVEL_OTHERS", 100)
+    capped = Reference.fit(frame, y, [1, 2], safe, seed=0)
+    assert np.bincount(capped.labels).tolist() == [0, 50, 40]  # the small class keeps its 40 rows
+    assert len(capped.levels) == 90 and set(capped.levels.tolist()) <= {1, 2, 3, 4, 5}
+    mine = frame[y == 1].reset_index(drop=True)
+    kept = capped.of(1)
+    assert kept.merge(mine, how="left", indicator=True)["_merge"].eq("both").all()  # real rows, not new
+    pd.testing.assert_frame_equal(kept, Reference.fit(frame, y, [1, 2], safe, seed=0).of(1))
+    assert not kept.equals(Reference.fit(frame, y, [1, 2], safe, seed=1).of(1))

@@ -28,7 +28,7 @@ from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
-from ganaug.evaluation.prefit import OUTER, FoldSamplers, prefit_folds
+from ganaug.evaluation.prefit import OUTER, FittedFold, FoldSamplers, prefit_folds
 from ganaug.evaluation.remedies import (
     Remedy,
     best_threshold,
@@ -297,20 +297,24 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     # the threshold's inner folds first: out-of-fold minority scores of the real training rows
     cuts = _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
         if remedy.threshold else {}
-    X_fit, y_fit, prep = _resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical)
+    members = _resample_members(frame, X_tr, y_tr, remedy, categorical)
+    y_fit = members[0][1]
     # a fold of a stacked fit (ganaug.evaluation.prefit) adds its share of that fit
     stacked = getattr(remedy.sampler, "fit_seconds", 0.0)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start + stacked)]
-    X_test = prep.transform(X_te)
+    X_tests = [prep.transform(X_te) for _, _, prep in members]
     for clf_name, clf in classifiers.items():
         try:
-            model = weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
+            models = [weighted_fit(clf, X_fit, np.asarray(y_draw), remedy.class_weight)
+                      for X_fit, y_draw, _ in members]
         except TypeError as err:  # a classifier that cannot weigh classes (kNN): no rows, and why
             warn(f"{name!r} with classifier {clf_name!r}: {err}; not scored.", RuntimeWarning)
             continue
-        probabilities = class_probabilities(model, X_test)
-        scores = probabilities if probabilities is not None else ranking_scores(model, X_test)
-        predicted = model.predict(X_test)
+        model = models[0]
+        probabilities = _averaged(class_probabilities, models, X_tests)
+        scores = probabilities if probabilities is not None else _averaged(ranking_scores, models, X_tests)
+        predicted = model.predict(X_tests[0]) if len(models) == 1 or scores is None else \
+            model.classes_[scores.argmax(axis=1)]
         if clf_name in cuts:  # the tuned threshold decides; the probabilities stay the model's
             other = model.classes_[model.classes_ != minority][0]
             predicted = np.where(minority_score(scores, model.classes_, minority) >= cuts[clf_name],
@@ -335,17 +339,36 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
     """
     oof = {name: np.full(len(y_tr), np.nan) for name in classifiers}
     for inner, (inner_train, inner_val) in enumerate(inner_splits(y_tr, seed)):
-        X_fit, y_fit, prep = _resample_fold(frame, _rows(X_tr, inner_train), y_tr[inner_train],
-                                            remedy.sampler, categorical, inner)
-        X_val = prep.transform(_rows(X_tr, inner_val))
+        members = _resample_members(frame, _rows(X_tr, inner_train), y_tr[inner_train], remedy,
+                                    categorical, inner)
+        X_vals = [prep.transform(_rows(X_tr, inner_val)) for _, _, prep in members]
         for name, clf in classifiers.items():
             try:
-                model = weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
+                models = [weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
+                          for X_fit, y_fit, _ in members]
             except TypeError:
                 continue  # reported when the fold's own model is fitted
-            oof[name][inner_val] = minority_score(ranking_scores(model, X_val), model.classes_, minority)
+            oof[name][inner_val] = minority_score(_averaged(ranking_scores, models, X_vals),
+                                                  models[0].classes_, minority)
     return {name: best_threshold(values, y_tr == minority) for name, values in oof.items()
             if not np.isnan(values).any()}
+
+
+def _resample_members(frame, X_tr, y_tr, remedy, categorical=(), inner=OUTER):
+    """``[(X_fit, y_fit, prep)]``: one resampled training fold, or ``remedy.draws`` draws of one fit."""
+    if remedy.draws == 1:
+        return [_resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical, inner)]
+    sampler = remedy.sampler
+    fitted = sampler.fitted[inner] if isinstance(sampler, FoldSamplers) else clone(sampler).fit(X_tr, y_tr)
+    # draw k of k > 0 is seeded seed + k; draw 0 is the one fit_resample makes
+    seeds = [None] + [fitted._seed_ + k for k in range(1, remedy.draws)]
+    return [_resample_fold(frame, X_tr, y_tr, FittedFold(fitted, seed), categorical) for seed in seeds]
+
+
+def _averaged(scores_of, models, X_tests) -> np.ndarray | None:
+    """``(n, k)`` the mean of ``scores_of(model, X)`` over the members (None if a member has none)."""
+    each = [scores_of(model, X) for model, X in zip(models, X_tests)]
+    return None if any(e is None for e in each) else np.mean(each, axis=0)
 
 
 def _resample_fold(frame, X_tr, y_tr, sampler, categorical=(), inner=OUTER):
@@ -358,7 +381,7 @@ def _resample_fold(frame, X_tr, y_tr, sampler, categorical=(), inner=OUTER):
     """
     if isinstance(sampler, FoldSamplers):
         sampler = sampler.fitted_for(inner)
-    elif sampler is not None:
+    elif sampler is not None and not isinstance(sampler, FittedFold):
         sampler = clone(sampler)
     if isinstance(frame, np.ndarray):
         return _resample_image_fold(frame, X_tr, y_tr, sampler)

@@ -41,9 +41,10 @@ class FittedFold:
     """A sampler fitted in advance: ``fit_resample(X, y)``, given the rows it was fitted on, only draws."""
 
     sampler: Any
+    random_state: int | None = None  # None: the draw fit_resample would have made
 
     def fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, Any]:
-        return resample_fitted(self.sampler, X, y)
+        return resample_fitted(self.sampler, X, y, self.random_state)
 
 
 def stacks(sampler: Any, kind: str) -> bool:

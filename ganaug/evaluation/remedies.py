@@ -18,6 +18,12 @@ entry of ``evaluate``'s ``samplers``:
   back to the real class prior, ``p(c) * pi_real(c) / pi_train(c)`` renormalised
   (Saerens et al. 2002); decisions are the resampled classifier's, so the
   ranking and label metrics are unchanged and the calibration is restored.
+
+A remedy with a sampler can also train ``draws`` classifiers per fold, each on
+the real rows plus its own draw from the one fitted sampler, and average their
+probabilities: one GAN fit, an ensemble whose members see different synthetic
+rows (imbalanced-learn's ``BalancedBaggingClassifier`` refits its sampler per
+member instead).
 """
 
 from __future__ import annotations
@@ -53,12 +59,18 @@ class Remedy:
         The decision threshold is tuned on real rows (two classes only).
     prior : bool
         Probabilities are corrected back to the real class prior.
+    draws : int
+        Classifiers per fold, each trained on the real rows plus its own draw
+        of the fitted sampler (``random_state`` seed, seed + 1, ...); their
+        probabilities are averaged. Needs a sampler that draws again from a
+        fit (``GANOverSampler``).
     """
 
     sampler: Any = None
     class_weight: bool = False
     threshold: bool = False
     prior: bool = False
+    draws: int = 1
 
 
 def parse_remedy(name: str, make_sampler: Callable[[str], Any]) -> Remedy | None:
@@ -79,6 +91,11 @@ def check_remedy(name: str, remedy: Remedy, n_classes: int) -> None:
     if remedy.threshold and n_classes != 2:
         raise InputError(f"{name!r} tunes a decision threshold, which needs two classes and this data has "
                          f"{n_classes}; drop it, or use class-weight for several classes.")
+    if not isinstance(remedy.draws, int) or isinstance(remedy.draws, bool) or remedy.draws < 1:
+        raise InputError(f"{name!r}: draws={remedy.draws!r}; give a whole number of classifiers >= 1.")
+    if remedy.draws > 1 and not hasattr(remedy.sampler, "generate"):
+        raise InputError(f"{name!r}: draws={remedy.draws} needs a sampler that draws again from one fit "
+                         f"(a GANOverSampler), not {type(remedy.sampler).__name__}; use draws=1.")
 
 
 def weighted_fit(classifier: Any, X: Any, y: np.ndarray, class_weight: bool) -> Any:

@@ -28,6 +28,12 @@ of other classes are dropped; the rows wanted are kept uniformly or over the
 proximity levels. Dropping the rows that land among other classes is what
 raises the minority's precision (docs: benchmarks, tables).
 
+The real rows a refinement compares with (:class:`Reference`) are a seeded
+sample of :data:`REFERENCE_ROWS` per grown class, and the proximity levels
+are found against at most :data:`LEVEL_OTHERS` rows of the other classes:
+every drawn row is compared with every reference row, so this keeps a
+million-row table's draw in minutes. Smaller classes keep every row.
+
 ``augment`` (images): each synthetic image gets a random label-preserving
 transform (:func:`default_transform`: small shifts, rotations and scales,
 mild elastic warps, brightness and contrast; needs albumentations). The GAN
@@ -46,8 +52,10 @@ from ganaug.refinements.neighbours import (
 )
 from ganaug.refinements.refine import (
     CANDIDATES,
+    LEVEL_OTHERS,
     OTHERS,
     PURITY_NEIGHBOURS,
+    REFERENCE_ROWS,
     REFINEMENTS,
     THETA,
     Reference,
@@ -56,7 +64,8 @@ from ganaug.refinements.refine import (
     others_nearer_than_own,
 )
 
-__all__ = ["BRUTE_FORCE_ROWS", "CANDIDATES", "OTHERS", "PURITY_NEIGHBOURS", "REFINEMENTS", "THETA",
+__all__ = ["BRUTE_FORCE_ROWS", "CANDIDATES", "LEVEL_OTHERS", "OTHERS", "PURITY_NEIGHBOURS", "REFERENCE_ROWS",
+           "REFINEMENTS", "THETA",
            "MixedSpace", "Reference", "Refinement", "augment_images", "augment_one", "default_transform",
            "fit_proximity", "get_refinement", "interpolate_towards_real", "nearest_rows",
            "others_nearer_than_own", "proximity_levels"]

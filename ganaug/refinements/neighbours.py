@@ -25,21 +25,32 @@ def nearest_rows(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """
     if len(reference) > BRUTE_FORCE_ROWS:
         return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries, return_distance=False)[:, 0]
-    nearest = [distances.argmin(dim=1) for distances in distance_chunks(queries, reference)]
-    return torch.cat(nearest).numpy() if nearest else np.zeros(0, dtype=np.int64)
+    nearest = torch.zeros(len(queries), dtype=torch.int64)
+    start = 0
+    for distances in distance_chunks(queries, reference):  # into slices of one result: see distance_chunks
+        torch.argmin(distances, dim=1, out=nearest[start : start + len(distances)])
+        start += len(distances)
+    return nearest.numpy()
 
 
 def distance_chunks(queries: np.ndarray, reference: np.ndarray,
                      chunk: int | None = None) -> Iterator[torch.Tensor]:
     """``(c, m)`` blocks of squared distances minus ``|q|^2`` (the same for every reference row of a
-    query, so nearest-row comparisons are unchanged), ``chunk`` queries at a time, in float32."""
+    query, so nearest-row comparisons are unchanged), ``chunk`` queries at a time, in float32.
+
+    Every block is written into the same buffer, so a block is valid only until the next is
+    drawn. Why: a fresh 4 MB block per chunk, with small results kept in between, fragmented
+    the heap (10 GB resident for 3.8M queries against 4,096 rows, and 1.8x slower).
+    """
     anchors = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))  # (m, d)
     squared = (anchors**2).sum(dim=1)  # (m,)
     rows = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))  # (n, d)
     if chunk is None:  # (chunk, m) float32 distances: 4 MB, which stays in cache
         chunk = max(1, 2**20 // max(len(anchors), 1))
+    block = torch.empty(min(chunk, len(rows)), len(anchors))  # (chunk, m), reused
     for start in range(0, len(rows), chunk):
-        yield torch.addmm(squared, rows[start : start + chunk], anchors.T, alpha=-2)  # (c, m)
+        part = rows[start : start + chunk]
+        yield torch.addmm(squared, part, anchors.T, alpha=-2, out=block[: len(part)])  # (c, m)
 
 
 class MixedSpace:

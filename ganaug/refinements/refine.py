@@ -13,6 +13,7 @@ import torch
 from ganaug.errors import InputError, OptionsError
 from ganaug.refinements.images import augment_images
 from ganaug.refinements.neighbours import (
+    BRUTE_FORCE_ROWS,
     MixedSpace,
     distance_chunks,
     fit_proximity,
@@ -23,6 +24,8 @@ from ganaug.refinements.neighbours import (
 THETA = 1.0  # ProWSyn's level weights exp(-THETA * (level - 1)): level 1 gets e times level 2's share
 CANDIDATES = 4  # GAN samples drawn per row returned; the choosing refinements pick among them
 OTHERS = 5000  # rows of the other classes kept for the neighbour-purity check (a seeded sample)
+REFERENCE_ROWS = BRUTE_FORCE_ROWS  # real rows kept per grown class (a seeded sample of a larger class)
+LEVEL_OTHERS = 50_000  # other classes' rows the proximity levels are found against (a seeded sample beyond)
 PURITY_NEIGHBOURS = 5  # a synthetic row whose 5 nearest real rows are all of other classes is dropped
 
 
@@ -33,7 +36,8 @@ class Reference:
     Attributes
     ----------
     rows, labels : DataFrame, ndarray
-        The real rows of the classes that are grown, and their labels.
+        The real rows of the classes that are grown (a seeded sample of ``REFERENCE_ROWS`` of a
+        larger class), and their labels.
     levels : ndarray or None
         Each such row's proximity level (:func:`proximity_levels`), for ``proximity``.
     others, other_labels : DataFrame and ndarray, or None
@@ -71,14 +75,30 @@ class Reference:
         where the refinement needs none (a conditional model draws them too).
         """
         grown = np.isin(y, grow)
-        reference = cls(frame[grown].reset_index(drop=True), y[grown], categorical=tuple(categorical))
-        if refinement.needs_levels:  # against every training row, so they are computed here
-            reference.levels = fit_proximity(frame, y, grow, reference.categorical)[grown]
+        # Why samples: every drawn row is compared with every reference row, so a class of 50,000
+        # rows would make a million-row draw take hours; below the caps every row is kept.
+        kept = _at_most(np.flatnonzero(grown), y, REFERENCE_ROWS, [seed, 1])
+        reference = cls(frame.iloc[kept].reset_index(drop=True), y[kept], categorical=tuple(categorical))
+        if refinement.needs_levels:  # against the other classes' rows too, so they are computed here
+            rest = _at_most(np.flatnonzero(~grown), np.zeros(len(y)), LEVEL_OTHERS, [seed, 2])
+            rows = np.union1d(kept, rest)
+            levels = fit_proximity(frame.iloc[rows], y[rows], grow, reference.categorical)
+            reference.levels = levels[np.isin(rows, kept)]
         if refinement.needs_others or others:
             rest = np.flatnonzero(~grown)
             keep = np.sort(np.random.default_rng(seed).permutation(rest)[:OTHERS])
             reference.others, reference.other_labels = frame.iloc[keep].reset_index(drop=True), y[keep]
         return reference
+
+
+def _at_most(rows: np.ndarray, y: np.ndarray, cap: int, seed: list[int]) -> np.ndarray:
+    """``rows`` (sorted positions) with each class of ``y`` cut to a seeded sample of ``cap`` rows."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for label in np.unique(y[rows]):
+        mine = rows[y[rows] == label]
+        parts.append(mine if len(mine) <= cap else rng.choice(mine, size=cap, replace=False))
+    return np.sort(np.concatenate(parts)) if parts else rows
 
 
 @dataclass(frozen=True)
@@ -200,10 +220,18 @@ def others_nearer_than_own(rows: pd.DataFrame, label: Any, reference: Reference)
     points = space.points(real)
     queries = space.points(rows)
     chunk = max(1, 2**20 // len(points))  # the same queries in both blocks
-    counts = [(others < mine.min(dim=1, keepdim=True).values).sum(dim=1)  # (c,)
-              for mine, others in zip(distance_chunks(queries, points[own], chunk),
-                                      distance_chunks(queries, points[~own], chunk))]
-    return torch.cat(counts).numpy() if counts else np.zeros(0, dtype=np.int64)
+    counts = torch.zeros(len(queries), dtype=torch.int64)
+    nearest_own = torch.empty(min(chunk, len(queries)), 1)  # (c, 1), reused as distance_chunks' blocks
+    nearer = torch.empty(min(chunk, len(queries)), int((~own).sum()), dtype=torch.bool)  # (c, m_others)
+    start = 0
+    for mine, others in zip(distance_chunks(queries, points[own], chunk),
+                            distance_chunks(queries, points[~own], chunk)):
+        c = len(mine)
+        torch.amin(mine, dim=1, keepdim=True, out=nearest_own[:c])
+        torch.lt(others, nearest_own[:c], out=nearer[:c])
+        torch.sum(nearer[:c], dim=1, out=counts[start : start + c])
+        start += c
+    return counts.numpy()
 
 
 def _safe_draw(synthetic: pd.DataFrame, labels: np.ndarray, reference: Reference, seed: int,

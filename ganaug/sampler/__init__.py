@@ -15,8 +15,8 @@ class, its parameters and public methods), :mod:`~ganaug.sampler.params`
 """
 
 from ganaug.sampler.estimator import SAMPLER_PARAMS, GANOverSampler
-from ganaug.sampler.jobs import COLLAPSE_DRAWS, COLLAPSE_SPREAD, TrainingJob, train_job
+from ganaug.sampler.jobs import COLLAPSE_DRAWS, COLLAPSE_DRAWS_IMAGES, COLLAPSE_SPREAD, TrainingJob, train_job
 from ganaug.sampler.many import fit_many, resample_fitted
 
-__all__ = ["COLLAPSE_DRAWS", "COLLAPSE_SPREAD", "SAMPLER_PARAMS", "GANOverSampler", "TrainingJob",
-           "fit_many", "resample_fitted", "train_job"]
+__all__ = ["COLLAPSE_DRAWS", "COLLAPSE_DRAWS_IMAGES", "COLLAPSE_SPREAD", "SAMPLER_PARAMS", "GANOverSampler",
+           "TrainingJob", "fit_many", "resample_fitted", "train_job"]

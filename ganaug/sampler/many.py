@@ -66,14 +66,15 @@ def fit_many(samplers: Sequence[Any], datasets: Sequence[tuple[Any, Any]]) -> li
     return [finish_fit(plan, models[index]) for index, plan in enumerate(plans)]
 
 
-def resample_fitted(sampler: Any, X: Any, y: Any = None) -> tuple[Any, Any]:
+def resample_fitted(sampler: Any, X: Any, y: Any = None, random_state: int | None = None) -> tuple[Any, Any]:
     """``(X, y)`` with the synthetic rows a fitted sampler draws by its sampling strategy appended.
 
     What :meth:`~GANOverSampler.fit_resample` returns after its fit, for a
-    sampler fitted on these rows by :func:`fit_many`.
+    sampler fitted on these rows by :func:`fit_many`; ``random_state`` other
+    than None draws other rows from the same fitted models (see ``generate``).
     """
     data, y, y_arr = read_labelled(X, y)
-    synthetic, y_new = sampler.generate(sampler.sampling_strategy_)
+    synthetic, y_new = sampler.generate(sampler.sampling_strategy_, random_state=random_state)
     return sampler._merge(data, y, y_arr, synthetic, y_new)
 
 

@@ -163,3 +163,32 @@ def test_the_summary_names_the_run_and_says_what_to_use(binary):
     assert "dataset toy.csv" in summary and "random_state=7" in summary and "ganaug 0." in summary
     assert "## What to use, per classifier" in summary and "- logreg: use " in summary
     assert "## The verdict on minority_f1, pr_auc, brier" in summary
+
+
+def test_draws_train_one_classifier_per_draw_of_one_gan_fit(binary):
+    from ganaug import GANOverSampler
+
+    X, y = binary
+    gan = GANOverSampler(backend="wgan-gp", steps=20, random_state=0)
+    seen = []
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append(hash(np.asarray(X).tobytes()))  # one value per training set
+            return super().fit(X, y, sample_weight)
+
+    results = evaluate(X, y, samplers={"one": Remedy(gan), "three": Remedy(gan, draws=3)},
+                       classifiers={"lr": Recording(max_iter=2000)}, cv=3, progress=False)
+    # 3 folds: one classifier for "one", three for "three"; "three"'s first draw is "one"'s draw
+    assert len(seen) == 3 + 9 and len(set(seen)) == 9
+    table = results[results["metric"] == "brier"].pivot_table("value", "fold", "sampler")
+    assert table.notna().all().all() and not np.allclose(table["one"], table["three"])
+
+
+def test_draws_need_a_sampler_that_draws_again(binary):
+    X, y = binary
+    with pytest.raises(InputError, match="draws=2 needs a sampler that draws again"):
+        evaluate(X, y, samplers={"smote": Remedy(SMOTE(), draws=2)}, classifiers=LOGREG, cv=3, progress=False)
+    with pytest.raises(InputError, match="draws=0"):
+        evaluate(X, y, samplers={"gan": Remedy(make_sampler("wgan-gp"), draws=0)}, classifiers=LOGREG, cv=3,
+                 progress=False)
