@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE, RandomOverSampler
 from joblib import Parallel, delayed
 from sklearn.base import clone
@@ -17,7 +16,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold, check_cv
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from tqdm.auto import tqdm
@@ -27,8 +25,8 @@ from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, defaul
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
-from ganaug.evaluation.features import preprocessor, smote_nc_fold
-from ganaug.evaluation.prefit import OUTER, FittedFold, FoldSamplers, prefit_folds
+from ganaug.evaluation.folds import averaged, resample_members
+from ganaug.evaluation.prefit import prefit_folds
 from ganaug.evaluation.remedies import (
     Remedy,
     best_threshold,
@@ -47,9 +45,6 @@ from ganaug.sampler import GANOverSampler
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
 REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, NAME+prior (ganaug.evaluation.remedies)
-# these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md); any other
-# sampler says so with a true `interpolates_features` attribute
-_FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
 
 
 CLASSIFIERS: dict[str, Callable[[int], Any]] = {
@@ -297,7 +292,7 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     # the threshold's inner folds first: out-of-fold minority scores of the real training rows
     cuts = _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
         if remedy.threshold else {}
-    members = _resample_members(frame, X_tr, y_tr, remedy, categorical)
+    members = resample_members(frame, X_tr, y_tr, remedy, categorical)
     y_fit = members[0][1]
     # a fold of a stacked fit (ganaug.evaluation.prefit) adds its share of that fit
     stacked = getattr(remedy.sampler, "fit_seconds", 0.0)
@@ -311,8 +306,8 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
             warn(f"{name!r} with classifier {clf_name!r}: {err}; not scored.", RuntimeWarning)
             continue
         model = models[0]
-        probabilities = _averaged(class_probabilities, models, X_tests)
-        scores = probabilities if probabilities is not None else _averaged(ranking_scores, models, X_tests)
+        probabilities = averaged(class_probabilities, models, X_tests)
+        scores = probabilities if probabilities is not None else averaged(ranking_scores, models, X_tests)
         predicted = model.predict(X_tests[0]) if len(models) == 1 or scores is None else \
             model.classes_[scores.argmax(axis=1)]
         if clf_name in cuts:  # the tuned threshold decides; the probabilities stay the model's
@@ -339,7 +334,7 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
     """
     oof = {name: np.full(len(y_tr), np.nan) for name in classifiers}
     for inner, (inner_train, inner_val) in enumerate(inner_splits(y_tr, seed)):
-        members = _resample_members(frame, _rows(X_tr, inner_train), y_tr[inner_train], remedy,
+        members = resample_members(frame, _rows(X_tr, inner_train), y_tr[inner_train], remedy,
                                     categorical, inner)
         X_vals = [prep.transform(_rows(X_tr, inner_val)) for _, _, prep in members]
         for name, clf in classifiers.items():
@@ -348,87 +343,14 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
                           for X_fit, y_fit, _ in members]
             except TypeError:
                 continue  # reported when the fold's own model is fitted
-            oof[name][inner_val] = minority_score(_averaged(ranking_scores, models, X_vals),
+            oof[name][inner_val] = minority_score(averaged(ranking_scores, models, X_vals),
                                                   models[0].classes_, minority)
     return {name: best_threshold(values, y_tr == minority) for name, values in oof.items()
             if not np.isnan(values).any()}
 
 
-def _resample_members(frame, X_tr, y_tr, remedy, categorical=(), inner=OUTER):
-    """``[(X_fit, y_fit, prep)]``: one resampled training fold, or ``remedy.draws`` draws of one fit."""
-    if remedy.draws == 1:
-        return [_resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical, inner)]
-    sampler = remedy.sampler
-    fitted = sampler.fitted[inner] if isinstance(sampler, FoldSamplers) else clone(sampler).fit(X_tr, y_tr)
-    # draw k of k > 0 is seeded seed + k; draw 0 is the one fit_resample makes
-    seeds = [None] + [fitted._seed_ + k for k in range(1, remedy.draws)]
-    return [_resample_fold(frame, X_tr, y_tr, FittedFold(fitted, seed), categorical) for seed in seeds]
-
-
-def _averaged(scores_of, models, X_tests) -> np.ndarray | None:
-    """``(n, k)`` the mean of ``scores_of(model, X)`` over the members (None if a member has none)."""
-    each = [scores_of(model, X) for model, X in zip(models, X_tests)]
-    return None if any(e is None for e in each) else np.mean(each, axis=0)
-
-
-def _resample_fold(frame, X_tr, y_tr, sampler, categorical=(), inner=OUTER):
-    """Resample one training fold; returns model-ready X, y and the fitted preprocessor.
-
-    Why not an imblearn Pipeline per classifier: it would refit the sampler
-    (a GAN) once per classifier; here it is fitted once per fold, still on
-    the training fold only. ``inner``: the threshold's inner fold, for
-    samplers fitted in advance (:class:`~ganaug.evaluation.prefit.FoldSamplers`).
-    """
-    if isinstance(sampler, FoldSamplers):
-        sampler = sampler.fitted_for(inner)
-    elif sampler is not None and not isinstance(sampler, FittedFold):
-        sampler = clone(sampler)
-    if isinstance(frame, np.ndarray):
-        return _resample_image_fold(frame, X_tr, y_tr, sampler)
-    if type(sampler) is SMOTE and categorical:
-        _fit_neighbours(sampler, y_tr)
-        return smote_nc_fold(X_tr, y_tr, categorical, sampler.k_neighbors, sampler.random_state)
-    if isinstance(sampler, _FEATURE_SPACE) or getattr(sampler, "interpolates_features", False):
-        _fit_neighbours(sampler, y_tr)
-        prep = preprocessor(frame.columns, categorical).fit(X_tr)
-        X_fit, y_fit = sampler.fit_resample(prep.transform(X_tr), y_tr)
-        return X_fit, y_fit, prep
-    X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-    prep = preprocessor(frame.columns, categorical).fit(X_fit)
-    return prep.transform(X_fit), y_fit, prep
-
-
-def _resample_image_fold(images, X_tr, y_tr, sampler):
-    """Images: classifiers see flattened pixels scaled to [0, 1]; imbalanced-learn samplers too."""
-    pixels = FunctionTransformer(_flatten_pixels, kw_args={"scale": _pixel_scale(images)})
-    if isinstance(sampler, BaseSampler) and not isinstance(sampler, GANOverSampler):  # ROS, SMOTE: pixels
-        _fit_neighbours(sampler, y_tr)
-        X_fit, y_fit = sampler.fit_resample(pixels.fit_transform(X_tr), y_tr)
-        return X_fit, y_fit, pixels
-    X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-    return pixels.fit_transform(X_fit), y_fit, pixels
-
-
-def _flatten_pixels(images: np.ndarray, scale: float) -> np.ndarray:
-    return np.asarray(images, dtype=np.float32).reshape(len(images), -1) / scale
-
-
-def _pixel_scale(images: np.ndarray) -> float:
-    return 255.0 if images.dtype == np.uint8 else max(float(np.abs(images).max()), 1e-12)
-
-
 def _rows(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if isinstance(data, pd.DataFrame) else data[index]
-
-
-def _fit_neighbours(sampler: Any, y: np.ndarray) -> None:
-    """SMOTE-family samplers need k_neighbors < the smallest class: shrink k on tiny folds."""
-    smallest = int(np.unique(y, return_counts=True)[1].min())
-    k = getattr(sampler, "k_neighbors", None)
-    if isinstance(k, int) and k >= smallest > 1:
-        sampler.set_params(k_neighbors=smallest - 1)
-    if isinstance(getattr(sampler, "n_neighbors", None), int) and sampler.n_neighbors >= smallest > 1:
-        sampler.set_params(n_neighbors=smallest - 1)  # ADASYN's own neighbourhood
 
 
 def _minority(y: np.ndarray) -> Any:
