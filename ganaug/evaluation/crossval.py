@@ -25,7 +25,7 @@ from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, defaul
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
-from ganaug.evaluation.folds import averaged, resample_members
+from ganaug.evaluation.folds import averaged, fit_members, resample_members
 from ganaug.evaluation.prefit import prefit_folds
 from ganaug.evaluation.remedies import (
     Remedy,
@@ -36,7 +36,6 @@ from ganaug.evaluation.remedies import (
     minority_score,
     parse_remedy,
     prior_corrected,
-    weighted_fit,
 )
 from ganaug.limits import check_limit
 from ganaug.metrics import LABEL_METRICS, Predictions, class_probabilities, ranking_scores, score
@@ -300,8 +299,7 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     X_tests = [prep.transform(X_te) for _, _, prep in members]
     for clf_name, clf in classifiers.items():
         try:
-            models = [weighted_fit(clf, X_fit, np.asarray(y_draw), remedy.class_weight)
-                      for X_fit, y_draw, _ in members]
+            models = fit_members(clf, members, remedy.class_weight)
         except TypeError as err:  # a classifier that cannot weigh classes (kNN): no rows, and why
             warn(f"{name!r} with classifier {clf_name!r}: {err}; not scored.", RuntimeWarning)
             continue
@@ -339,8 +337,7 @@ def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categori
         X_vals = [prep.transform(_rows(X_tr, inner_val)) for _, _, prep in members]
         for name, clf in classifiers.items():
             try:
-                models = [weighted_fit(clf, X_fit, np.asarray(y_fit), remedy.class_weight)
-                          for X_fit, y_fit, _ in members]
+                models = fit_members(clf, members, remedy.class_weight)
             except TypeError:
                 continue  # reported when the fold's own model is fitted
             oof[name][inner_val] = minority_score(averaged(ranking_scores, models, X_vals),

@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
 from ganaug.evaluation.prefit import OUTER, FittedFold, FoldSamplers
+from ganaug.evaluation.remedies import weighted_fit
 from ganaug.sampler import GANOverSampler
 
 # these interpolate in feature space, so they see scaled, one-hot data (BENCHMARKS.md); any other
@@ -33,6 +34,11 @@ def resample_members(frame, X_tr, y_tr, remedy, categorical=(), inner=OUTER):
     # draw k of k > 0 is seeded seed + k; draw 0 is the one fit_resample makes
     seeds = [None] + [fitted._seed_ + k for k in range(1, remedy.draws)]
     return [resample_fold(frame, X_tr, y_tr, FittedFold(fitted, seed), categorical) for seed in seeds]
+
+
+def fit_members(classifier, members, class_weight: bool) -> list:
+    """``classifier`` fitted on each member's rows (:func:`resample_members`), weighing classes if asked."""
+    return [weighted_fit(classifier, X_fit, np.asarray(y_fit), class_weight) for X_fit, y_fit, _ in members]
 
 
 def averaged(scores_of, models, X_tests) -> np.ndarray | None:
