@@ -30,7 +30,7 @@ from ganaug.refinements import Reference, get_refinement
 from ganaug.sampler.drawing import check_draw_size
 from ganaug.sampler.params import backend_class, backend_options, resolve_conditioning, run_seed
 from ganaug.training.checkpoints import CHECKPOINT_FORMAT, fingerprint
-from ganaug.training.stacked import fit_stacked, stack_key, why_not_stacked
+from ganaug.training.stacked import fit_stacked, stack_groups, why_not_stacked
 
 logger = logging.getLogger("ganaug")
 
@@ -130,8 +130,9 @@ def train_stacked(jobs: list[TrainingJob], device: torch.device, verbose: bool) 
 
     Each model is built under its own job's seed (so it starts as a fit of
     its own would); a stack's training draws from its first job's seed.
-    Jobs whose columns differ from the others' (a fold without some
-    category) train alone. None when no two jobs can share a stack.
+    Jobs whose encoded columns differ (a fold without some category) are
+    padded to a common layout where their nets allow it, else train alone.
+    None when no two jobs can share a stack.
     """
     if not getattr(jobs[0].backend, "batchable", False):
         return None
@@ -142,17 +143,15 @@ def train_stacked(jobs: list[TrainingJob], device: torch.device, verbose: bool) 
             data = dataclasses.replace(job.data, X=job.data.X.to(device), y=job.data.y.to(device))
             prepared.append(backend.begin_fit(data))
             backends.append(backend)
-    groups: dict[tuple, list[int]] = {}
-    for index, (backend, data) in enumerate(zip(backends, prepared)):
-        groups.setdefault(stack_key(backend, data), []).append(index)
-    stacks = [members for members in groups.values() if len(members) > 1]
+    groups = stack_groups(backends, prepared)
+    stacks = [members for members in groups if len(members) > 1]
     reason = why_not_stacked([backends[i] for i in stacks[0]], [prepared[i] for i in stacks[0]],
                              [jobs[i].control for i in stacks[0]]) if stacks else "no two share a shape"
     if reason is not None:  # the caller trains them as fits of their own, rebuilt under their seeds
         logger.info("training %d %s models one after another: %s", len(jobs), jobs[0].backend.name, reason)
         return None
     models: list[Backend] = []
-    for members in groups.values():
+    for members in groups:
         if len(members) == 1:  # trained as by a fit of its own (built again under its seed)
             models += [train_job(jobs[members[0]], device, verbose)]
             continue
@@ -160,7 +159,7 @@ def train_stacked(jobs: list[TrainingJob], device: torch.device, verbose: bool) 
             logger.info("training %d %s models as one stack", len(members), jobs[0].backend.name)
         fit_stacked([backends[i] for i in members], [prepared[i] for i in members], jobs[members[0]].seed)
         models += [backends[i] for i in members]
-    order = [i for members in groups.values() for i in members]
+    order = [i for members in groups for i in members]
     return [model for _, model in sorted(zip(order, models), key=lambda pair: pair[0])]
 
 

@@ -40,13 +40,28 @@ from torch import nn
 
 from ganaug.backend import Backend, TrainingControl, TrainingData
 from ganaug.devices import is_distributed, seeded
+from ganaug.nn import TabularHead
 from ganaug.training.batches import ClassBatches
+from ganaug.training.padding import PaddedHead, Padding, why_not_padded
 
 # torch.nn modules that act on each row (each element) alone
 ROW_WISE_MODULES: tuple[type[nn.Module], ...] = (
     nn.Sequential, nn.Identity, nn.Dropout, nn.LeakyReLU, nn.ReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh,
     nn.Sigmoid, nn.Softplus,
 )
+
+
+def rows_of(blocks: torch.Tensor) -> torch.Tensor:
+    """``(K, n, d)`` as ``(K * n, d)``: the same memory, not tracked by autograd as a view.
+
+    Why: the layer after a stacked one is often an in-place activation
+    (``LeakyReLU(inplace=True)``). On a view, autograd records an in-place
+    change of its base (``CopySlices``, ``AsStridedBackward``) and copies the
+    block at every step (the speed page has the cost); values and gradients
+    are the same. ``_unsafe_view`` is what ``torch.matmul`` uses when it folds
+    batch dimensions, for the same reason.
+    """
+    return torch.ops.aten._unsafe_view(blocks, (blocks.shape[0] * blocks.shape[1], blocks.shape[2]))
 
 
 class StackedLinear(nn.Module):
@@ -71,7 +86,7 @@ class StackedLinear(nn.Module):
             out = torch.bmm(rows, self.weight)
         else:
             out = torch.baddbmm(self.bias, rows, self.weight)
-        return out.reshape(x.shape[0], out.shape[-1])
+        return rows_of(out)
 
     def unstack_into(self, index: int, layer: nn.Linear) -> None:
         """Copy model ``index``'s weights into ``layer``."""
@@ -117,8 +132,7 @@ class StackedBatchNorm1d(nn.Module):
         else:
             mean, var = self.running_mean, self.running_var
         scale = torch.rsqrt(var[:, None] + self.eps) * self.weight[:, None]  # (K, 1, d)
-        out = (rows - mean[:, None]) * scale + self.bias[:, None]
-        return out.reshape(x.shape)
+        return rows_of((rows - mean[:, None]) * scale + self.bias[:, None])
 
     def unstack_into(self, index: int, norm: nn.BatchNorm1d) -> None:
         """Copy model ``index``'s parameters and running statistics into ``norm``."""
@@ -235,23 +249,55 @@ def why_not_stacked(backends: Sequence[Backend], datas: Sequence[TrainingData],
         part = not_stackable(net)
         if part is not None:
             return f"{part} does not work row by row"
+    if any(stack_key(b, d, loose=True) != stack_key(first, first_data, loose=True)
+           for b, d in zip(backends, datas)):
+        return "the models differ in backend, options, classes or number of steps"
     if any(stack_key(b, d) != stack_key(first, first_data) for b, d in zip(backends, datas)):
-        return "the models differ in backend, options, columns or number of steps"
+        reason = why_not_padded(backends)
+        if reason is None and Padding.plan([d.layout for d in datas]) is None:
+            reason = "their column layouts have no common order"
+        if reason is not None:
+            return f"their encoded columns differ and cannot be padded: {reason}"
     return None
 
 
-def stack_key(backend: Backend, data: TrainingData) -> tuple:
+def stack_groups(backends: Sequence[Backend], datas: Sequence[TrainingData]) -> list[list[int]]:
+    """The models (by index) that train together: one group per stack, in order; alone in groups of one.
+
+    Models that differ only in their encoded columns share a group when
+    they can be padded to a common layout (:mod:`ganaug.training.padding`),
+    else each column layout makes a group of its own.
+    """
+    loose: dict[tuple, list[int]] = {}
+    for index, (backend, data) in enumerate(zip(backends, datas)):
+        loose.setdefault(stack_key(backend, data, loose=True), []).append(index)
+    groups = []
+    for members in loose.values():
+        exact: dict[tuple, list[int]] = {}
+        for index in members:
+            exact.setdefault(stack_key(backends[index], datas[index]), []).append(index)
+        if len(exact) > 1 and why_not_padded([backends[i] for i in members]) is None and \
+                Padding.plan([datas[i].layout for i in members]) is not None:
+            groups.append(members)
+        else:
+            groups += list(exact.values())
+    return groups
+
+
+def stack_key(backend: Backend, data: TrainingData, loose: bool = False) -> tuple:
     """What models must share to train in one stack: backend, options, column layout, classes, steps.
 
-    Folds of one table can differ here: a category missing from one fold's
-    rows, or a column constant in it, changes the encoded columns.
+    Folds of one table can differ in their columns: a category missing from
+    one fold's rows, or a column constant in it, changes the encoded
+    columns. ``loose`` leaves the columns out (they may be padded).
     """
     opts = backend.options
     batch = max(backend.pac, opts.batch_size // backend.pac * backend.pac)
     lengths = backend.epoch_lengths(len(data.X), batch)
     # a run of `steps` has as many steps on any rows (its epochs are only how its losses are logged)
     steps = tuple(lengths) if opts.epochs is not None else sum(lengths)
-    return (type(backend), repr(opts), tuple(data.layout), tuple(data.X.shape[1:]), data.n_classes, steps)
+    columns = () if loose else (tuple(data.layout), tuple(data.X.shape[1:]))
+    return (type(backend), repr(opts), *columns, data.n_classes, steps)
 
 
 def fit_stacked(backends: Sequence[Backend], datas: Sequence[TrainingData], seed: int) -> None:
@@ -259,16 +305,29 @@ def fit_stacked(backends: Sequence[Backend], datas: Sequence[TrainingData], seed
 
     The caller has checked :func:`why_not_stacked`. Training draws from
     ``seed``; each backend's ``history_`` gets the losses of the stack (the
-    mean over its models).
+    mean over its models). Models whose encoded columns differ are padded
+    to a common layout (:mod:`ganaug.training.padding`) and sliced back.
     """
     first = backends[0]
+    padding = None if len({tuple(d.layout) for d in datas}) == 1 else Padding.plan([d.layout for d in datas])
+    if padding is not None:
+        padded = [padding.pad_nets(i, b) for i, b in enumerate(backends)]
+        generators, critics = [g for g, _ in padded], [c for _, c in padded]
+        datas = [padding.pad_data(i, d) for i, d in enumerate(datas)]
+    else:
+        generators, critics = [b.generator for b in backends], [b.critic for b in backends]
     cls = type(first)
     run_cls = type(f"Stacked{cls.__name__}", (_StackedRun, cls), {"__module__": __name__})
     lead: Any = object.__new__(run_cls)
     lead.__dict__.update(first.__dict__)
     lead.history_, lead.fit_state = [], None
-    lead.generator = stack_modules([b.generator for b in backends])
-    lead.critic = stack_modules([b.critic for b in backends])
+    lead.generator = stack_modules(generators)
+    lead.critic = stack_modules(critics)
+    if padding is not None:
+        head = first.generator.head
+        lead.generator.head = PaddedHead(TabularHead(padding.layout, head.gumbel, head.tau), padding.keep(),
+                                         padding.closed).to(first.device)
+        lead.layout_, lead.n_features_, lead.sample_shape_ = padding.layout, padding.width, (padding.width,)
     lead.stack_size = len(backends)
     batch = max(first.pac, first.options.batch_size // first.pac * first.pac)
     lead.member_epochs = first.epoch_lengths(len(datas[0].X), batch)
@@ -282,8 +341,9 @@ def fit_stacked(backends: Sequence[Backend], datas: Sequence[TrainingData], seed
             lead.on_fit_end()
         finally:
             lead.fit_state = None
-    unstack_modules(lead.generator, [b.generator for b in backends])
-    unstack_modules(lead.critic, [b.critic for b in backends])
-    for backend in backends:
+    unstack_modules(lead.generator, generators)
+    unstack_modules(lead.critic, critics)
+    for index, backend in enumerate(backends):
+        if padding is not None:
+            padding.unpad(index, backend, generators[index], critics[index])
         backend.history_ = copy.deepcopy(lead.history_)
-

@@ -1,0 +1,214 @@
+"""One stack for models whose tables encode to different columns: each padded to a common layout.
+
+The folds of one table need not encode alike: a column constant in one
+fold's rows takes no width there, and a category absent from one fold's rows
+takes one slot less. Such models can still train as one stack
+(:mod:`ganaug.training.stacked`) if every model's columns are placed in a
+*common layout*: each span as wide as its widest model's, in table order.
+A model's padded columns stay out of its computation:
+
+- its rows have 0 in them, and its generator's output there is set to 0
+  after the output head, so its critic sees 0 in real and generated rows;
+- a slot padded onto one of its own softmax spans gets the logit ``-inf``
+  before the head, so its softmax is over its own slots, as unpadded;
+- its critic's weights on padded inputs start at 0, get no gradient (the
+  input is always 0) and stay 0, so the gradient penalty's input gradient is
+  its own.
+
+So each padded model computes what its unpadded one would, and its trained
+weights are sliced back (:meth:`Padding.unpad`). This applies to the MLP
+family's nets: a :class:`~ganaug.nn.ConditionalGenerator` whose body ends in
+an ``nn.Linear`` with a :class:`~ganaug.nn.TabularHead`, and a
+:class:`~ganaug.nn.ConditionalCritic` whose body starts with one. A backend
+whose training reads the layout itself (CTGAN's conditions, its class
+frequencies) keeps training such folds one at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ganaug.backend import Backend, TrainingData
+from ganaug.data.span import Span
+from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead
+from ganaug.training.loop import AdversarialBackend
+
+
+def common_layout(layouts: Sequence[Sequence[Span]]) -> tuple[Span, ...] | None:
+    """Every span of ``layouts`` once, in their order, each as wide as its widest; None if they disagree.
+
+    They disagree when two order their spans differently, or give one span
+    two activations, or two widths to a span that is not a softmax group.
+    """
+    order: list[tuple] = []
+    spans: dict[tuple, Span] = {}
+    for layout in layouts:
+        previous = -1
+        for span in layout:
+            key = (span.column, span.kind)
+            if key not in spans:
+                order.insert(previous + 1, key)
+                spans[key] = span
+            seen = spans[key]
+            resized = seen.width != span.width and span.activation != "softmax"
+            if seen.activation != span.activation or resized:
+                return None
+            spans[key] = span if span.width > seen.width else seen
+            position = order.index(key)
+            if position <= previous:
+                return None
+            previous = position
+    common, start = [], 0
+    for key in order:
+        common.append(Span(key[0], key[1], start, spans[key].width, spans[key].activation))
+        start += spans[key].width
+    return tuple(common)
+
+
+class PaddedHead(nn.Module):
+    """The output head of a padded stack: each model's padded slots closed, its padded columns 0.
+
+    ``keep`` and ``closed`` are ``(K, D)``: a model's own columns, and the
+    slots padded onto its own softmax spans.
+    """
+
+    row_wise = True  # each block of rows is one model's (ganaug.training.stacked)
+
+    def __init__(self, head: TabularHead, keep: torch.Tensor, closed: torch.Tensor) -> None:
+        super().__init__()
+        self.head = head
+        self.register_buffer("keep", keep, persistent=False)
+        self.register_buffer("closed", closed, persistent=False)
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        # raw: (K * n, D) -> (K, n, D) -> (K * n, D)
+        models, width = self.keep.shape
+        blocks = raw.reshape(models, -1, width)
+        opened = torch.where(self.closed[:, None], -torch.inf, blocks).reshape(raw.shape)
+        out = self.head(opened).reshape(models, -1, width)
+        return torch.where(self.keep[:, None], out, 0.0).reshape(raw.shape)
+
+
+@dataclass
+class Padding:
+    """Where each model's encoded columns sit in the common layout, and how its nets are padded."""
+
+    layout: tuple[Span, ...]
+    columns: list[torch.Tensor]  # per model: (d_i,) its columns' positions in the common layout
+    closed: torch.Tensor  # (K, D): slots padded onto a model's own softmax spans
+
+    @classmethod
+    def plan(cls, layouts: Sequence[Sequence[Span]]) -> Padding | None:
+        """The padding of models with these layouts, or None when they have no common layout."""
+        common = common_layout(layouts)
+        if common is None:
+            return None
+        place = {(s.column, s.kind): s for s in common}
+        width = sum(s.width for s in common)
+        columns, closed = [], torch.zeros(len(layouts), width, dtype=torch.bool)
+        for i, layout in enumerate(layouts):
+            own = [torch.arange(place[s.column, s.kind].start, place[s.column, s.kind].start + s.width)
+                   for s in layout]
+            columns.append(torch.cat(own) if own else torch.zeros(0, dtype=torch.long))
+            for s in layout:
+                wide = place[s.column, s.kind]
+                closed[i, wide.start + s.width : wide.start + wide.width] = True
+        return cls(common, columns, closed)
+
+    @property
+    def width(self) -> int:
+        return sum(s.width for s in self.layout)
+
+    def keep(self) -> torch.Tensor:
+        """``(K, D)``: each model's own columns."""
+        keep = torch.zeros(len(self.columns), self.width, dtype=torch.bool)
+        for i, columns in enumerate(self.columns):
+            keep[i, columns] = True
+        return keep
+
+    def pad_data(self, index: int, data: TrainingData) -> TrainingData:
+        """Model ``index``'s rows in the common layout, 0 in its padded columns."""
+        rows = data.X.new_zeros(len(data.X), self.width)
+        rows[:, self.columns[index].to(rows.device)] = data.X
+        return dataclasses.replace(data, X=rows, layout=self.layout)
+
+    def pad_nets(self, index: int, backend: Backend) -> tuple[nn.Module, nn.Module]:
+        """Copies of the model's generator and critic reading and writing the common layout."""
+        generator, critic = copy.deepcopy(backend.generator), copy.deepcopy(backend.critic)
+        last, first = generator.body[-1], critic.body[0]
+        generator.body[-1] = _resized(last, rows=self._output_map(index), out=self.width)
+        critic.body[0] = _resized(first, cols=self._input_map(index, first.in_features, critic.pac),
+                                  into=(self.width + self._condition(index, first.in_features, critic.pac))
+                                  * critic.pac)
+        return generator, critic
+
+    def unpad(self, index: int, backend: Backend, generator: nn.Module, critic: nn.Module) -> None:
+        """Load the trained padded nets of model ``index`` into ``backend``'s own nets."""
+        rows = self._output_map(index)
+        cols = self._input_map(index, backend.critic.body[0].in_features, backend.critic.pac)
+        g_state, c_state = generator.state_dict(), critic.state_dict()
+        last = f"body.{len(generator.body) - 1}"
+        g_state[f"{last}.weight"] = g_state[f"{last}.weight"][rows]
+        g_state[f"{last}.bias"] = g_state[f"{last}.bias"][rows]
+        c_state["body.0.weight"] = c_state["body.0.weight"][:, cols]
+        backend.generator.load_state_dict(g_state)
+        backend.critic.load_state_dict(c_state)
+
+    def _output_map(self, index: int) -> torch.Tensor:
+        return self.columns[index]
+
+    def _condition(self, index: int, in_features: int, pac: int) -> int:
+        return in_features // pac - len(self.columns[index])
+
+    def _input_map(self, index: int, in_features: int, pac: int) -> torch.Tensor:
+        """Where each input of the model's critic sits in the padded critic's: ``pac`` blocks of (x, cond)."""
+        own, condition = self.columns[index], self._condition(index, in_features, pac)
+        block = torch.cat([own, self.width + torch.arange(condition)])
+        return torch.cat([p * (self.width + condition) + block for p in range(pac)])
+
+
+def _resized(layer: nn.Linear, rows: torch.Tensor | None = None, cols: torch.Tensor | None = None,
+             out: int | None = None, into: int | None = None) -> nn.Linear:
+    """``layer`` with ``out`` outputs (its own at ``rows``) or ``into`` inputs (its own at ``cols``).
+
+    The other weights are 0: an output nobody reads, or an input that is always 0.
+    """
+    device = layer.weight.device
+    wide = nn.Linear(into or layer.in_features, out or layer.out_features, bias=layer.bias is not None,
+                     device="meta")  # no initialisation (and no draw from torch's generator)
+    weight = torch.zeros(wide.weight.shape, device=device)
+    bias = None if layer.bias is None else layer.bias.detach().clone()
+    with torch.no_grad():
+        if rows is not None:
+            weight[rows] = layer.weight
+            if layer.bias is not None:
+                bias = torch.zeros(wide.out_features, device=device)
+                bias[rows] = layer.bias
+        else:
+            weight[:, cols] = layer.weight
+    wide.weight = nn.Parameter(weight)
+    if bias is not None:
+        wide.bias = nn.Parameter(bias)
+    return wide
+
+
+def why_not_padded(backends: Sequence[Backend]) -> str | None:
+    """Why these models' nets cannot be padded to a common layout, or None when they can."""
+    first = backends[0]
+    cls = type(first)
+    if first.state_tensors or cls.generator_extra_loss is not AdversarialBackend.generator_extra_loss:
+        return f"backend {first.name!r} reads the layout in training (state tensors or an extra loss)"
+    for backend in backends:
+        generator, critic = getattr(backend, "generator", None), getattr(backend, "critic", None)
+        if not (isinstance(generator, ConditionalGenerator) and type(generator.head) is TabularHead
+                and isinstance(generator.body, nn.Sequential) and type(generator.body[-1]) is nn.Linear
+                and isinstance(critic, ConditionalCritic) and isinstance(critic.body, nn.Sequential)
+                and type(critic.body[0]) is nn.Linear):
+            return "its nets are not a conditional MLP generator and critic"
+    return None
