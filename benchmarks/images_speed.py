@@ -20,12 +20,6 @@ whether this CPU has native bf16 (oneDNN's check), the switch that decides
 whether ``precision="auto"`` may pick bf16 here:
 
     .venv-bench/bin/python benchmarks/images_speed.py --layouts --backends dcgan,stylegan --sides 8,32
-
-``--upsample`` times the ``dcgan`` generator's passes (64 images at 32x32)
-with its nearest x2 upsampling done by ``F.interpolate`` and by ganaug's
-``upsample2x`` (same values and gradients), alternating in one process:
-
-    .venv-bench/bin/python benchmarks/images_speed.py --upsample
 """
 
 from __future__ import annotations
@@ -35,12 +29,10 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganaug import GANOverSampler
 from ganaug.devices import native_bf16
-from ganaug.nn import ImageGenerator
 
 
 def matmul_flops_per_second(device: torch.device, size: int = 2048, repeats: int = 10) -> float:
@@ -128,44 +120,6 @@ def compare_layouts(backends: list[str], sides: list[int], steps: int, device: s
                 print(f"| {backend} | {side} | {arm} | {cost:.3f} | {base / cost:.2f}x |", flush=True)
 
 
-def compare_upsampling(repeats: int = 5, passes: int = 10) -> None:
-    """The dcgan generator's forward and forward+backward passes, F.interpolate against upsample2x."""
-    import ganaug.nn as blocks
-
-    fast = blocks.upsample2x
-    arms = {"F.interpolate": lambda x: F.interpolate(x, scale_factor=2), "upsample2x": fast}
-    torch.manual_seed(0)
-    generator = ImageGenerator(64, 10, 1, 32, 32)  # dcgan's generator for 1-channel 32x32 images
-    z, cond = torch.randn(64, 64), F.one_hot(torch.randint(0, 10, (64,)), 10).float()
-
-    def forward() -> None:
-        with torch.no_grad():
-            generator(z, cond)
-
-    def forward_backward() -> None:
-        generator(z, cond).sum().backward()
-
-    times: dict[tuple[str, str], list[float]] = {}
-    try:
-        for _ in range(repeats):
-            for arm, upsample in arms.items():
-                blocks.upsample2x = upsample  # Upsample2x looks the function up at each call
-                for name, run in (("forward", forward), ("forward+backward", forward_backward)):
-                    run()
-                    start = time.perf_counter()
-                    for _ in range(passes):
-                        run()
-                    times.setdefault((arm, name), []).append((time.perf_counter() - start) / passes)
-    finally:
-        blocks.upsample2x = fast
-    print(f"torch threads {torch.get_num_threads()}; median of {repeats} alternations of {passes} passes")
-    print("| pass | F.interpolate (ms) | upsample2x (ms) | F.interpolate over upsample2x |")
-    print("|---|---|---|---|")
-    for name in ("forward", "forward+backward"):
-        slow, quick = (float(np.median(times[arm, name])) * 1e3 for arm in arms)
-        print(f"| {name} | {slow:.1f} | {quick:.1f} | {slow / quick:.2f}x |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="dcgan")
@@ -175,12 +129,7 @@ def main() -> None:
     parser.add_argument("--layouts", action="store_true",
                         help="time a step under each memory layout and precision instead")
     parser.add_argument("--arms", default=",".join(ARMS), help="with --layouts: which arms (comma-separated)")
-    parser.add_argument("--upsample", action="store_true",
-                        help="time the dcgan generator with F.interpolate against upsample2x instead")
     args = parser.parse_args()
-    if args.upsample:
-        compare_upsampling()
-        return
     if args.layouts:
         compare_layouts(args.backends.split(","), [int(s) for s in args.sides.split(",")], args.steps,
                         args.device, args.arms.split(","))

@@ -166,43 +166,6 @@ def upsampling_steps(side: int) -> int:
     return steps
 
 
-class _NearestDouble(torch.autograd.Function):
-    """Nearest x2 upsampling: forward by repeating each pixel, backward by torch's own kernel."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        # x: (n, c, h, w) -> (n, c, h, 1, w, 1) -> (n, c, h, 2, w, 2) -> (n, c, 2h, 2w)
-        n, c, h, w = x.shape
-        ctx.input_size = (n, c, h, w)
-        return x[:, :, :, None, :, None].expand(n, c, h, 2, w, 2).reshape(n, c, 2 * h, 2 * w)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        # the kernel F.interpolate's backward runs, with its arguments: the same gradients
-        n, c, h, w = ctx.input_size
-        return torch.ops.aten.upsample_nearest2d_backward(grad, [2 * h, 2 * w], [n, c, h, w], 2.0, 2.0)
-
-
-def upsample2x(x: torch.Tensor) -> torch.Tensor:
-    """``F.interpolate(x, scale_factor=2)`` (nearest): the same values and gradients, faster on the CPU.
-
-    Why: on the CPU torch's nearest kernel converts its input and output
-    between memory layouts, where one copy does (the speed page has the cost,
-    from ``benchmarks/images_speed.py --upsample``). Elsewhere, and for
-    channels-last inputs, it is ``F.interpolate``.
-    """
-    if x.device.type == "cpu" and x.dim() == 4 and x.is_contiguous():
-        return _NearestDouble.apply(x)
-    return F.interpolate(x, scale_factor=2)
-
-
-class Upsample2x(nn.Module):
-    """``nn.Upsample(scale_factor=2)`` by :func:`upsample2x`."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return upsample2x(x)
-
-
 def spectral(module: nn.Module, on: bool = True) -> nn.Module:
     """``module`` under spectral normalisation (Miyato et al. 2018) when ``on``."""
     return nn.utils.parametrizations.spectral_norm(module) if on else module
@@ -261,7 +224,7 @@ class ImageGenerator(Generator):
                                      nn.BatchNorm1d(widths[0] * 16), nn.ReLU())
         blocks = _attention_at(4, attention_at, widths[0], sn)
         for i, (w_in, w_out) in enumerate(zip(widths, widths[1:])):
-            blocks += [Upsample2x(), spectral(nn.Conv2d(w_in, w_out, 3, padding=1), sn),
+            blocks += [nn.Upsample(scale_factor=2), spectral(nn.Conv2d(w_in, w_out, 3, padding=1), sn),
                        nn.BatchNorm2d(w_out), nn.ReLU(), *_attention_at(8 * 2**i, attention_at, w_out, sn)]
         self.blocks = nn.Sequential(*blocks)
         self.out = spectral(nn.Conv2d(widths[-1], channels, 3, padding=1), sn)

@@ -31,13 +31,11 @@ from ganaug.nn import (
     ResidualDownBlock,
     SelfAttention2d,
     TabularHead,
-    Upsample2x,
     mlp,
     one_hot,
     pixel_norm,
     segment_log_softmax,
     spectral,
-    upsample2x,
     upsampling_steps,
 )
 from ganaug.options import OptionsBase
@@ -65,8 +63,8 @@ __all__ = [
     "AdversarialLoss", "get_loss",
     # network blocks
     "ConditionalCritic", "ConditionalGenerator", "EqualizedLinear", "Generator", "ImageGenerator",
-    "ProjectionCritic", "ResidualDownBlock", "SelfAttention2d", "TabularHead", "Upsample2x", "mlp",
-    "one_hot", "pixel_norm", "segment_log_softmax", "spectral", "upsample2x", "upsampling_steps",
+    "ProjectionCritic", "ResidualDownBlock", "SelfAttention2d", "TabularHead", "mlp", "one_hot",
+    "pixel_norm", "segment_log_softmax", "spectral", "upsampling_steps",
     # data
     "Span", "TabularCodec", "TextEncoder", "shown",
     # classical image transforms (the ``albumentations`` backend)

@@ -30,7 +30,6 @@ from ganaug.plugin import (
     SelfAttention2d,
     hookimpl,
     spectral,
-    upsample2x,
     upsampling_steps,
 )
 
@@ -79,9 +78,9 @@ class ResidualUpBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         # x: (n, w_in, s, s), cond: (n, d) -> (n, w_out, 2s, 2s)
-        h = upsample2x(F.relu(self.norm1(x, cond)))
+        h = F.interpolate(F.relu(self.norm1(x, cond)), scale_factor=2)
         h = self.conv2(F.relu(self.norm2(self.conv1(h), cond)))
-        return h + self.skip(upsample2x(x))
+        return h + self.skip(F.interpolate(x, scale_factor=2))
 
 
 def orthogonal_penalty(module: nn.Module) -> torch.Tensor:

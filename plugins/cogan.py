@@ -32,7 +32,6 @@ from ganaug.plugin import (
     ImageGANOptions,
     MLPOptions,
     TabularHead,
-    Upsample2x,
     hookimpl,
     mlp,
     spectral,
@@ -76,7 +75,7 @@ class CoupledImageGenerator(Generator):
                                      nn.ReLU())
         trunk: list[nn.Module] = []
         for w_in, w_out in zip(widths, widths[1:]):
-            trunk += [Upsample2x(), nn.Conv2d(w_in, w_out, 3, padding=1),
+            trunk += [nn.Upsample(scale_factor=2), nn.Conv2d(w_in, w_out, 3, padding=1),
                       nn.BatchNorm2d(w_out), nn.ReLU()]
         self.trunk = nn.Sequential(*trunk)
         w = widths[-1]

@@ -39,7 +39,6 @@ from ganaug.plugin import (
     ProjectionCritic,
     TabularHead,
     TrainingData,
-    Upsample2x,
     hookimpl,
     mlp,
     one_hot,
@@ -107,7 +106,7 @@ class ImageTranslator(Generator):
             layers, w = layers + conv(w, 2 * w, stride=2), 2 * w
         layers += [ResidualConvBlock(w) for _ in range(blocks)]
         for _ in range(down):
-            layers, w = layers + [Upsample2x(), *conv(w, w // 2)], w // 2
+            layers, w = layers + [nn.Upsample(scale_factor=2), *conv(w, w // 2)], w // 2
         self.net = nn.Sequential(*layers, nn.Conv2d(w, channels, 3, padding=1))
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:

@@ -34,7 +34,6 @@ from ganaug.plugin import (
     ImageGANOptions,
     hookimpl,
     pixel_norm,
-    upsample2x,
     upsampling_steps,
 )
 
@@ -112,11 +111,12 @@ class ProGenerator(Growing, Generator):
         previous = x
         for conv1, conv2 in self.blocks[: self.level]:
             previous = x
-            x = upsample2x(x)
+            x = F.interpolate(x, scale_factor=2)
             x = pixel_norm(_lrelu(conv2(pixel_norm(_lrelu(conv1(x))))))
         rgb = self.to_rgb[self.level](x)  # (n, C, s, s) at the current resolution
         if self.level > 0 and self.alpha < 1:  # fade-in: blend with the previous resolution's output
-            rgb = self.alpha * rgb + (1 - self.alpha) * upsample2x(self.to_rgb[self.level - 1](previous))
+            rgb = self.alpha * rgb + (1 - self.alpha) * F.interpolate(self.to_rgb[self.level - 1](previous),
+                                                                      scale_factor=2)
         return torch.tanh(F.interpolate(rgb, size=self.side))
 
 
