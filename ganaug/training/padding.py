@@ -19,9 +19,9 @@ So each padded model computes what its unpadded one would, and its trained
 weights are sliced back (:meth:`Padding.unpad`). This applies to the MLP
 family's nets: a :class:`~ganaug.nn.ConditionalGenerator` whose body ends in
 an ``nn.Linear`` with a :class:`~ganaug.nn.TabularHead`, and a
-:class:`~ganaug.nn.ConditionalCritic` whose body starts with one. A backend
-whose training reads the layout itself (CTGAN's conditions, its class
-frequencies) keeps training such folds one at a time.
+:class:`~ganaug.nn.ConditionalCritic` whose body starts with one, of a
+backend whose training does not read columns by position (CTGAN's
+conditions do: its folds with different columns train one at a time).
 """
 
 from __future__ import annotations
@@ -198,12 +198,14 @@ def _resized(layer: nn.Linear, rows: torch.Tensor | None = None, cols: torch.Ten
     return wide
 
 
-def why_not_padded(backends: Sequence[Backend]) -> str | None:
-    """Why these models' nets cannot be padded to a common layout, or None when they can."""
+def why_not_padded(backends: Sequence[Backend], layouts: Sequence[Sequence[Span]]) -> str | None:
+    """Why these models cannot be padded to a common layout and trained as one stack, or None."""
     first = backends[0]
     cls = type(first)
-    if first.state_tensors or cls.generator_extra_loss is not AdversarialBackend.generator_extra_loss:
-        return f"backend {first.name!r} reads the layout in training (state tensors or an extra loss)"
+    if cls.condition is not AdversarialBackend.condition or \
+            cls.generator_extra_loss is not AdversarialBackend.generator_extra_loss:
+        # its positions would be the common layout's, not its own (CTGAN's conditions on categories)
+        return f"backend {first.name!r} reads columns by position in training (its own condition or loss)"
     for backend in backends:
         generator, critic = getattr(backend, "generator", None), getattr(backend, "critic", None)
         if not (isinstance(generator, ConditionalGenerator) and type(generator.head) is TabularHead
@@ -211,4 +213,20 @@ def why_not_padded(backends: Sequence[Backend]) -> str | None:
                 and isinstance(critic, ConditionalCritic) and isinstance(critic.body, nn.Sequential)
                 and type(critic.body[0]) is nn.Linear):
             return "its nets are not a conditional MLP generator and critic"
+    if len({_unpadded_shapes(b, layout) for b, layout in zip(backends, layouts)}) > 1:
+        return "their nets differ in more than the columns they read and write"
+    if Padding.plan(layouts) is None:
+        return "their column layouts have no common order"
     return None
+
+
+def _unpadded_shapes(backend: Backend, layout: Sequence[Span]) -> tuple:
+    """The nets' parameter shapes apart from the columns: what padded models must share."""
+    width = sum(s.width for s in layout)
+    generator, critic = backend.generator, backend.critic
+    resized = (f"generator.body.{len(generator.body) - 1}.", "critic.body.0.")
+    named = [(f"generator.{name}", p) for name, p in generator.named_parameters()] + \
+        [(f"critic.{name}", p) for name, p in critic.named_parameters()]
+    shapes = [(name, tuple(p.shape)) for name, p in named if not name.startswith(resized)]
+    condition = critic.body[0].in_features // critic.pac - width
+    return (tuple(shapes), generator.body[-1].in_features, critic.body[0].out_features, critic.pac, condition)

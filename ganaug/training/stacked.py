@@ -253,9 +253,7 @@ def why_not_stacked(backends: Sequence[Backend], datas: Sequence[TrainingData],
            for b, d in zip(backends, datas)):
         return "the models differ in backend, options, classes or number of steps"
     if any(stack_key(b, d) != stack_key(first, first_data) for b, d in zip(backends, datas)):
-        reason = why_not_padded(backends)
-        if reason is None and Padding.plan([d.layout for d in datas]) is None:
-            reason = "their column layouts have no common order"
+        reason = why_not_padded(backends, [d.layout for d in datas])
         if reason is not None:
             return f"their encoded columns differ and cannot be padded: {reason}"
     return None
@@ -276,8 +274,8 @@ def stack_groups(backends: Sequence[Backend], datas: Sequence[TrainingData]) -> 
         exact: dict[tuple, list[int]] = {}
         for index in members:
             exact.setdefault(stack_key(backends[index], datas[index]), []).append(index)
-        if len(exact) > 1 and why_not_padded([backends[i] for i in members]) is None and \
-                Padding.plan([datas[i].layout for i in members]) is not None:
+        if len(exact) > 1 and why_not_padded([backends[i] for i in members],
+                                             [datas[i].layout for i in members]) is None:
             groups.append(members)
         else:
             groups += list(exact.values())

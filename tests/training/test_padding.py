@@ -11,7 +11,7 @@ from ganaug import GANOverSampler, fit_many
 from ganaug.data.span import Span
 from ganaug.nn import ConditionalCritic, ConditionalGenerator, TabularHead, mlp
 from ganaug.sampler import resample_fitted
-from ganaug.training.padding import PaddedHead, Padding, common_layout
+from ganaug.training.padding import PaddedHead, Padding, common_layout, why_not_padded
 from ganaug.training.stacked import stack_modules, unstack_modules
 
 WIDE = (Span("a", "numeric", 0, 1, "tanh"), Span("b", "categorical", 1, 3, "softmax"),
@@ -119,7 +119,21 @@ def test_folds_with_a_constant_column_train_as_one_padded_stack(monkeypatch):
         [p.shape for p in fitted[1].backends_[1].generator.parameters()]
 
 
-def test_ctgan_folds_whose_columns_differ_still_train_alone(monkeypatch):
+def test_a_backend_that_reads_columns_by_position_is_not_padded():
+    from ganaug.registry import get_backend
+
+    base = get_backend("wgan-gp")
+
+    def condition(self, rows, classes):  # a condition of its own, which may read columns
+        return base.condition(self, rows, classes)
+
+    reads = type("Reads", (base,), {"name": "reads", "condition": condition})
+    assert "by position" in why_not_padded([reads(reads.Options(), torch.device("cpu"))], [WIDE])
+    assert "by position" in why_not_padded([get_backend("ctgan")(get_backend("ctgan").Options(),
+                                                                 torch.device("cpu"))], [WIDE])
+
+
+def test_ctgan_folds_whose_categories_differ_still_train_alone(monkeypatch):
     import ganaug.sampler.jobs as jobs
 
     sizes, real_fit = [], jobs.fit_stacked
