@@ -21,6 +21,17 @@ OTHER = (Span("a", "numeric", 0, 1, "tanh"), Span("c", "numeric", 1, 1, "tanh"),
          Span("d", "categorical", 2, 2, "softmax"))  # no b; a d the others lack
 
 
+@pytest.fixture
+def stack_sizes(monkeypatch):
+    """The size of each stack fit_stacked trains, in order (it still trains them)."""
+    import ganaug.sampler.jobs as jobs
+
+    sizes, real_fit = [], jobs.fit_stacked
+    monkeypatch.setattr(jobs, "fit_stacked", lambda backends, *a: (sizes.append(len(backends)),
+                                                                    real_fit(backends, *a)))
+    return sizes
+
+
 def model(layout, seed, pac=1):
     torch.manual_seed(seed)
     width = sum(s.width for s in layout)
@@ -91,12 +102,7 @@ def test_padded_inputs_get_no_gradient_and_weights_slice_back_into_each_model():
         torch.testing.assert_close(m.critic.body[0].weight, before)
 
 
-def test_folds_with_a_constant_column_train_as_one_padded_stack(monkeypatch):
-    import ganaug.sampler.jobs as jobs
-
-    sizes, real_fit = [], jobs.fit_stacked
-    monkeypatch.setattr(jobs, "fit_stacked", lambda backends, *a: (sizes.append(len(backends)),
-                                                                    real_fit(backends, *a)))
+def test_folds_with_a_constant_column_train_as_one_padded_stack(stack_sizes):
     rng = np.random.default_rng(0)
     y = np.r_[np.zeros(40, int), np.ones(10, int)]
 
@@ -107,7 +113,7 @@ def test_folds_with_a_constant_column_train_as_one_padded_stack(monkeypatch):
     varying = np.where(rng.random(50) < 0.3, 1.0, 0.0)
     datasets = [table(varying), table(np.zeros(50)), table(varying)]  # the second: flag constant
     fitted = fit_many([GANOverSampler(random_state=0, steps=5) for _ in datasets], datasets)
-    assert sizes == [3]
+    assert stack_sizes == [3]
     assert fitted[1].codec_.n_features_ < fitted[0].codec_.n_features_
     for sampler, (X, labels) in zip(fitted, datasets):
         X_res, y_res = resample_fitted(sampler, X, labels)
@@ -133,16 +139,11 @@ def test_a_backend_that_reads_columns_by_position_is_not_padded():
                                                                  torch.device("cpu"))], [WIDE])
 
 
-def test_ctgan_folds_whose_categories_differ_still_train_alone(monkeypatch):
-    import ganaug.sampler.jobs as jobs
-
-    sizes, real_fit = [], jobs.fit_stacked
-    monkeypatch.setattr(jobs, "fit_stacked", lambda backends, *a: (sizes.append(len(backends)),
-                                                                    real_fit(backends, *a)))
+def test_ctgan_folds_whose_categories_differ_still_train_alone(stack_sizes):
     rng = np.random.default_rng(1)
     y = np.r_[np.zeros(32, int), np.ones(8, int)]
     datasets = [(pd.DataFrame({"x": rng.normal(size=40), "kind": rng.choice(levels, 40)}), y)
                 for levels in (["a", "b"], ["a", "b", "c"], ["a", "b"])]
     fit_many([GANOverSampler(backend="ctgan", random_state=0, epochs=1, max_modes=1) for _ in datasets],
              datasets)
-    assert sizes == [2]  # its conditions read the categories: the third-category fold trains alone
+    assert stack_sizes == [2]  # its conditions read the categories: the third-category fold trains alone
