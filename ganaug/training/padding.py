@@ -141,17 +141,13 @@ class Padding:
     def pad_nets(self, index: int, backend: Backend) -> tuple[nn.Module, nn.Module]:
         """Copies of the model's generator and critic reading and writing the common layout."""
         generator, critic = copy.deepcopy(backend.generator), copy.deepcopy(backend.critic)
-        last, first = generator.body[-1], critic.body[0]
-        generator.body[-1] = _resized(last, rows=self._output_map(index), out=self.width)
-        critic.body[0] = _resized(first, cols=self._input_map(index, first.in_features, critic.pac),
-                                  into=(self.width + self._condition(index, first.in_features, critic.pac))
-                                  * critic.pac)
+        generator.body[-1] = _with_outputs(generator.body[-1], self.columns[index], self.width)
+        critic.body[0] = _with_inputs(critic.body[0], *self._critic_inputs(index, critic))
         return generator, critic
 
     def unpad(self, index: int, backend: Backend, generator: nn.Module, critic: nn.Module) -> None:
         """Load the trained padded nets of model ``index`` into ``backend``'s own nets."""
-        rows = self._output_map(index)
-        cols = self._input_map(index, backend.critic.body[0].in_features, backend.critic.pac)
+        rows, (cols, _) = self.columns[index], self._critic_inputs(index, backend.critic)
         g_state, c_state = generator.state_dict(), critic.state_dict()
         last = f"body.{len(generator.body) - 1}"
         g_state[f"{last}.weight"] = g_state[f"{last}.weight"][rows]
@@ -160,41 +156,46 @@ class Padding:
         backend.generator.load_state_dict(g_state)
         backend.critic.load_state_dict(c_state)
 
-    def _output_map(self, index: int) -> torch.Tensor:
-        return self.columns[index]
+    def _critic_inputs(self, index: int, critic: ConditionalCritic) -> tuple[torch.Tensor, int]:
+        """Where each input of model ``index``'s critic sits in the padded critic's, and how many it has.
 
-    def _condition(self, index: int, in_features: int, pac: int) -> int:
-        return in_features // pac - len(self.columns[index])
-
-    def _input_map(self, index: int, in_features: int, pac: int) -> torch.Tensor:
-        """Where each input of the model's critic sits in the padded critic's: ``pac`` blocks of (x, cond)."""
-        own, condition = self.columns[index], self._condition(index, in_features, pac)
+        A critic reads ``pac`` blocks of (row, condition); the condition's
+        width is the model's inputs per block less its columns.
+        """
+        own = self.columns[index]
+        condition = critic.body[0].in_features // critic.pac - len(own)
         block = torch.cat([own, self.width + torch.arange(condition)])
-        return torch.cat([p * (self.width + condition) + block for p in range(pac)])
+        step = self.width + condition  # inputs per block, padded
+        return torch.cat([p * step + block for p in range(critic.pac)]), step * critic.pac
 
 
-def _resized(layer: nn.Linear, rows: torch.Tensor | None = None, cols: torch.Tensor | None = None,
-             out: int | None = None, into: int | None = None) -> nn.Linear:
-    """``layer`` with ``out`` outputs (its own at ``rows``) or ``into`` inputs (its own at ``cols``).
-
-    The other weights are 0: an output nobody reads, or an input that is always 0.
-    """
-    device = layer.weight.device
-    wide = nn.Linear(into or layer.in_features, out or layer.out_features, bias=layer.bias is not None,
-                     device="meta")  # no initialisation (and no draw from torch's generator)
-    weight = torch.zeros(wide.weight.shape, device=device)
-    bias = None if layer.bias is None else layer.bias.detach().clone()
+def _zeros_like_linear(layer: nn.Linear, in_features: int, out_features: int) -> nn.Linear:
+    """An ``nn.Linear`` of zeros on ``layer``'s device (not initialised: no draw from torch's generator)."""
+    wide = nn.Linear(in_features, out_features, bias=layer.bias is not None, device="meta")
+    wide = wide.to_empty(device=layer.weight.device)
     with torch.no_grad():
-        if rows is not None:
-            weight[rows] = layer.weight
-            if layer.bias is not None:
-                bias = torch.zeros(wide.out_features, device=device)
-                bias[rows] = layer.bias
-        else:
-            weight[:, cols] = layer.weight
-    wide.weight = nn.Parameter(weight)
-    if bias is not None:
-        wide.bias = nn.Parameter(bias)
+        for parameter in wide.parameters():
+            parameter.zero_()
+    return wide
+
+
+def _with_outputs(layer: nn.Linear, rows: torch.Tensor, out_features: int) -> nn.Linear:
+    """``layer`` widened to ``out_features`` outputs, its own at ``rows``; the rest 0 (nobody reads them)."""
+    wide = _zeros_like_linear(layer, layer.in_features, out_features)
+    with torch.no_grad():
+        wide.weight[rows] = layer.weight
+        if layer.bias is not None:
+            wide.bias[rows] = layer.bias
+    return wide
+
+
+def _with_inputs(layer: nn.Linear, cols: torch.Tensor, in_features: int) -> nn.Linear:
+    """``layer`` widened to ``in_features`` inputs, its own at ``cols``; the rest 0 (their input is 0)."""
+    wide = _zeros_like_linear(layer, in_features, layer.out_features)
+    with torch.no_grad():
+        wide.weight[:, cols] = layer.weight
+        if layer.bias is not None:
+            wide.bias.copy_(layer.bias)
     return wide
 
 
