@@ -172,7 +172,8 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--samplers", default="none,smote,wgan-gp",
                    help="comma-separated baselines (none, ros, smote, borderline, adasyn; albumentations "
                         "and mixed for images), backends, remedies without resampling (class-weight, "
-                        "threshold) and NAME+threshold or NAME+prior (default none,smote,wgan-gp)")
+                        "threshold) and NAME+threshold, NAME+amount, NAME+filter, NAME+prior, combined as in "
+                        "wgan-gp+amount+threshold (default none,smote,wgan-gp)")
     p.add_argument("--classifiers", help="comma-separated: logreg, forest, knn, svc, tree, hgb "
                    "(default logreg,forest,hgb)")
     p.add_argument("--metrics", help="comma-separated metric names (default: every built-in one)")

@@ -25,14 +25,13 @@ from ganaug.baselines import AlbumentationsOverSampler, MixedOverSampler, defaul
 from ganaug.data import check_target, is_categorical, read_input
 from ganaug.data.validation import resolve_categorical
 from ganaug.errors import InputError, RegistryError, warn
-from ganaug.evaluation.folds import averaged, fit_members, resample_members
+from ganaug.evaluation.folds import averaged, fit_members, resample_members, with_share
+from ganaug.evaluation.inner import InnerChoice, tune_inner
 from ganaug.evaluation.prefit import prefit_folds
 from ganaug.evaluation.remedies import (
     Remedy,
-    best_threshold,
     check_remedy,
     class_prior,
-    inner_splits,
     minority_score,
     parse_remedy,
     prior_corrected,
@@ -43,7 +42,7 @@ from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
-REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, NAME+prior (ganaug.evaluation.remedies)
+REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, +amount, +prior (ganaug.evaluation.remedies)
 
 
 CLASSIFIERS: dict[str, Callable[[int], Any]] = {
@@ -76,7 +75,7 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
     ``adasyn``, ``albumentations``), ``mixed`` (images: a quarter ``cyclegan``,
     the rest albumentations; ``options`` go to the GAN) or any registered ganaug backend;
     or a :class:`~ganaug.evaluation.remedies.Remedy`: ``class-weight``, ``threshold``,
-    ``NAME+threshold`` or ``NAME+prior``."""
+    ``NAME+threshold``, ``NAME+amount``, ``NAME+filter`` or ``NAME+prior`` (suffixes combine)."""
     remedy = parse_remedy(name, lambda base: make_sampler(base, random_state, **options)) \
         if isinstance(name, str) else None
     if remedy is not None:
@@ -97,7 +96,7 @@ def make_sampler(name: str, random_state: int = 0, **options: Any) -> Any:
     raise RegistryError(
         f"unknown sampler {name!r}: use a baseline ({', '.join(BASELINES)}), 'mixed' (images: GAN "
         f"plus albumentations), a backend ({', '.join(list_backends())}), a remedy without resampling "
-        f"({', '.join(REMEDIES)}), or NAME+threshold / NAME+prior."
+        f"({', '.join(REMEDIES)}), or NAME+threshold / +amount / +filter / +prior."
     )
 
 
@@ -140,8 +139,11 @@ def evaluate(
         classifier weighs the classes), ``threshold`` (a decision threshold
         tuned for balanced accuracy on the real training rows; two classes),
         and ``NAME+threshold`` (sampler ``NAME``, then a threshold tuned on
-        real rows only) or ``NAME+prior`` (probabilities corrected back to the
-        real class prior).
+        real rows only), ``NAME+amount`` (the share of ``NAME``'s synthetic
+        rows chosen per classifier by inner folds on real rows, none to all),
+        ``NAME+filter`` (without the synthetic rows that lie among another
+        class' real rows) or ``NAME+prior`` (probabilities corrected back to the real class
+        prior); suffixes combine (``wgan-gp+amount+threshold``).
     classifiers : ``{name: estimator}`` or names, optional
         Any scikit-learn classifiers, or names of built-in ones (``logreg``,
         ``forest``, ``knn``, ``svc``, ``tree``, ``hgb``). Defaults to
@@ -288,16 +290,21 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
     remedy = sampler if isinstance(sampler, Remedy) else Remedy(sampler)
     X_tr, y_tr, X_te, y_te = _rows(frame, train), y[train], _rows(frame, test), y[test]
     start = time.perf_counter()
-    # the threshold's inner folds first: out-of-fold minority scores of the real training rows
-    cuts = _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
-        if remedy.threshold else {}
-    members = resample_members(frame, X_tr, y_tr, remedy, categorical)
-    y_fit = members[0][1]
+    # the inner folds first: threshold and amount tuned on out-of-fold scores of the real training rows
+    choices = tune_inner(frame, X_tr, y_tr, remedy, classifiers, minority, categorical, fold) \
+        if remedy.tunes_inner else {}
+    resampled = resample_members(frame, X_tr, y_tr, remedy, categorical)
+    by_share = {None: resampled}  # the fold's rows for each share of synthetic rows a classifier chose
+    for choice in choices.values():
+        if choice.share is not None and choice.share not in by_share:
+            by_share[choice.share] = with_share(frame, X_tr, y_tr, resampled, choice.share, categorical)
+    tests = {share: [prep.transform(X_te) for _, _, prep in members] for share, members in by_share.items()}
     # a fold of a stacked fit (ganaug.evaluation.prefit) adds its share of that fit
     stacked = getattr(remedy.sampler, "fit_seconds", 0.0)
     rows = [(fold, name, "-", "fit_seconds", time.perf_counter() - start + stacked)]
-    X_tests = [prep.transform(X_te) for _, _, prep in members]
     for clf_name, clf in classifiers.items():
+        choice = choices.get(clf_name, InnerChoice())
+        members, X_tests = by_share[choice.share], tests[choice.share]
         try:
             models = fit_members(clf, members, remedy.class_weight)
         except TypeError as err:  # a classifier that cannot weigh classes (kNN): no rows, and why
@@ -308,42 +315,18 @@ def _score_fold(frame, y, fold, name, sampler, train, test, classifiers, metrics
         scores = probabilities if probabilities is not None else averaged(ranking_scores, models, X_tests)
         predicted = model.predict(X_tests[0]) if len(models) == 1 or scores is None else \
             model.classes_[scores.argmax(axis=1)]
-        if clf_name in cuts:  # the tuned threshold decides; the probabilities stay the model's
+        if choice.cut is not None:  # the tuned threshold decides; the probabilities stay the model's
             other = model.classes_[model.classes_ != minority][0]
-            predicted = np.where(minority_score(scores, model.classes_, minority) >= cuts[clf_name],
+            predicted = np.where(minority_score(scores, model.classes_, minority) >= choice.cut,
                                  minority, other)
         if remedy.prior and probabilities is not None:
             probabilities = scores = prior_corrected(probabilities, model.classes_, class_prior(y_tr),
-                                                     class_prior(np.asarray(y_fit)))
+                                                     class_prior(np.asarray(members[0][1])))
         predictions = Predictions(y_te, predicted, scores, model.classes_, minority,
                                   probabilities=probabilities is not None)
         rows += [(fold, name, clf_name, metric, value)
                  for metric, value in score(predictions, metrics).items()]
     return rows
-
-
-def _tuned_thresholds(frame, X_tr, y_tr, remedy, classifiers, minority, categorical,
-                      seed) -> dict[str, float]:
-    """Per classifier, the threshold on the minority score with the best balanced accuracy out of fold.
-
-    Each inner fold resamples its training part (the sampler is fitted once
-    per inner fold and shared by the classifiers); its validation rows are
-    real, so the threshold is tuned on real rows only.
-    """
-    oof = {name: np.full(len(y_tr), np.nan) for name in classifiers}
-    for inner, (inner_train, inner_val) in enumerate(inner_splits(y_tr, seed)):
-        members = resample_members(frame, _rows(X_tr, inner_train), y_tr[inner_train], remedy,
-                                    categorical, inner)
-        X_vals = [prep.transform(_rows(X_tr, inner_val)) for _, _, prep in members]
-        for name, clf in classifiers.items():
-            try:
-                models = fit_members(clf, members, remedy.class_weight)
-            except TypeError:
-                continue  # reported when the fold's own model is fitted
-            oof[name][inner_val] = minority_score(averaged(ranking_scores, models, X_vals),
-                                                  models[0].classes_, minority)
-    return {name: best_threshold(values, y_tr == minority) for name, values in oof.items()
-            if not np.isnan(values).any()}
 
 
 def _rows(data: Any, index: np.ndarray) -> Any:

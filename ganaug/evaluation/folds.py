@@ -13,6 +13,7 @@ import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
 from sklearn.base import clone
+from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import FunctionTransformer
 
 from ganaug.evaluation.features import preprocessor, smote_nc_fold
@@ -26,14 +27,46 @@ _FEATURE_SPACE = (SMOTE, BorderlineSMOTE, ADASYN)
 
 
 def resample_members(frame, X_tr, y_tr, remedy, categorical=(), inner=OUTER):
-    """``[(X_fit, y_fit, prep)]``: one resampled training fold, or ``remedy.draws`` draws of one fit."""
+    """``[(X_fit, y_fit, prep)]``: one resampled training fold, or ``remedy.draws`` draws of one fit.
+
+    With ``remedy.filtered``, each member keeps only the synthetic rows
+    :func:`near_their_class` accepts.
+    """
     if remedy.draws == 1:
-        return [resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical, inner)]
-    sampler = remedy.sampler
-    fitted = sampler.fitted[inner] if isinstance(sampler, FoldSamplers) else clone(sampler).fit(X_tr, y_tr)
-    # draw k of k > 0 is seeded seed + k; draw 0 is the one fit_resample makes
-    seeds = [None] + [fitted._seed_ + k for k in range(1, remedy.draws)]
-    return [resample_fold(frame, X_tr, y_tr, FittedFold(fitted, seed), categorical) for seed in seeds]
+        members = [resample_fold(frame, X_tr, y_tr, remedy.sampler, categorical, inner)]
+    else:
+        sampler = remedy.sampler
+        fitted = sampler.fitted[inner] if isinstance(sampler, FoldSamplers) else \
+            clone(sampler).fit(X_tr, y_tr)
+        # draw k of k > 0 is seeded seed + k; draw 0 is the one fit_resample makes
+        seeds = [None] + [fitted._seed_ + k for k in range(1, remedy.draws)]
+        members = [resample_fold(frame, X_tr, y_tr, FittedFold(fitted, seed), categorical) for seed in seeds]
+    return [near_their_class(member, len(y_tr)) for member in members] if remedy.filtered else members
+
+
+FILTER_NEIGHBOURS = 5  # real rows a synthetic row's class must appear among (near_their_class)
+
+
+def near_their_class(member, n_real: int):
+    """``member`` without the synthetic rows whose nearest real rows are all of other classes.
+
+    A filter by a classifier fitted on the real rows (a nearest-neighbour
+    vote in the encoded space the classifiers see): a synthetic row none of
+    whose :data:`FILTER_NEIGHBOURS` nearest real rows shares its class lies
+    inside another class and would teach the classifier to claim that
+    region. Real rows come first in a resampled fold, so rows past
+    ``n_real`` are the synthetic ones.
+    """
+    X_fit, y_fit, prep = member
+    y_fit = np.asarray(y_fit)
+    if len(y_fit) == n_real:
+        return member
+    k = min(FILTER_NEIGHBOURS, n_real)
+    neighbours = NearestNeighbors(n_neighbors=k).fit(X_fit[:n_real])
+    index = neighbours.kneighbors(X_fit[n_real:], return_distance=False)  # (n_synthetic, k)
+    near = (y_fit[:n_real][index] == y_fit[n_real:, None]).any(axis=1)  # (n_synthetic,)
+    keep = np.r_[np.arange(n_real), n_real + np.flatnonzero(near)]
+    return X_fit[keep], y_fit[keep], prep
 
 
 def fit_members(classifier, members, class_weight: bool) -> list:
@@ -101,3 +134,26 @@ def fit_neighbours(sampler: Any, y: np.ndarray) -> None:
         sampler.set_params(k_neighbors=smallest - 1)
     if isinstance(getattr(sampler, "n_neighbors", None), int) and sampler.n_neighbors >= smallest > 1:
         sampler.set_params(n_neighbors=smallest - 1)  # ADASYN's own neighbourhood
+
+
+def with_share(frame, X_tr, y_tr, members, share: float, categorical=()) -> list:
+    """``members`` keeping ``share`` of each grown class' synthetic rows (the first ones: draws are i.i.d.).
+
+    The real rows come first in every resampled fold (imbalanced-learn's and
+    ganaug's order), so rows past ``len(y_tr)`` are synthetic. Share 0 is the
+    fold without resampling, its preprocessor fitted on the real rows alone,
+    as the ``threshold`` entry's is.
+    """
+    if share == 0:
+        return [resample_fold(frame, X_tr, y_tr, None, categorical)]
+    n_real, kept = len(y_tr), []
+    for X_fit, y_fit, prep in members:
+        y_fit = np.asarray(y_fit)
+        synthetic = y_fit[n_real:]
+        rows = [np.arange(n_real)]
+        for label in np.unique(synthetic):
+            of_label = n_real + np.flatnonzero(synthetic == label)
+            rows.append(of_label[: int(round(share * len(of_label)))])
+        index = np.concatenate(rows)
+        kept.append((X_fit[index], y_fit[index], prep))
+    return kept

@@ -1,6 +1,6 @@
 """``evaluate``'s GAN fits of every fold at once: one stack per sampler (:func:`ganaug.fit_many`).
 
-Each fold's training rows (and, for ``NAME+threshold``, each inner fold's)
+Each fold's training rows (and, for ``NAME+threshold`` and ``NAME+amount``, each inner fold's)
 get their own GAN, as before; the models of all folds train as one stacked
 network instead of one after another. The folds' scores then use the
 models fitted here, and each fold's ``fit_seconds`` is its share of the
@@ -81,7 +81,7 @@ def prefit_folds(frame: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.nd
             X_tr, y_tr = rows(frame, train), y[train]
             keys.append((fold, OUTER))
             datasets.append((X_tr, y_tr))
-            if remedy.threshold:
+            if remedy.tunes_inner:
                 for inner, (inner_train, _) in enumerate(inner_splits(y_tr, fold)):
                     keys.append((fold, inner))
                     datasets.append((rows(X_tr, inner_train), y_tr[inner_train]))

@@ -14,6 +14,15 @@ entry of ``evaluate``'s ``samplers``:
   ``TunedThresholdClassifierCV`` does; probabilities are left as they are.
 - ``NAME+threshold``: sampler ``NAME``, then a threshold tuned on real rows
   only: each inner fold resamples its training part, its validation rows stay real.
+- ``NAME+amount``: sampler ``NAME``, keeping the share of its synthetic rows
+  (none, a quarter, half or all; :data:`AMOUNTS`) with the best balanced
+  accuracy out of fold on real rows, chosen per classifier by the same inner
+  folds. With ``+threshold`` (``NAME+amount+threshold``) amount and threshold
+  are chosen together; the share 0 is the plain ``threshold`` entry, so the
+  sampler is used only where the inner folds say it helps.
+- ``NAME+filter``: sampler ``NAME``, without the synthetic rows none of whose
+  five nearest real rows shares their class (a filter by a nearest-neighbour
+  classifier fitted on the real rows).
 - ``NAME+prior``: sampler ``NAME``, with the reported probabilities corrected
   back to the real class prior, ``p(c) * pi_real(c) / pi_train(c)`` renormalised
   (Saerens et al. 2002); decisions are the resampled classifier's, so the
@@ -42,7 +51,8 @@ from ganaug.errors import InputError
 
 INNER_FOLDS = 5  # folds of the threshold's inner cross-validation (fewer when the minority has fewer rows)
 REMEDY_NAMES = ("class-weight", "threshold")
-SUFFIXES = ("+threshold", "+prior")
+SUFFIXES = ("+threshold", "+prior", "+amount", "+filter")  # combine in any order: "wgan-gp+amount+threshold"
+AMOUNTS = (0.0, 0.25, 0.5, 1.0)  # shares of the sampler's synthetic rows that +amount chooses from
 
 
 @dataclass
@@ -64,6 +74,15 @@ class Remedy:
         of the fitted sampler (``random_state`` seed, seed + 1, ...); their
         probabilities are averaged. Needs a sampler that draws again from a
         fit (``GANOverSampler``).
+    amounts : tuple of float
+        Shares of the sampler's synthetic rows (0 to 1, per grown class) to
+        choose from, per classifier, by balanced accuracy on the real
+        validation rows of inner folds (with the tuned threshold when
+        ``threshold``); ties go to the smaller share. Empty: all the rows the
+        sampler draws.
+    filtered : bool
+        Drop the synthetic rows none of whose nearest real rows shares their
+        class (:func:`ganaug.evaluation.folds.near_their_class`).
     """
 
     sampler: Any = None
@@ -71,6 +90,13 @@ class Remedy:
     threshold: bool = False
     prior: bool = False
     draws: int = 1
+    amounts: tuple[float, ...] = ()
+    filtered: bool = False
+
+    @property
+    def tunes_inner(self) -> bool:
+        """Whether each training fold runs inner folds (to tune a threshold or an amount)."""
+        return self.threshold or bool(self.amounts)
 
 
 def parse_remedy(name: str, make_sampler: Callable[[str], Any]) -> Remedy | None:
@@ -79,11 +105,15 @@ def parse_remedy(name: str, make_sampler: Callable[[str], Any]) -> Remedy | None
         return Remedy(class_weight=True)
     if name == "threshold":
         return Remedy(threshold=True)
-    for suffix in SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            sampler = make_sampler(name[: -len(suffix)])  # "none+threshold" is "threshold"
-            return Remedy(sampler, threshold=suffix == "+threshold", prior=suffix == "+prior")
-    return None
+    base, suffixes = name, set()
+    while (found := next((s for s in SUFFIXES if base.endswith(s) and len(base) > len(s)), None)):
+        suffixes.add(found)
+        base = base[: -len(found)]
+    if not suffixes:
+        return None
+    return Remedy(make_sampler(base), threshold="+threshold" in suffixes,  # "none+threshold" is "threshold"
+                  prior="+prior" in suffixes, amounts=AMOUNTS if "+amount" in suffixes else (),
+                  filtered="+filter" in suffixes)
 
 
 def check_remedy(name: str, remedy: Remedy, n_classes: int) -> None:
@@ -93,6 +123,12 @@ def check_remedy(name: str, remedy: Remedy, n_classes: int) -> None:
                          f"{n_classes}; drop it, or use class-weight for several classes.")
     if not isinstance(remedy.draws, int) or isinstance(remedy.draws, bool) or remedy.draws < 1:
         raise InputError(f"{name!r}: draws={remedy.draws!r}; give a whole number of classifiers >= 1.")
+    if (remedy.amounts or remedy.filtered) and remedy.sampler is None:
+        raise InputError(f"{name!r} chooses or filters synthetic rows but has no sampler; name one "
+                         "(wgan-gp+amount, wgan-gp+filter), or use threshold.")
+    if any(not 0 <= share <= 1 for share in remedy.amounts):
+        raise InputError(f"{name!r}: amounts={remedy.amounts!r}; give shares of the synthetic rows "
+                         "between 0 and 1.")
     if remedy.draws > 1 and not hasattr(remedy.sampler, "generate"):
         raise InputError(f"{name!r}: draws={remedy.draws} needs a sampler that draws again from one fit "
                          f"(a GANOverSampler), not {type(remedy.sampler).__name__}; use draws=1.")
@@ -133,9 +169,15 @@ def best_threshold(scores: np.ndarray, is_minority: np.ndarray) -> float:
     Candidates are the midpoints between consecutive distinct scores, so the
     threshold generalises between the rows it was tuned on.
     """
+    return best_cut(scores, is_minority)[0]
+
+
+def best_cut(scores: np.ndarray, is_minority: np.ndarray) -> tuple[float, float]:
+    """:func:`best_threshold` and the balanced accuracy it reaches on these rows."""
     values = np.unique(scores)
     if len(values) < 2:
-        return float(values[0]) if len(values) else 0.5
+        cut = float(values[0]) if len(values) else 0.5
+        return cut, 0.5  # one score for every row: every cut puts all rows on one side
     cuts = (values[:-1] + values[1:]) / 2  # (m,)
     positives, negatives = max(int(is_minority.sum()), 1), max(int((~is_minority).sum()), 1)
     predicted = scores[None, :] >= cuts[:, None]  # (m, n)
@@ -143,7 +185,7 @@ def best_threshold(scores: np.ndarray, is_minority: np.ndarray) -> float:
     specificity = (~predicted & ~is_minority).sum(1) / negatives
     balanced = (recall + specificity) / 2
     best = np.flatnonzero(balanced == balanced.max())
-    return float(cuts[best[len(best) // 2]])
+    return float(cuts[best[len(best) // 2]]), float(balanced.max())
 
 
 def prior_corrected(probabilities: np.ndarray, classes: np.ndarray, real: dict[Any, float],
