@@ -42,7 +42,7 @@ from ganaug.registry import get_metrics, list_backends
 from ganaug.sampler import GANOverSampler
 
 BASELINES = ("none", "ros", "smote", "borderline", "adasyn", "albumentations")
-REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, +amount, +prior (ganaug.evaluation.remedies)
+REMEDIES = ("class-weight", "threshold")  # and NAME+threshold, +amount, +filter, +prior (evaluation.remedies)
 
 
 CLASSIFIERS: dict[str, Callable[[int], Any]] = {
