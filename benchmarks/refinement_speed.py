@@ -45,7 +45,8 @@ print(json.dumps({"seconds": best, "digest": float(rows.select_dtypes("number").
 
 
 def run(tree: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True,
+    # cwd=tree: "python -c" puts the working directory first on sys.path, ahead of PYTHONPATH
+    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True, cwd=tree,
                           env={**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1",
                                "PYTHONWARNINGS": "ignore"})
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -9,6 +9,12 @@ Two measurements, each in one run on one machine:
    ``fit_seconds``; quality is the test folds' G-mean and minority F1.
    ``--threshold`` adds both arms followed by a threshold tuned on real rows
    (each fold then also fits a GAN per inner fold: 30 models a table).
+   ``--base COMMIT`` measures against that commit instead: per table, its
+   ``evaluate`` of the default GAN (arm ``base``) and this tree's two arms,
+   each tree in a process of its own with one torch thread, which one goes
+   first alternating by table; the same folds and seed. Issue 28's target, "a
+   third of today's sampler time", is stacked against the commit before the
+   issue's work (0ee57a9).
 2. ``--ensemble``: K generators of one table, by :func:`ganaug.fit_many`
    against K sequential fits and against one fit (training alone, and the
    whole fit with its refinement set-up and collapse check).
@@ -16,6 +22,7 @@ Two measurements, each in one run on one machine:
 Writes ``<out>/<tag>.csv`` and ``<out>/<tag>.md``.
 
     OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/stacked.py --suite dev
+    OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/stacked.py --suite dev --base 0ee57a9
     OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/stacked.py --ensemble --datasets pima
 
 Running two at once on a small machine? Give each OMP_NUM_THREADS=1.
@@ -25,6 +32,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +52,27 @@ from ganaug.evaluation.reports import markdown_table
 from ganaug.sampler.jobs import plan_fit, train_jobs
 
 ARMS = ("stacked", "sequential")
+ROOT = Path(__file__).resolve().parents[1]
+PAIRS = (("stacked", "sequential"), ("stacked+threshold", "sequential+threshold"),
+         ("stacked", "base"), ("sequential", "base"))
+
+# One table's evaluate in a tree of ganaug given by PYTHONPATH (argv: table, seed, classifiers, arms, csv).
+# "base" is built without stack_models, which a tree before stacked training does not know.
+CHILD = r"""
+import sys
+import torch
+torch.set_num_threads(1)
+from tabular import run_tables
+from ganaug import GANOverSampler
+from ganaug.evaluation import make_classifiers
+table, seed, classifiers, arms, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+make = {"base": lambda: GANOverSampler(random_state=seed),
+        "stacked": lambda: GANOverSampler(random_state=seed),
+        "sequential": lambda: GANOverSampler(random_state=seed, stack_models=False)}
+results = run_tables([table], {arm: make[arm]() for arm in arms.split(",")},
+                     make_classifiers(classifiers.split(","), seed), ("g_mean", "minority_f1"), seed)
+results.to_csv(out, index=False)
+"""
 
 
 def samplers(seed: int, threshold: bool, backend: str = "auto") -> dict:
@@ -59,24 +91,49 @@ def run_folds(datasets: list[str], seed: int, threshold: bool, classifiers: list
                       ("g_mean", "minority_f1"), seed, checkpoint=partial)
 
 
+def run_against_base(datasets: list[str], base: str, seed: int, classifiers: list[str],
+                     partial: Path | None = None) -> pd.DataFrame:
+    """Per table, ``base``'s evaluate and this tree's two arms, each tree in its own process."""
+    frames = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            for i, name in enumerate(datasets):
+                runs = [(tree, "base"), (ROOT, ",".join(ARMS))]
+                for where, arms in runs if i % 2 == 0 else runs[::-1]:  # who goes first alternates
+                    out = Path(tmp) / f"{name}-{where.name}.csv"
+                    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore",
+                           "PYTHONPATH": f"{where}{os.pathsep}{where / 'benchmarks'}"}
+                    # cwd: "python -c" puts the working directory first on sys.path, ahead of PYTHONPATH
+                    subprocess.run([sys.executable, "-c", CHILD, name, str(seed), ",".join(classifiers), arms,
+                                    str(out)], env=env, check=True, cwd=where)
+                    frames.append(pd.read_csv(out))
+                if partial is not None:
+                    pd.concat(frames, ignore_index=True).to_csv(partial, index=False)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+    return pd.concat(frames, ignore_index=True)
+
+
 def fold_summary(results: pd.DataFrame) -> str:
     seconds = results[results["metric"] == "fit_seconds"].groupby(["sampler", "dataset"])["value"].sum()
-    pairs = [(a, b) for a, b in (("stacked", "sequential"), ("stacked+threshold", "sequential+threshold"))
-             if a in set(results["sampler"])]
+    present = set(results["sampler"])
     rows, tests = [], []
-    for stacked, sequential in pairs:
-        time_a, time_b = seconds[stacked], seconds[sequential]
-        row = {"arms": f"{stacked} / {sequential}", "tables": len(time_a),
-               "sampler s, stacked": time_a.sum(), "sampler s, one by one": time_b.sum(),
+    for first, second in [(a, b) for a, b in PAIRS if {a, b} <= present]:
+        time_a, time_b = seconds[first], seconds[second]
+        row = {"arms": f"{first} / {second}", "tables": len(time_a),
+               "sampler s, first": time_a.sum(), "sampler s, second": time_b.sum(),
                "time ratio": time_a.sum() / time_b.sum(),
                "per-table ratio, median": (time_a / time_b).median()}
         for metric in ("g_mean", "minority_f1"):
             table = stats.per_dataset(results, metric)
-            diff = (table[stacked] - table[sequential]).dropna().to_numpy()
-            row[f"{metric} stacked"] = table[stacked].mean()
-            row[f"{metric} one by one"] = table[sequential].mean()
+            diff = (table[first] - table[second]).dropna().to_numpy()
+            row[f"{metric} first"] = table[first].mean()
+            row[f"{metric} second"] = table[second].mean()
             tests.append({"arms": row["arms"], "metric": metric, "mean difference": diff.mean(),
-                          "stacked better on": f"{int((diff > 0).sum())} of {len(diff)}",
+                          "first better on": f"{int((diff > 0).sum())} of {len(diff)}",
                           "Wilcoxon p": stats.wilcoxon_p(diff)})
         rows.append(row)
     per_table = seconds.unstack("sampler")
@@ -123,6 +180,7 @@ def main() -> None:
     parser.add_argument("--classifiers", default="logreg,hgb")
     parser.add_argument("--backend", default="auto", help="the GAN of both arms (default: the default)")
     parser.add_argument("--threshold", action="store_true", help="also both arms followed by a threshold")
+    parser.add_argument("--base", help="a commit whose evaluate (arm 'base') both arms are measured against")
     parser.add_argument("--ensemble", action="store_true", help="time K generators of one table instead")
     parser.add_argument("--sizes", default="1,5,10,30", help="K values of --ensemble")
     parser.add_argument("--seed", type=int, default=0)
@@ -141,9 +199,14 @@ def main() -> None:
         table.to_csv(args.out / f"{tag}.csv", index=False)
     else:
         tag = args.tag or f"stacked-{args.suite if not args.datasets else 'tables'}-seed{args.seed}"
-        results = pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True) if args.from_csv \
-            else run_folds(datasets, args.seed, args.threshold, args.classifiers.split(","), args.backend,
-                           args.out / f"{tag}.partial.csv")
+        partial = args.out / f"{tag}.partial.csv"
+        if args.from_csv:
+            results = pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True)
+        elif args.base:
+            results = run_against_base(datasets, args.base, args.seed, args.classifiers.split(","), partial)
+        else:
+            results = run_folds(datasets, args.seed, args.threshold, args.classifiers.split(","),
+                                args.backend, partial)
         results.attrs["test_train_ratio"] = 0.25
         results.to_csv(args.out / f"{tag}.csv", index=False)
         text = fold_summary(results)
