@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from tabular import SUITES, parse_variant, run_tables
+from tabular import SUITES, merge_runs, parse_variant, run_tables
 
 from ganaug import GANOverSampler
 from ganaug.evaluation import make_sampler, stats
@@ -144,14 +144,15 @@ def main() -> None:
                         help="folder for the results (the stored ones: --out benchmarks/results)")
     parser.add_argument("--tag", help="file names (default strong-<suite>-seed<seed>)")
     parser.add_argument("--from-csv", type=Path, action="append",
-                        help="summarise stored fold results again (several: merged), without running")
+                        help="summarise stored fold results again without running; several are merged, "
+                             "and a fold result in more than one counts once, from the first file")
     parser.add_argument("--fill", action="append", default=[], metavar="ENTRY=SOURCE",
                         help="score ENTRY as SOURCE on the tables where it failed on every fold")
     args = parser.parse_args()
     tag = args.tag or f"strong-{args.suite}-seed{args.seed}"
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_csv:
-        results = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        results = merge_runs(args.from_csv)  # a fold result in several files: the first file's
         for pair in args.fill:
             results = fill_from(results, *pair.split("="))
         merged = args.out / f"{tag}.csv"
