@@ -16,14 +16,33 @@ import torch.distributed as dist
 
 from ganaug.errors import OptionsError
 
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})  # x86 AVX512-BF16 or AMX; Arm's BF16
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str] | None:
+    """The instruction-set flags of this CPU as Linux lists them (None where it does not)."""
+    try:
+        with open(cpuinfo) as lines:
+            for line in lines:
+                if line.startswith(("flags", "Features")):  # x86, Arm
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
 
 def native_bf16(device: torch.device) -> bool:
     """Whether ``device`` computes in bf16 natively: a CUDA card that supports it, or a CPU with
-    AVX512-BF16 or AMX (oneDNN's check). Elsewhere bf16 is emulated and slower than float32."""
+    AVX512-BF16, AMX or Arm's BF16 instructions. Elsewhere bf16 is emulated and slower than float32."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu":
         return False
+    flags = cpu_flags()
+    if flags is not None:
+        # oneDNN's own check also answers yes for AVX512 without BF16, where it emulates bf16
+        # (measured 1.3-2.5x slower than float32 on a 28x28 dcgan step)
+        return bool(flags & BF16_CPU_FLAGS)
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a build without oneDNN
